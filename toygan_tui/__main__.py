@@ -1,0 +1,3 @@
+from toygan_tui.cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""The toygan command line: parse options, hand them to toygan_tui.commands. Nothing else.
+
+Importing this module must stay cheap (no torch): `toygan --help` and completion are instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from toygan_tui.commands.errors import fail
+from toygan_tui.core.errors import InputError
+
+app = typer.Typer(
+    help="Train toy GANs in the terminal and watch them learn.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Where runs are kept.")]
+
+
+@app.command()
+def train(
+    steps: Annotated[int, typer.Option(help="Total steps of the run.")] = 10_000,
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Seed of the model and data streams.")] = 1,
+    batch_size: Annotated[int, typer.Option(help="Real and fake curves per step.")] = 64,
+    lr_g: Annotated[float, typer.Option(help="Adam learning rate of G.")] = 1e-4,
+    lr_d: Annotated[float, typer.Option(help="Adam learning rate of D.")] = 1e-4,
+    runs_dir: RunsDir = Path("runs"),
+    name: Annotated[str | None, typer.Option(help="Run id (default: a timestamp).")] = None,
+    save_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 1000,
+    report_every: Annotated[int, typer.Option(help="Steps between reports.")] = 50,
+    live: Annotated[
+        bool | None,
+        typer.Option("--live/--no-live", help="Live dashboard (default: on a terminal)."),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="auto (fast where it applies) | fast | reference (autograd).")
+    ] = "auto",
+    threads: Annotated[int, typer.Option(help="Torch CPU threads (1 is fastest here).")] = 1,
+) -> None:
+    """Train the artist-curves GAN and watch it learn."""
+    from toygan_tui.commands.train import run_train
+
+    run_train(
+        steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
+        runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
+        live=live, engine=engine, threads=threads,
+    )  # fmt: skip
+
+
+@app.command()
+def sample(
+    ckpt: Annotated[Path, typer.Option(help="Checkpoint to sample from.")] = Path("runs/last.pt"),
+    num: Annotated[int, typer.Option("--num", "-n", help="How many curves.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seed of the noise: same seed, same curves.")] = 0,
+    fmt: Annotated[
+        str, typer.Option("--format", help="chart | table | csv | json | npy.")
+    ] = "chart",
+    out: Annotated[Path | None, typer.Option(help="Write to this file (npy needs it).")] = None,
+) -> None:
+    """Draw curves from a trained generator."""
+    from toygan_tui.commands.sample import run_sample
+
+    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out)
+
+
+@app.command()
+def plot(
+    run: Annotated[
+        Path | None, typer.Argument(help="Run directory or its metrics.jsonl (default: newest).")
+    ] = None,
+    metric: Annotated[list[str] | None, typer.Option(help="Series to plot (repeatable).")] = None,
+    runs_dir: RunsDir = Path("runs"),
+) -> None:
+    """Chart a run's training history."""
+    from toygan_tui.commands.plot import run_plot
+
+    run_plot(run=run, metrics=metric or [], runs_dir=runs_dir)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every bad input becomes one line on stderr and exit code 2."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except click.ClickException as exc:
+        fail(_usage_line(exc))
+    except InputError as exc:
+        fail(str(exc))
+    except click.Abort:
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    return exc.format_message() + hint

@@ -1,0 +1,1 @@
+"""What each command does: glue between the core (torch) and the ui (Rich), imported lazily."""

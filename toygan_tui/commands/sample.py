@@ -1,0 +1,54 @@
+"""`toygan sample`: curves from a checkpoint, as a chart, a table, csv, json or npy."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from toygan_tui.commands.errors import UsageError
+
+if TYPE_CHECKING:
+    from toygan_tui.core.sample import Samples
+
+FORMATS = ("chart", "table", "csv", "json", "npy")
+
+
+def run_sample(*, ckpt: Path, num: int, seed: int, fmt: str, out: Path | None) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt == "npy" and out is None:
+        raise UsageError("--format npy writes binary: give a file with --out")
+    if out is not None and not out.parent.is_dir():
+        raise UsageError(f"--out: directory {out.parent} does not exist")
+    from toygan_tui.core import sample
+
+    samples = sample.draw(ckpt, num, seed)
+    if fmt == "npy":
+        assert out is not None
+        sample.to_npy(samples, out)
+    elif fmt in ("csv", "json"):
+        text = sample.to_csv(samples) if fmt == "csv" else sample.to_json(samples) + "\n"
+        _emit(text, out)
+    else:
+        _show(samples, fmt, out)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def _show(samples: Samples, fmt: str, out: Path | None) -> None:
+    from toygan_tui.ui.samples import samples_view
+
+    view = samples_view(samples.x, samples.curves, samples.metrics, samples.step, fmt)
+    if out is None:
+        Console().print(view)
+        return
+    with out.open("w", encoding="utf-8") as handle:
+        Console(file=handle, width=100, no_color=True).print(view)

@@ -1,0 +1,1 @@
+"""The training core: math, files and devices. Knows nothing of terminals or the command line."""

@@ -1,0 +1,169 @@
+"""Checkpoints: a TrainState as tensors and plain types, written atomically, loaded safely.
+
+Loading never executes code from the file: torch.load(weights_only=True), then the structure
+is validated before anything is built from it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from toygan_tui import __version__
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.errors import InputError
+from toygan_tui.core.model import make_generator
+from toygan_tui.core.state import TrainState, new_state
+
+FORMAT = "toygan-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(InputError):
+    """A file is not a usable toygan checkpoint; the message is one line for the user."""
+
+
+def state_to_dict(state: TrainState, run_id: str = "") -> dict[str, Any]:
+    """Everything needed to continue the run exactly, as tensors and plain types."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "toygan_version": __version__,
+        "torch_version": torch.__version__,
+        "run_id": run_id,
+        "config": state.cfg.to_dict(),
+        "step": state.step,
+        "elapsed": state.elapsed,
+        "G": state.G.state_dict(),
+        "D": state.D.state_dict(),
+        "opt_G": state.opt_G.state_dict(),
+        "opt_D": state.opt_D.state_dict(),
+        "rng": _rng_to_dict(state),
+    }
+
+
+def _rng_to_dict(state: TrainState) -> dict[str, Any]:
+    rng: dict[str, Any] = {"device_type": state.device.type, "noise": state.noise_gen.get_state()}
+    if state.data_rng is not None:
+        _, keys, pos, has_gauss, gauss = state.data_rng.get_state(legacy=True)
+        rng["data_numpy"] = {
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "gauss": float(gauss),
+        }
+    if state.data_gen is not None:
+        rng["data_torch"] = state.data_gen.get_state()
+    return rng
+
+
+def save_bytes(state: TrainState, run_id: str = "") -> bytes:
+    """Serialise once; the caller may write the same bytes to several places."""
+    buffer = io.BytesIO()
+    torch.save(state_to_dict(state, run_id), buffer)
+    return buffer.getvalue()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same directory, fsync, then os.replace: never a half file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """Load and validate a checkpoint file; CheckpointError with one line if it is not one."""
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"{path}: no such file")
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a directory, not a checkpoint file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: the file is empty")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a foreign or truncated file
+        raise CheckpointError(f"{path}: not a toygan checkpoint ({_first_line(exc)})") from None
+    _validate(path, data)
+    return data
+
+
+def _validate(path: Path, data: Any) -> None:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a toygan checkpoint")
+    if data.get("format_version") != FORMAT_VERSION:
+        version = data.get("format_version")
+        raise CheckpointError(f"{path}: checkpoint format {version} is not supported")
+    for key in ("config", "step", "G", "D", "opt_G", "opt_D", "rng"):
+        if key not in data:
+            raise CheckpointError(f"{path}: damaged checkpoint (no {key!r})")
+
+
+def config_of(path: Path, data: dict[str, Any]) -> TrainConfig:
+    try:
+        return TrainConfig.from_dict(data["config"])
+    except (ConfigError, TypeError) as exc:
+        raise CheckpointError(f"{path}: damaged checkpoint config ({exc})") from None
+
+
+def load_generator(path: Path) -> tuple[torch.nn.Module, TrainConfig, int]:
+    """G (on the CPU, eval mode), its config and step: all `sample` needs."""
+    data = read_checkpoint(path)
+    cfg = config_of(path, data)
+    G = make_generator(cfg)
+    try:
+        G.load_state_dict(data["G"])
+    except (RuntimeError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path}: G does not fit its config ({_first_line(exc)})") from None
+    return G.eval(), cfg, int(data["step"])
+
+
+def restore_state(path: Path, cfg: TrainConfig, device: torch.device) -> TrainState:
+    """Rebuild the TrainState saved in `path` on `device`, to continue under `cfg`."""
+    data = read_checkpoint(path)
+    state = new_state(cfg, device)
+    try:
+        state.G.load_state_dict(data["G"])
+        state.D.load_state_dict(data["D"])
+        state.opt_G.load_state_dict(data["opt_G"])
+        state.opt_D.load_state_dict(data["opt_D"])
+        _restore_rng(state, data["rng"])
+    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: cannot restore ({_first_line(exc)})") from None
+    state.step = int(data["step"])
+    state.elapsed = float(data.get("elapsed", 0.0))
+    return state
+
+
+def _restore_rng(state: TrainState, rng: dict[str, Any]) -> None:
+    # A generator's state only fits a generator of the same device type; resumed elsewhere,
+    # the torch streams restart from the seed (the numbers then differ, the run goes on).
+    if rng["device_type"] == state.device.type:
+        state.noise_gen.set_state(rng["noise"])
+        if state.data_gen is not None:
+            state.data_gen.set_state(rng["data_torch"])
+    if state.data_rng is not None and "data_numpy" in rng:
+        saved = rng["data_numpy"]
+        keys = saved["keys"].numpy().astype(np.uint32)
+        state.data_rng.set_state(
+            ("MT19937", keys, saved["pos"], saved["has_gauss"], saved["gauss"])
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

@@ -1,0 +1,101 @@
+"""The runs/ layout: one directory per run, config.json, metrics.jsonl, ckpt.pt, and last.pt.
+
+runs/
+  last.pt              the newest checkpoint written by any run (atomically replaced)
+  <run-id>/config.json the full config, readable without torch
+  <run-id>/metrics.jsonl  one JSON object per report (keys: snapshot.METRIC_KEYS)
+  <run-id>/ckpt.pt     the run's latest checkpoint
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.snapshot import Snapshot
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+CHECKPOINT_FILE = "ckpt.pt"
+LAST_CHECKPOINT = "last.pt"
+
+
+@dataclass(frozen=True)
+class RunDir:
+    path: Path
+
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    @property
+    def config(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / METRICS_FILE
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.path / CHECKPOINT_FILE
+
+
+def new_run_id(runs_dir: Path) -> str:
+    """A timestamp id (sorts by start time), suffixed if that second is taken."""
+    base = time.strftime("%Y%m%d-%H%M%S")
+    run_id, n = base, 1
+    while (runs_dir / run_id).exists():
+        n += 1
+        run_id = f"{base}-{n}"
+    return run_id
+
+
+def write_config(run: RunDir, cfg: TrainConfig, extra: dict[str, Any]) -> None:
+    from toygan_tui.core.checkpoint import atomic_write
+
+    text = json.dumps({**cfg.to_dict(), **extra}, indent=2) + "\n"
+    atomic_write(run.config, text.encode())
+
+
+def append_metrics(run: RunDir, snap: Snapshot) -> None:
+    """Append one line per report; non-finite numbers are written as null (valid JSON)."""
+    row = {k: (v if math.isfinite(v) else None) for k, v in snap.metrics_row().items()}
+    with run.metrics.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """Every complete line of a metrics.jsonl; a half-written or damaged line is skipped."""
+    rows = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("step"), int):
+            rows.append(row)
+    return rows
+
+
+def list_runs(runs_dir: Path) -> list[RunDir]:
+    """Run directories (those with a config.json), newest first."""
+    if not runs_dir.is_dir():
+        return []
+    runs = [RunDir(p) for p in runs_dir.iterdir() if (p / CONFIG_FILE).is_file()]
+    return sorted(runs, key=lambda r: (r.config.stat().st_mtime, r.run_id), reverse=True)
+
+
+def check_run_id(run_id: str) -> None:
+    """A run id names one directory inside runs/: no separators, no dot names."""
+    if not run_id or run_id in (".", "..") or "/" in run_id or "\\" in run_id or "\0" in run_id:
+        raise ConfigError(f"--name must be a plain directory name, got {run_id!r}")

@@ -1,0 +1,60 @@
+"""Snapshot: what a run looks like at one report. Floats and numpy arrays only.
+
+This is the contract every front end reads (dashboard, plain lines, metrics.jsonl, watch);
+it holds no tensors, so building one is the only host sync of a report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# The keys of one metrics.jsonl line, in order.
+METRIC_KEYS = (
+    "step", "d_loss", "g_loss", "d_real", "d_fake",
+    "in_bounds", "a_w1", "shape_rmse", "coverage", "steps_per_s", "time",
+)  # fmt: skip
+
+# The tutorial's reference values: D(real) → 0.5 at equilibrium, D loss → 2·ln 2, G loss → −ln 2.
+REFERENCE = {"d_real": 0.5, "d_fake": 0.5, "d_score": -1.386, "d_loss": 1.386, "g_loss": -0.693}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int  # steps done so far
+    total: int  # the run's --steps
+    d_loss: float  # −mean[log D(x) + log(1 − D(G(z)))]
+    g_loss: float  # mean[log(1 − D(G(z)))]
+    d_real: float  # mean D(x) over the real batch (the tutorial's "D accuracy")
+    d_fake: float  # mean D(G(z)) over the fake batch
+    quality: dict[str, float]  # in_bounds, a_w1, shape_rmse, coverage on the eval batch
+    curves: np.ndarray  # (n_show × n_points) G's curves from the fixed display noise
+    x: np.ndarray  # (n_points,) where the curves are drawn
+    steps_per_s: float  # training throughput since the previous snapshot
+    elapsed: float  # seconds since the run started (monotonic), resumed runs included
+    run_id: str = ""
+    device: str = "cpu"
+    engine: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def eta(self) -> float:
+        """Seconds until the run ends at the current speed (inf when unknown)."""
+        if self.steps_per_s <= 0:
+            return float("inf")
+        return (self.total - self.step) / self.steps_per_s
+
+    def metrics_row(self) -> dict[str, float]:
+        """One metrics.jsonl line (time = seconds since the run started)."""
+        row: dict[str, float] = {
+            "step": self.step,
+            "d_loss": self.d_loss,
+            "g_loss": self.g_loss,
+            "d_real": self.d_real,
+            "d_fake": self.d_fake,
+        }
+        row.update(self.quality)
+        row["steps_per_s"] = self.steps_per_s
+        row["time"] = self.elapsed
+        return row

@@ -1,0 +1,114 @@
+"""TrainState: everything that determines the rest of a run (models, optimizers, step, RNGs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.data import curves_from_amplitudes, real_amplitudes, x_grid
+from toygan_tui.core.errors import InputError
+from toygan_tui.core.model import make_discriminator, make_generator
+
+
+class DeviceError(InputError):
+    """The asked-for device is not usable here; the message is one line for the user."""
+
+
+@dataclass
+class TrainState:
+    cfg: TrainConfig
+    device: torch.device
+    G: nn.Sequential
+    D: nn.Sequential
+    opt_G: torch.optim.Adam
+    opt_D: torch.optim.Adam
+    noise_gen: torch.Generator  # z for G, on the device
+    data_rng: np.random.RandomState | None  # real curves on the CPU (the tutorial's numpy stream)
+    data_gen: torch.Generator | None  # real curves off the CPU, drawn on the device
+    x: np.ndarray  # where curves are drawn
+    x_sq: torch.Tensor  # x², on the device
+    step: int = 0
+    elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
+
+    def real_batch(self) -> torch.Tensor:
+        """The next batch of real curves, from this run's own data stream."""
+        if self.data_rng is not None:
+            # The tutorial's artist_works(): float64 numpy maths, then a float32 tensor.
+            a = real_amplitudes(self.data_rng, self.cfg.batch_size)
+            return torch.from_numpy(curves_from_amplitudes(a, self.x)).float().to(self.device)
+        # Off the CPU: the same distribution drawn on the device, with no host round trip.
+        assert self.data_gen is not None
+        a = 1 + torch.rand(self.cfg.batch_size, 1, generator=self.data_gen, device=self.device)
+        return a * self.x_sq + (a - 1)
+
+    def noise(self, n: int) -> torch.Tensor:
+        """The next n noise vectors ("ideas") for G."""
+        return torch.randn(n, self.cfg.n_ideas, generator=self.noise_gen, device=self.device)
+
+
+def resolve_device(name: str) -> torch.device:
+    """auto → cuda, then mps, then cpu; an explicit device must exist, else DeviceError."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps" if _mps_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(
+                "--device cuda: CUDA is not available here (no GPU, or a CPU-only torch); "
+                "use --device cpu"
+            )
+        index = device.index or 0
+        if index >= torch.cuda.device_count():
+            count = torch.cuda.device_count()
+            raise DeviceError(f"--device {name}: there is no such GPU (this machine has {count})")
+    if device.type == "mps" and not _mps_available():
+        raise DeviceError(
+            "--device mps: Apple's MPS backend is not available here; use --device cpu"
+        )
+    return device
+
+
+def _mps_available() -> bool:
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def new_state(cfg: TrainConfig, device: torch.device) -> TrainState:
+    """A fresh run, drawing from the same random streams as the tutorial on the CPU.
+
+    The tutorial seeds torch's global RNG, builds G then D from it, and then draws every z
+    from it; we do the same inside fork_rng so the caller's global RNG is left untouched.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        G, D = make_generator(cfg), make_discriminator(cfg)
+        cpu_stream = torch.get_rng_state()
+    G, D = G.to(device), D.to(device)
+    noise_gen = torch.Generator(device=device)
+    data_rng, data_gen = None, None
+    if device.type == "cpu":
+        noise_gen.set_state(cpu_stream)
+        data_rng = np.random.RandomState(cfg.seed)
+    else:
+        noise_gen.manual_seed(cfg.seed)
+        data_gen = torch.Generator(device=device)
+        data_gen.manual_seed(cfg.seed + 1)
+    x = x_grid(cfg.n_points)
+    return TrainState(
+        cfg=cfg,
+        device=device,
+        G=G,
+        D=D,
+        opt_G=torch.optim.Adam(G.parameters(), lr=cfg.lr_g),
+        opt_D=torch.optim.Adam(D.parameters(), lr=cfg.lr_d),
+        noise_gen=noise_gen,
+        data_rng=data_rng,
+        data_gen=data_gen,
+        x=x,
+        x_sq=torch.tensor(x**2, dtype=torch.float32, device=device),
+    )
