@@ -9,16 +9,16 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from toygan_tui.commands.errors import fail
 from toygan_tui.core.errors import InputError
 
 app = typer.Typer(
     help="Train toy GANs in the terminal and watch them learn.",
-    no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -88,18 +88,19 @@ def plot(
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every bad input becomes one line on stderr and exit code 2."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        code = app(args=argv, standalone_mode=False)
-    except click.ClickException as exc:
+        code = app(args=args or ["--help"], standalone_mode=False)
+    except TyperException as exc:  # typer's own usage errors: unknown option, bad value...
         fail(_usage_line(exc))
     except InputError as exc:
         fail(str(exc))
-    except click.Abort:
+    except typer.Abort:
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _usage_line(exc: click.ClickException) -> str:
+def _usage_line(exc: TyperException) -> str:
     ctx = getattr(exc, "ctx", None)
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     return exc.format_message() + hint

@@ -22,7 +22,7 @@ def run_plot(*, run: Path | None, metrics: list[str], runs_dir: Path) -> None:
     rows = read_metrics(path)
     if not rows:
         raise UsageError(f"{path}: no reports yet")
-    from toygan_tui.ui.history import history_view
+    from toygan_tui.ui.plots import history_view
 
     Console().print(history_view(rows, metrics or list(DEFAULT_METRICS), title=str(path.parent)))
 
