@@ -42,8 +42,8 @@ class TrainState:
             return torch.from_numpy(curves_from_amplitudes(a, self.x)).float().to(self.device)
         # Off the CPU: the same distribution drawn on the device, with no host round trip.
         assert self.data_gen is not None
-        a = 1 + torch.rand(self.cfg.batch_size, 1, generator=self.data_gen, device=self.device)
-        return a * self.x_sq + (a - 1)
+        amp = 1 + torch.rand(self.cfg.batch_size, 1, generator=self.data_gen, device=self.device)
+        return amp * self.x_sq + (amp - 1)
 
     def noise(self, n: int) -> torch.Tensor:
         """The next n noise vectors ("ideas") for G."""

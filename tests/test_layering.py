@@ -1,0 +1,91 @@
+"""Imports point one way (DESIGN.md): core/ never loads the terminal libraries, ui/ never loads
+torch or typer, and the command line starts without torch. Checked at run time in a fresh
+interpreter, since ruff's banned-api rule only sees import statements, not what they pull in.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "toygan_tui"
+
+
+def modules_in(folder: str) -> list[str]:
+    """Every module file of toygan_tui/<folder>, as dotted names."""
+    files = sorted((PACKAGE / folder).glob("*.py"))
+    return [f"toygan_tui.{folder}.{f.stem}" for f in files if f.stem != "__init__"]
+
+
+def loaded_after(code: str) -> set[str]:
+    """Top-level packages in sys.modules after running code in a fresh interpreter."""
+    report = "import json, sys; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{report}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PACKAGE.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def test_the_core_modules_exist() -> None:
+    # Guards the test below against passing vacuously on an empty or renamed folder.
+    expected = {"config", "data", "metrics", "model", "reference", "snapshot", "state", "train"}
+    assert {f"toygan_tui.core.{name}" for name in expected} <= set(modules_in("core"))
+
+
+def test_core_never_loads_rich_plotext_or_typer() -> None:
+    imports = "\n".join(f"import {module}" for module in modules_in("core"))
+    loaded = loaded_after(imports)
+    assert "torch" in loaded  # the imports really ran
+    assert not loaded & {"rich", "plotext", "typer"}
+
+
+def test_ui_never_loads_torch_or_typer() -> None:
+    ui_modules = modules_in("ui")
+    if not ui_modules:
+        pytest.skip("no ui/ modules yet")
+    loaded = loaded_after("\n".join(f"import {module}" for module in ui_modules))
+    assert "rich" in loaded  # the imports really ran
+    assert not loaded & {"torch", "typer"}
+
+
+def test_cli_help_does_not_import_torch() -> None:
+    if not (PACKAGE / "cli.py").exists():
+        pytest.skip("toygan_tui/cli.py not written yet")
+    code = (
+        "from toygan_tui.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code in (0, None), exit.code\n"
+    )
+    loaded = loaded_after(code)
+    assert "typer" in loaded
+    assert "torch" not in loaded
+
+
+def test_python_m_toygan_tui_help_starts_without_torch() -> None:
+    if not (PACKAGE / "cli.py").exists():
+        pytest.skip("toygan_tui/cli.py not written yet")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "toygan_tui", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PACKAGE.parent,
+        env={"PATH": "", "TERM": "dumb", "NO_COLOR": "1", "COLUMNS": "100"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "train" in result.stdout
+    # -X importtime logs one "import time: ... | <module>" line per module imported.
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert "typer" in imported
+    assert "torch" not in imported

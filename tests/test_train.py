@@ -1,0 +1,329 @@
+"""The training core: correct gradients, the tutorial's numbers, determinism, the snapshot stream.
+
+The reference engine is the spec, so it is checked against the tutorial's own loop; the
+report/save/stop cadence and the config checks are what every front end relies on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pytest
+import torch
+from torch import Tensor, nn
+
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.reference import ReferenceEngine, d_loss_from_logits, g_loss_from_logits
+from toygan_tui.core.snapshot import METRIC_KEYS, Snapshot
+from toygan_tui.core.state import DeviceError, TrainState, new_state, resolve_device
+from toygan_tui.core.train import train
+
+CPU = torch.device("cpu")
+
+
+def small(**overrides: object) -> TrainConfig:
+    """A short CPU run with a small eval batch, so a test takes a fraction of a second."""
+    knobs: dict[str, object] = dict(device="cpu", steps=120, report_every=40, n_eval=200)
+    knobs.update(overrides)
+    return TrainConfig(**knobs)  # type: ignore[arg-type]
+
+
+def params(module: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def assert_params_equal(a: Sequence[Tensor | None], b: Sequence[Tensor], atol: float = 0.0) -> None:
+    for x, y in zip(a, b, strict=True):
+        torch.testing.assert_close(x, y, rtol=0, atol=atol)
+
+
+# -- (1) gradients: D learns from D_loss alone, G from G_loss against the pre-step D ------------
+
+
+def reference_gradients(twin: TrainState) -> dict[str, list[torch.Tensor]]:
+    """The gradients the tutorial's math asks for, computed independently on a twin state."""
+    real = twin.real_batch()
+    fake = twin.G(twin.noise(twin.cfg.batch_size))
+    d_params, g_params = list(twin.D.parameters()), list(twin.G.parameters())
+    d_loss = d_loss_from_logits(twin.D(real), twin.D(fake.detach()))
+    g_loss = g_loss_from_logits(twin.D(fake))
+    return {
+        "D": list(torch.autograd.grad(d_loss, d_params, retain_graph=True)),
+        "G": list(torch.autograd.grad(g_loss, g_params, retain_graph=True)),
+        # What D would get with the seed text's retain_graph bug: G_loss's gradient added in.
+        "D_leaky": list(torch.autograd.grad(d_loss + g_loss, d_params)),
+    }
+
+
+def adam_step(module: nn.Module, grads: list[torch.Tensor], lr: float) -> list[torch.Tensor]:
+    """module's parameters after one fresh Adam step with the given gradients."""
+    opt = torch.optim.Adam(module.parameters(), lr=lr)
+    for p, g in zip(module.parameters(), grads, strict=True):
+        p.grad = g.clone()
+    opt.step()
+    return params(module)
+
+
+def test_one_step_uses_d_loss_alone_for_d_and_g_loss_alone_for_g() -> None:
+    cfg = small(seed=3)
+    state, twin = new_state(cfg, CPU), new_state(cfg, CPU)
+    want = reference_gradients(twin)
+    # The check below can tell the two apart: G_loss's gradient wrt D is not negligible.
+    leaks = [
+        not torch.allclose(a, b, atol=1e-6) for a, b in zip(want["D_leaky"], want["D"], strict=True)
+    ]
+    assert any(leaks)
+
+    ReferenceEngine(state).step()
+
+    assert_params_equal([p.grad for p in state.D.parameters()], want["D"], atol=1e-7)
+    assert_params_equal([p.grad for p in state.G.parameters()], want["G"], atol=1e-7)
+    assert_params_equal(params(state.D), adam_step(twin.D, want["D"], cfg.lr_d), atol=1e-9)
+    assert_params_equal(params(state.G), adam_step(twin.G, want["G"], cfg.lr_g), atol=1e-9)
+    assert state.step == 1
+
+
+# -- (2) the tutorial's own loop (MorvanZhou's 406), literally -----------------------------------
+
+
+def tutorial_406(seed: int, steps: int) -> tuple[nn.Sequential, nn.Sequential, dict[str, float]]:
+    """The tutorial's loop as published, inside fork_rng so the global RNG is left alone."""
+    batch_size, lr_g, lr_d, n_ideas, art_components = 64, 1e-4, 1e-4, 5, 15
+    numpy_state = np.random.get_state()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        np.random.seed(seed)
+        paint_points = np.vstack([np.linspace(-1, 1, art_components) for _ in range(batch_size)])
+
+        def artist_works() -> torch.Tensor:
+            a = np.random.uniform(1, 2, size=batch_size)[:, np.newaxis]
+            paintings = a * np.power(paint_points, 2) + (a - 1)
+            return torch.from_numpy(paintings).float()
+
+        G = nn.Sequential(nn.Linear(n_ideas, 128), nn.ReLU(), nn.Linear(128, art_components))
+        D = nn.Sequential(
+            nn.Linear(art_components, 128), nn.ReLU(), nn.Linear(128, 1), nn.Sigmoid()
+        )
+        opt_D = torch.optim.Adam(D.parameters(), lr=lr_d)
+        opt_G = torch.optim.Adam(G.parameters(), lr=lr_g)
+        for _ in range(steps):
+            artist_paintings = artist_works()
+            G_ideas = torch.randn(batch_size, n_ideas, requires_grad=True)
+            G_paintings = G(G_ideas)
+            prob_artist1 = D(G_paintings)
+            G_loss = torch.mean(torch.log(1.0 - prob_artist1))
+            opt_G.zero_grad()
+            G_loss.backward()
+            opt_G.step()
+
+            prob_artist0 = D(artist_paintings)
+            prob_artist1 = D(G_paintings.detach())
+            D_loss = -torch.mean(torch.log(prob_artist0) + torch.log(1.0 - prob_artist1))
+            opt_D.zero_grad()
+            D_loss.backward(retain_graph=True)
+            opt_D.step()
+    np.random.set_state(numpy_state)
+    last = {
+        "d_loss": D_loss.item(),
+        "g_loss": G_loss.item(),
+        "d_real": prob_artist0.mean().item(),
+        "d_fake": prob_artist1.mean().item(),
+    }
+    return G, D, last
+
+
+def test_reference_engine_reproduces_the_tutorials_loop() -> None:
+    # The two differ only in float32 rounding of log(sigmoid(l)) against softplus: after 300
+    # steps the parameters agree to ~6e-8 (measured); 1e-6 leaves headroom, while any change
+    # of stream, order or gradient moves them by ≥ 1e-5 (each Adam step moves ~lr = 1e-4).
+    steps = 300
+    G, D, last = tutorial_406(seed=1, steps=steps)
+    cfg = small(engine="reference", seed=1, steps=steps, report_every=steps)
+    state = new_state(cfg, CPU)
+    (snap,) = list(train(cfg, state))
+
+    assert_params_equal(params(state.G), params(G), atol=1e-6)
+    assert_params_equal(params(state.D), params(D), atol=1e-6)  # D's Sigmoid has no parameters
+    for key, value in last.items():
+        assert getattr(snap, key) == pytest.approx(value, abs=1e-5), key
+    assert snap.engine == "reference"
+
+
+# -- (3) determinism and the caller's global state ----------------------------------------------
+
+
+def run(cfg: TrainConfig) -> tuple[list[Snapshot], list[torch.Tensor]]:
+    state = new_state(cfg, CPU)
+    snaps = list(train(cfg, state))
+    return snaps, params(state.G) + params(state.D)
+
+
+@pytest.mark.parametrize("engine", ["reference", "auto"])
+def test_same_seed_same_run_different_seed_different_run(engine: str) -> None:
+    snaps_a, params_a = run(small(engine=engine, seed=5))
+    snaps_b, params_b = run(small(engine=engine, seed=5))
+    assert_params_equal(params_a, params_b)
+    for a, b in zip(snaps_a, snaps_b, strict=True):
+        np.testing.assert_array_equal(a.curves, b.curves)
+        assert (a.d_loss, a.g_loss, a.d_real, a.d_fake) == (b.d_loss, b.g_loss, b.d_real, b.d_fake)
+        assert a.quality == b.quality
+
+    snaps_c, params_c = run(small(engine=engine, seed=6))
+    assert not np.array_equal(snaps_c[-1].curves, snaps_a[-1].curves)
+    assert not torch.equal(params_c[0], params_a[0])
+
+
+def next_global_draws(seed: int, between: Callable[[], object]) -> tuple[float, float]:
+    """The next draws of the global torch and numpy RNGs after seeding them, then between().
+
+    Both global RNGs are restored afterwards, so other tests see them as they were.
+    """
+    numpy_state = np.random.get_state()
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            np.random.seed(seed)
+            between()
+            return torch.rand(1).item(), float(np.random.rand())
+    finally:
+        np.random.set_state(numpy_state)
+
+
+def test_train_leaves_global_rngs_and_thread_count_alone() -> None:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(3)  # differs from cfg.threads = 1, so a leak would show
+    try:
+        untouched = next_global_draws(99, lambda: None)
+        assert next_global_draws(99, lambda: list(train(small(steps=40)))) == untouched
+        assert torch.get_num_threads() == 3
+
+        # A caller that stops reading (Ctrl-C in the UI) gets its threads back too.
+        stream = train(small())
+        next(stream)
+        stream.close()  # type: ignore[attr-defined]
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(threads)
+
+
+# -- (4) the snapshot stream, checkpoints and stopping ------------------------------------------
+
+
+def test_snapshots_at_every_report_and_at_the_end_saves_at_multiples_and_at_the_end() -> None:
+    cfg = small(steps=130, report_every=50, save_every=60, n_show=5)
+    saved: list[int] = []
+    snaps = list(train(cfg, on_save=lambda s: saved.append(s.step)))
+    assert [s.step for s in snaps] == [50, 100, 130]
+    assert saved == [60, 120, 130]
+    last = snaps[-1]
+    assert last.total == 130
+    assert last.curves.shape == (5, cfg.n_points)
+    np.testing.assert_array_equal(last.x, np.linspace(-1, 1, cfg.n_points))
+    assert set(last.quality) == {"in_bounds", "a_w1", "shape_rmse", "coverage"}
+    assert all(math.isfinite(v) for v in (last.d_loss, last.g_loss, last.d_real, last.d_fake))
+    assert 0 < last.d_real < 1 and 0 < last.d_fake < 1
+
+
+def test_the_final_save_is_not_repeated_when_steps_is_a_multiple() -> None:
+    saved: list[int] = []
+    cfg = small(steps=120, report_every=40, save_every=60)
+    snaps = list(train(cfg, on_save=lambda s: saved.append(s.step)))
+    assert [s.step for s in snaps] == [40, 80, 120]
+    assert saved == [60, 120]
+
+
+def test_should_stop_ends_the_run_early_and_saves_where_it_stopped() -> None:
+    cfg = small(steps=130, report_every=50, save_every=60)
+    snaps: list[Snapshot] = []
+    saved: list[int] = []
+    stream = train(cfg, on_save=lambda s: saved.append(s.step), should_stop=lambda: bool(snaps))
+    for snap in stream:
+        snaps.append(snap)
+    assert [s.step for s in snaps] == [50]
+    assert saved == [50]
+
+
+def test_a_stopped_run_resumed_to_the_same_total_ends_where_an_unbroken_run_ends() -> None:
+    cfg = small(steps=130, report_every=50, save_every=60)
+    _, unbroken = run(cfg)
+    state = new_state(cfg, CPU)
+    list(train(cfg, state, should_stop=lambda: state.step >= 50))
+    assert state.step == 50
+    resumed = list(train(cfg, state))
+    assert [s.step for s in resumed] == [100, 130]
+    assert_params_equal(params(state.G) + params(state.D), unbroken)
+
+
+def test_metrics_row_has_exactly_the_metric_keys_in_order() -> None:
+    (snap,) = list(train(small(steps=10, report_every=10)))
+    row = snap.metrics_row()
+    assert list(row) == list(METRIC_KEYS)
+    assert row["step"] == 10
+    assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in row.values())
+
+
+# -- (5) config and device checks -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"steps": 0},
+        {"steps": -5},
+        {"batch_size": 0},
+        {"batch_size": -1},
+        {"steps": 1.5},
+        {"steps": True},
+        {"lr_g": 0.0},
+        {"lr_d": -1e-4},
+        {"lr_g": float("nan")},
+        {"lr_d": float("inf")},
+        {"report_every": 0},
+        {"save_every": 0},
+        {"n_eval": 0},
+        {"engine": "turbo"},
+        {"device": "cuda:"},
+        {"device": "gpu"},
+        {"device": "cuda:x"},
+        {"device": "CPU"},
+        {"device": ""},
+    ],
+)
+def test_config_rejects_values_training_cannot_use(bad: dict[str, object]) -> None:
+    with pytest.raises(ConfigError) as err:
+        TrainConfig(**bad)  # type: ignore[arg-type]
+    (field,) = bad
+    assert "\n" not in str(err.value)
+    assert "--" + field.replace("_", "-") in str(err.value)
+
+
+@pytest.mark.parametrize("device", ["auto", "cpu", "cuda", "cuda:0", "cuda:1", "mps"])
+def test_config_accepts_every_device_name_form(device: str) -> None:
+    assert TrainConfig(device=device).device == device
+
+
+def test_config_round_trips_through_a_dict_and_ignores_unknown_keys() -> None:
+    cfg = TrainConfig(seed=4, steps=77, lr_d=3e-4)
+    assert TrainConfig.from_dict({**cfg.to_dict(), "from_the_future": 1}) == cfg
+
+
+def test_defaults_are_the_tutorials() -> None:
+    cfg = TrainConfig()
+    assert (cfg.seed, cfg.batch_size, cfg.lr_g, cfg.lr_d) == (1, 64, 1e-4, 1e-4)
+    assert (cfg.n_ideas, cfg.n_points, cfg.hidden, cfg.steps) == (5, 15, 128, 10_000)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+@pytest.mark.parametrize("device", ["cuda", "cuda:1"])
+def test_asking_for_cuda_without_it_is_a_device_error(device: str) -> None:
+    with pytest.raises(DeviceError) as err:
+        resolve_device(device)
+    assert "\n" not in str(err.value)
+
+
+def test_cpu_and_auto_resolve_without_a_gpu() -> None:
+    assert resolve_device("cpu") == CPU
+    if not torch.cuda.is_available():
+        assert resolve_device("auto").type in ("cpu", "mps")
