@@ -27,6 +27,7 @@ RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Where runs are kept."
 
 @app.command()
 def train(
+    ctx: typer.Context,  # for --detach: the options as given, to pass on to the background run
     steps: Annotated[int, typer.Option(help="Total steps of the run.")] = 10_000,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the model and data streams.")] = 1,
@@ -45,15 +46,36 @@ def train(
         str, typer.Option(help="auto (fast where it applies) | fast | reference (autograd).")
     ] = "auto",
     threads: Annotated[int, typer.Option(help="Torch CPU threads (1 is fastest here).")] = 1,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Run in the background; follow it with `toygan watch`.")
+    ] = False,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue a run: its directory, a checkpoint, or runs/last.pt."),
+    ] = None,
 ) -> None:
     """Train the artist-curves GAN and watch it learn."""
+    if detach:
+        from toygan_tui.commands.detach import run_detach
+
+        return run_detach(ctx.command, ctx.params, _typed(ctx))
     from toygan_tui.commands.train import run_train
 
     run_train(
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
-        live=live, engine=engine, threads=threads,
+        live=live, engine=engine, threads=threads, resume=resume, given=_typed(ctx),
     )  # fmt: skip
+
+
+def _typed(ctx: typer.Context) -> set[str]:
+    """The options the user typed, as opposed to defaults: a resumed run keeps its own."""
+    return {name for name in ctx.params if _source(ctx, name) not in ("DEFAULT", "DEFAULT_MAP")}
+
+
+def _source(ctx: typer.Context, name: str) -> str:
+    source = ctx.get_parameter_source(name)
+    return source.name if source is not None else "DEFAULT"
 
 
 @app.command()
@@ -84,6 +106,33 @@ def plot(
     from toygan_tui.commands.plot import run_plot
 
     run_plot(run=run, metrics=metric or [], runs_dir=runs_dir)
+
+
+@app.command()
+def watch(
+    run: Annotated[
+        Path | None, typer.Argument(help="Run id or directory (default: newest).")
+    ] = None,
+    runs_dir: RunsDir = Path("runs"),
+    refresh: Annotated[
+        float, typer.Option(help="Seconds between looks at the files (at least 0.25).")
+    ] = 0.25,
+) -> None:
+    """Follow a run's live dashboard from its files; q or Ctrl-C leaves, the run goes on."""
+    from toygan_tui.commands.watch import run_watch
+
+    run_watch(run=run, runs_dir=runs_dir, refresh=refresh)
+
+
+@app.command()
+def runs(
+    runs_dir: RunsDir = Path("runs"),
+    fmt: Annotated[str, typer.Option("--format", help="table | json.")] = "table",
+) -> None:
+    """List the runs, newest first: status, progress and quality so far."""
+    from toygan_tui.commands.runs import run_runs
+
+    run_runs(runs_dir=runs_dir, fmt=fmt)
 
 
 def main(argv: list[str] | None = None) -> None:

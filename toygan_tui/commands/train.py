@@ -1,25 +1,122 @@
-"""`toygan train`: a Session from the core, presented by the ui."""
+"""`toygan train`: a Session from the core, presented by the ui, safe to interrupt.
+
+Exit codes: 0 finished (also: a resumed run that was already finished), 1 diverged or the final
+checkpoint could not be written, 2 bad input, 130 Ctrl-C, 143 SIGTERM (checkpoint saved).
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from rich.console import Console
 
+from toygan_tui.commands.interrupt import StopRequest, stop_on_signals
+from toygan_tui.commands.terminal import SafeStream, hang_up, say, terminal_fds
 
-def run_train(*, runs_dir: Path, name: str | None, live: bool | None, **options: object) -> None:
+if TYPE_CHECKING:
+    from toygan_tui.core.session import Session
+
+EXIT_FAILED = 1
+
+
+def run_train(
+    *,
+    runs_dir: Path,
+    name: str | None,
+    live: bool | None,
+    resume: Path | None = None,
+    given: Collection[str] = (),
+    **options: Any,
+) -> None:
+    """Train (or continue) a run; `given` names the options the user typed, which a resumed
+    run takes over its own."""
     from toygan_tui.core.config import TrainConfig
     from toygan_tui.core.session import Session
+
+    if resume is None:
+        _train(Session(TrainConfig(**options), runs_dir, name), live)
+        return
+    everything = {**options, "runs_dir": runs_dir, "name": name}
+    session = _resumed_session(resume, {k: everything[k] for k in given if k in everything})
+    if session is not None:
+        _train(session, live)
+
+
+def _resumed_session(path: Path, typed: dict[str, Any]) -> Session | None:
+    """The session that continues the run at `path`; None when it has already finished."""
+    from toygan_tui.core.resume import plan
+    from toygan_tui.core.session import Session
+
+    point, cfg = plan(path, typed)
+    if point.step >= cfg.steps:
+        where = (
+            f"step {point.step} of {cfg.steps}"
+            if point.step == cfg.steps
+            else (f"at step {point.step}, past --steps {cfg.steps}")
+        )
+        print(
+            f"run {point.run.run_id} already finished: {where} ({point.checkpoint}). "
+            f"To train further: toygan train --resume {point.run.path} --steps N"
+        )
+        return None
+    return Session.resume(point, cfg)
+
+
+def _train(session: Session, live: bool | None) -> None:
+    from toygan_tui.core.session import Diverged, SaveFailed
     from toygan_tui.ui.live import present, wants_live
 
-    cfg = TrainConfig(**options)  # type: ignore[arg-type]
-    session = Session(cfg, runs_dir, name)
-    console = Console()
-    last = present(session.snapshots(), console, live=wants_live(console) if live is None else live)
-    step = last.step if last is not None else session.state.step
+    console = Console(file=cast(TextIO, SafeStream(sys.stdout)))
+    ttys = terminal_fds()
+
+    def stop_drawing() -> None:  # SIGHUP: the terminal is gone, the training is not
+        if 1 in ttys:  # output to a file or a pipe goes on
+            console.quiet = True
+        hang_up(ttys)
+
+    show = wants_live(console) if live is None else live
+    with stop_on_signals(on_hangup=stop_drawing) as stop:
+        try:
+            present(session.snapshots(stop, on_warning=_warn), console, live=show)
+        except KeyboardInterrupt:
+            _aborted(session, stop)
+        except (Diverged, SaveFailed) as exc:
+            _exit(f"toygan: error: {exc}", EXIT_FAILED)
+    if stop() and session.state.step < session.cfg.steps:
+        _stopped(session, stop)
     console.print(
-        f"run {session.run.run_id} done at step {step}/{cfg.steps}: "
+        f"run {session.run.run_id} done at step {session.state.step}/{session.cfg.steps}: "
         f"checkpoint {session.run.checkpoint} (and {session.last_checkpoint})",
         markup=False,
         highlight=False,
     )
+
+
+def _warn(message: str) -> None:
+    say(f"toygan: warning: {message}")
+
+
+def _stopped(session: Session, stop: StopRequest) -> NoReturn:
+    _exit(
+        f"toygan: stopped by {stop.name} at step {session.state.step}/{session.cfg.steps}; "
+        f"checkpoint saved: {session.run.checkpoint}\n"
+        f"resume with: toygan train --resume {session.run.path}",
+        stop.exit_code,
+    )
+
+
+def _aborted(session: Session, stop: StopRequest) -> NoReturn:
+    _exit(
+        f"toygan: aborted by a second {stop.name}; the last good checkpoint is "
+        f"{session.run.checkpoint} (step {session.saved_step})\n"
+        f"resume with: toygan train --resume {session.run.path}",
+        stop.exit_code,
+    )
+
+
+def _exit(message: str, code: int) -> NoReturn:
+    say(message)
+    sys.exit(code)

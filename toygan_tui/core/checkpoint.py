@@ -1,14 +1,17 @@
 """Checkpoints: a TrainState as tensors and plain types, written atomically, loaded safely.
 
 Loading never executes code from the file: torch.load(weights_only=True), then the structure
-is validated before anything is built from it.
+is validated before anything is built from it. Every way a file can be unusable (missing,
+empty, truncated, foreign, a directory, another format version, another shape) becomes a
+CheckpointError whose message is the one line the user sees.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +19,27 @@ import numpy as np
 import torch
 
 from toygan_tui import __version__
+from toygan_tui.core.atomic import atomic_write
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.model import make_generator
 from toygan_tui.core.state import TrainState, new_state
 
+__all__ = ["atomic_write", "CheckpointError", "read_checkpoint", "restore_state", "save_bytes"]
+
 FORMAT = "toygan-checkpoint"
 FORMAT_VERSION = 1
+
+# The top-level entries every checkpoint of this format version has, with their types.
+_LAYOUT: dict[str, type | tuple[type, ...]] = {
+    "config": dict,
+    "step": int,
+    "G": dict,
+    "D": dict,
+    "opt_G": dict,
+    "opt_D": dict,
+    "rng": dict,
+}
 
 
 class CheckpointError(InputError):
@@ -35,7 +52,7 @@ def state_to_dict(state: TrainState, run_id: str = "") -> dict[str, Any]:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "toygan_version": __version__,
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),  # TorchVersion is no plain type
         "run_id": run_id,
         "config": state.cfg.to_dict(),
         "step": state.step,
@@ -49,11 +66,13 @@ def state_to_dict(state: TrainState, run_id: str = "") -> dict[str, Any]:
 
 
 def _rng_to_dict(state: TrainState) -> dict[str, Any]:
+    # Every stream training draws from. The evaluation noise needs none: it is regenerated
+    # from cfg.eval_seed; python's `random` and torch's global RNG are never used.
     rng: dict[str, Any] = {"device_type": state.device.type, "noise": state.noise_gen.get_state()}
     if state.data_rng is not None:
         _, keys, pos, has_gauss, gauss = state.data_rng.get_state(legacy=True)
         rng["data_numpy"] = {
-            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
             "pos": int(pos),
             "has_gauss": int(has_gauss),
             "gauss": float(gauss),
@@ -70,21 +89,6 @@ def save_bytes(state: TrainState, run_id: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same directory, fsync, then os.replace: never a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def read_checkpoint(path: Path) -> dict[str, Any]:
     """Load and validate a checkpoint file; CheckpointError with one line if it is not one."""
     path = Path(path)
@@ -95,11 +99,25 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     if path.stat().st_size == 0:
         raise CheckpointError(f"{path}: the file is empty")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        with _weights_only_enforced():
+            data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds for a foreign or truncated file
         raise CheckpointError(f"{path}: not a toygan checkpoint ({_first_line(exc)})") from None
     _validate(path, data)
     return data
+
+
+@contextlib.contextmanager
+def _weights_only_enforced() -> Iterator[None]:
+    # TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 turns torch.load into a full unpickle, which runs code
+    # from the file. torch 2.13 lets an explicit weights_only=True win, but that precedence is
+    # torch's choice, not a promise to us: the variable is hidden for the duration of the load.
+    saved = os.environ.pop("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = saved
 
 
 def _validate(path: Path, data: Any) -> None:
@@ -107,10 +125,20 @@ def _validate(path: Path, data: Any) -> None:
         raise CheckpointError(f"{path}: not a toygan checkpoint")
     if data.get("format_version") != FORMAT_VERSION:
         version = data.get("format_version")
-        raise CheckpointError(f"{path}: checkpoint format {version} is not supported")
-    for key in ("config", "step", "G", "D", "opt_G", "opt_D", "rng"):
+        raise CheckpointError(
+            f"{path}: checkpoint format {version!r} is not supported "
+            f"(this toygan reads format {FORMAT_VERSION})"
+        )
+    for key, kind in _LAYOUT.items():
         if key not in data:
             raise CheckpointError(f"{path}: damaged checkpoint (no {key!r})")
+        if not isinstance(data[key], kind) or isinstance(data[key], bool):
+            raise CheckpointError(f"{path}: damaged checkpoint ({key!r} has the wrong type)")
+    if data["step"] < 0:
+        raise CheckpointError(f"{path}: damaged checkpoint (step {data['step']})")
+    for net in ("G", "D"):
+        if not all(isinstance(v, torch.Tensor) for v in data[net].values()):
+            raise CheckpointError(f"{path}: damaged checkpoint ({net} holds non-tensors)")
 
 
 def config_of(path: Path, data: dict[str, Any]) -> TrainConfig:
@@ -132,21 +160,38 @@ def load_generator(path: Path) -> tuple[torch.nn.Module, TrainConfig, int]:
     return G.eval(), cfg, int(data["step"])
 
 
-def restore_state(path: Path, cfg: TrainConfig, device: torch.device) -> TrainState:
-    """Rebuild the TrainState saved in `path` on `device`, to continue under `cfg`."""
-    data = read_checkpoint(path)
+def restore_state(
+    path: Path, cfg: TrainConfig, device: torch.device, data: dict[str, Any] | None = None
+) -> TrainState:
+    """Rebuild the TrainState saved in `path` on `device`, to continue under `cfg`.
+
+    `data` is the already-read checkpoint, when the caller has it (no second read).
+    """
+    data = read_checkpoint(path) if data is None else data
     state = new_state(cfg, device)
     try:
         state.G.load_state_dict(data["G"])
         state.D.load_state_dict(data["D"])
         state.opt_G.load_state_dict(data["opt_G"])
         state.opt_D.load_state_dict(data["opt_D"])
+        _check_moments(state.opt_G)
+        _check_moments(state.opt_D)
         _restore_rng(state, data["rng"])
-    except (RuntimeError, KeyError, TypeError, ValueError) as exc:
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise CheckpointError(f"{path}: cannot restore ({_first_line(exc)})") from None
     state.step = int(data["step"])
     state.elapsed = float(data.get("elapsed", 0.0))
     return state
+
+
+def _check_moments(opt: torch.optim.Optimizer) -> None:
+    # load_state_dict checks the parameter count, not the shapes of Adam's moments; a wrong
+    # shape would otherwise surface as a broadcasting error at the first step.
+    for group in opt.param_groups:
+        for p in group["params"]:
+            for name, value in opt.state.get(p, {}).items():
+                if name != "step" and getattr(value, "shape", p.shape) != p.shape:
+                    raise ValueError(f"optimizer moment {name!r} does not fit its parameter")
 
 
 def _restore_rng(state: TrainState, rng: dict[str, Any]) -> None:
@@ -162,6 +207,12 @@ def _restore_rng(state: TrainState, rng: dict[str, Any]) -> None:
         state.data_rng.set_state(
             ("MT19937", keys, saved["pos"], saved["has_gauss"], saved["gauss"])
         )
+
+
+def params_finite(state: TrainState) -> bool:
+    """Whether every parameter of G and D is finite (one host sync on a GPU)."""
+    flags = [p.isfinite().all() for net in (state.G, state.D) for p in net.parameters()]
+    return bool(torch.stack(flags).all())
 
 
 def _first_line(exc: BaseException) -> str:

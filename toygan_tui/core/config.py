@@ -53,6 +53,10 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+# Adam's first step is lr / (1 − β1) = 10·lr, which must fit a float32 (3.4e38); any rate near
+# this bound diverges at once anyway, which the run reports as divergence.
+MAX_LR = 1e15
+
 # Options that change the numbers of a run: a resumed run must keep them.
 MATH_FIELDS = ("seed", "batch_size", "lr_g", "lr_d", "n_ideas", "n_points", "hidden")
 
@@ -70,6 +74,8 @@ def validate(cfg: TrainConfig) -> None:
         value = getattr(cfg, name)
         if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise ConfigError(f"{_flag(name)} must be a positive finite number, got {value}")
+        if value > MAX_LR:
+            raise ConfigError(f"{_flag(name)} must be at most {MAX_LR:g}, got {value:g}")
     if cfg.engine not in ENGINE_CHOICES:
         raise ConfigError(
             f"--engine must be one of {', '.join(ENGINE_CHOICES)}, got {cfg.engine!r}"

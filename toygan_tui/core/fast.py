@@ -1,9 +1,49 @@
-"""Fast engines (placeholder until the fast path lands): none applies yet."""
+"""Which fast engine applies to a run: the numpy engine on a CPU, the CUDA-graph engine on a
+GPU, none elsewhere (the caller then uses the reference engine).
+
+Every fast engine takes the reference's steps: the same random draws, the same math to float
+rounding (tests/test_engines.py runs them side by side); only a step's cost differs.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from toygan_tui.core.config import ConfigError
+from toygan_tui.core.fast_flat import NotApplicable
 from toygan_tui.core.state import TrainState
 
+if TYPE_CHECKING:
+    from toygan_tui.core.train import Engine
 
-def make_fast_engine(state: TrainState, required: bool = False) -> None:
-    return None
+
+def make_fast_engine(state: TrainState, required: bool = False) -> Engine | None:
+    """The fast engine for this state, or None where none applies.
+
+    With required=True (--engine fast) a missing fast path is a ConfigError with one line.
+    """
+    try:
+        return _build(state)
+    except NotApplicable as why:
+        if required:
+            raise ConfigError(f"--engine fast: {why}; use --engine auto or reference") from None
+        return None
+
+
+def _build(state: TrainState) -> Engine:
+    kind = state.device.type
+    if kind == "cpu":
+        if state.data_rng is None:
+            raise NotApplicable("the CPU engine draws real curves from the numpy stream")
+        from toygan_tui.core.fast_cpu import CpuEngine
+
+        return CpuEngine(state)
+    if kind == "cuda":
+        from toygan_tui.core.fast_cuda import DeviceEngine
+
+        try:
+            return DeviceEngine(state, graphed=True)
+        except (NotApplicable, RuntimeError):
+            # No graph capture here (an old torch or driver): the same step, launched eagerly.
+            return DeviceEngine(state, graphed=False)
+    raise NotApplicable(f"there is no fast engine for {kind} devices (only cpu and cuda)")

@@ -1,14 +1,28 @@
-"""A training session: train() plus the files a run leaves (config, metrics, checkpoints)."""
+"""A training session: train() plus the files a run leaves (config, metrics, checkpoints).
+
+Everything that can fail on the disk is tried before the first step (an unwritable or full
+runs directory is bad input, not a crash an hour in). During the run a failed write never
+stops training: it is reported and retried at the next save; only a final state that could
+not be saved ends the run with SaveFailed. Non-finite losses or parameters end it with
+Diverged, and are never written over the last good checkpoint.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import cast
 
-from toygan_tui.core.checkpoint import atomic_write, save_bytes
+import numpy as np
+
+from toygan_tui.core.atomic import atomic_write, check_writable, clean_stale_temps
+from toygan_tui.core.checkpoint import params_finite, restore_state, save_bytes
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.resume import ResumePoint, trim_metrics
 from toygan_tui.core.runs import (
     LAST_CHECKPOINT,
     RunDir,
@@ -19,43 +33,169 @@ from toygan_tui.core.runs import (
 )
 from toygan_tui.core.snapshot import Snapshot
 from toygan_tui.core.state import TrainState, new_state, resolve_device
+from toygan_tui.core.status import StatusWriter
 from toygan_tui.core.train import train
 
 
-class Session:
-    """One run directory being trained into; creating it checks the device, writes config.json."""
+class Diverged(RuntimeError):
+    """Losses or parameters stopped being finite at `step`; nothing from it was saved."""
 
-    def __init__(self, cfg: TrainConfig, runs_dir: Path, run_id: str | None = None) -> None:
+    def __init__(self, step: int, what: str, last_good: Path, last_good_step: int) -> None:
+        super().__init__(
+            f"training diverged at step {step} ({what} not finite); stopped without saving it. "
+            f"The last good checkpoint is {last_good} (step {last_good_step})"
+        )
+        self.step = step
+
+
+class SaveFailed(RuntimeError):
+    """The run ended (finished or stopped) but its final state could not be written."""
+
+
+class Session:
+    """One run directory being trained into; creating it checks the device and the disk."""
+
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        runs_dir: Path,
+        run_id: str | None = None,
+        *,
+        resume: ResumePoint | None = None,
+    ) -> None:
         self.cfg = cfg
         self.runs_dir = Path(runs_dir)
         self.device = resolve_device(cfg.device)
+        if resume is None:
+            self.run = self._new_run(run_id)
+            self.state: TrainState = new_state(cfg, self.device)
+        else:
+            self.run = resume.run
+            self.state = restore_state(resume.checkpoint, cfg, self.device, resume.data)
+        self.resumed_from = resume.step if resume is not None else None
+        self.saved_step = -1  # the step of the last good checkpoint (run.checkpoint)
+        self._save_error = ""  # why the latest save failed
+        self._warn: Callable[[str], None] = lambda message: None
+        self._warned: set[str] = set()
+        self._prepare_files()
+
+    @classmethod
+    def resume(cls, point: ResumePoint, cfg: TrainConfig) -> Session:
+        """Continue the run `point` names, in its own directory, under `cfg`."""
+        return cls(cfg, point.run.path.parent, point.run.run_id, resume=point)
+
+    def _new_run(self, run_id: str | None) -> RunDir:
         if run_id is not None:
             check_run_id(run_id)
-            if (self.runs_dir / run_id).exists():
+            # A directory without config.json is not a run yet: `train --detach` makes it first.
+            if RunDir(self.runs_dir / run_id).config.exists():
                 raise ConfigError(
                     f"run {run_id!r} already exists in {self.runs_dir}; pick another --name"
                 )
-        self.run = RunDir(self.runs_dir / (run_id or new_run_id(self.runs_dir)))
-        self.state: TrainState = new_state(cfg, self.device)
+        return RunDir(self.runs_dir / (run_id or new_run_id(self.runs_dir)))
+
+    def _prepare_files(self) -> None:
+        """Write config.json and the starting checkpoint now: a disk problem is exit 2 here."""
+        data = save_bytes(self.state, self.run.run_id)
         try:
+            # Room for a checkpoint and its temp copy, twice over (ckpt.pt and last.pt).
+            check_writable(self.runs_dir, 2 * len(data))
             self.run.path.mkdir(parents=True, exist_ok=True)
-            write_config(self.run, cfg, {"run_id": self.run.run_id, "device": str(self.device)})
+            for directory in (self.runs_dir, self.run.path):
+                clean_stale_temps(directory)  # leftovers of a writer killed mid-write
+            if self.resumed_from is not None:
+                trim_metrics(self.run, self.state.step)  # no duplicate rows after resuming
+            extra = {"run_id": self.run.run_id, "device": str(self.device)}
+            write_config(self.run, self.cfg, extra)
+            self._write(data)
         except OSError as exc:
-            raise InputError(f"cannot write the run into {self.runs_dir}: {exc.strerror}") from None
+            reason = exc.strerror or str(exc)
+            raise InputError(f"cannot write the run into {self.runs_dir}: {reason}") from None
+        self.saved_step = self.state.step
 
     @property
     def last_checkpoint(self) -> Path:
         return self.runs_dir / LAST_CHECKPOINT
 
-    def snapshots(self, should_stop: Callable[[], bool] = lambda: False) -> Iterator[Snapshot]:
-        """Train, appending each report to metrics.jsonl and saving checkpoints as it goes."""
-        for snap in train(self.cfg, self.state, on_save=self.save, should_stop=should_stop):
-            snap = dataclasses.replace(snap, run_id=self.run.run_id)
-            append_metrics(self.run, snap)
-            yield snap
+    def snapshots(
+        self,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_warning: Callable[[str], None] | None = None,
+    ) -> Iterator[Snapshot]:
+        """Train, appending each report to metrics.jsonl and saving checkpoints as it goes.
+
+        on_warning(message) hears of writes that failed while training went on.
+        """
+        self._warn = on_warning or (lambda message: None)
+        status = StatusWriter(
+            self.run.path, self.run.run_id, self.cfg.steps, self.state.step, str(self.device)
+        )
+        diverged = False
+        stream = cast(  # a generator: closed at once if we stop reading it
+            Generator[Snapshot, None, None],
+            train(self.cfg, self.state, on_save=self.save, should_stop=should_stop),
+        )
+        try:
+            with contextlib.closing(stream):
+                for snap in stream:
+                    snap = dataclasses.replace(snap, run_id=self.run.run_id)
+                    self._append(snap)
+                    status.report(snap)
+                    what = non_finite(snap)
+                    if what:
+                        raise self._diverged(snap.step, what)
+                    yield snap
+        except Diverged:
+            diverged = True
+            raise
+        finally:
+            status.end(self.state.step, diverged=diverged)  # for `toygan watch`
+        if self.saved_step != self.state.step:
+            raise SaveFailed(
+                f"could not save the checkpoint at step {self.state.step} ({self._save_error}); "
+                f"the last good checkpoint is {self.run.checkpoint} (step {self.saved_step})"
+            )
 
     def save(self, state: TrainState) -> None:
-        """Write the run's checkpoint, then runs/last.pt, each atomically."""
+        """Write the run's checkpoint, then runs/last.pt; a failure is reported, not raised."""
+        if not params_finite(state):
+            raise self._diverged(state.step, "parameters are")
         data = save_bytes(state, self.run.run_id)
+        for path in (self.run.checkpoint, self.last_checkpoint):
+            try:
+                atomic_write(path, data)
+            except OSError as exc:
+                self._save_error = exc.strerror or str(exc)
+                self._report(
+                    f"could not save {path} at step {state.step} ({self._save_error}); "
+                    f"training goes on and will retry at the next save"
+                )
+                return
+            if path == self.run.checkpoint:
+                self.saved_step = state.step
+
+    def _write(self, data: bytes) -> None:
         atomic_write(self.run.checkpoint, data)
         atomic_write(self.last_checkpoint, data)
+
+    def _append(self, snap: Snapshot) -> None:
+        try:
+            append_metrics(self.run, snap)
+        except OSError as exc:
+            self._report(f"could not append to {self.run.metrics} ({exc.strerror or exc})")
+
+    def _report(self, message: str) -> None:
+        if message not in self._warned:  # once per distinct problem, not once per report
+            self._warned.add(message)
+            self._warn(message)
+
+    def _diverged(self, step: int, what: str) -> Diverged:
+        return Diverged(step, what, self.run.checkpoint, self.saved_step)
+
+
+def non_finite(snap: Snapshot) -> str:
+    """What in a report is not finite ('' when all is): the losses, or G's curves."""
+    for name in ("d_loss", "g_loss", "d_real", "d_fake"):
+        if not math.isfinite(getattr(snap, name)):
+            return f"{name} is"
+    return "" if np.isfinite(snap.curves).all() else "G's curves are"

@@ -1,0 +1,131 @@
+"""Helpers shared by the bench/ scripts: the project's interpreter, timed child processes
+(with their peak memory), `toygan train` with or without a pseudo-terminal, and medians."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def use_project_python() -> None:
+    """Re-run this script with the project's .venv interpreter when there is one."""
+    if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        os.execv(VENV_PYTHON, [str(VENV_PYTHON), sys.argv[0], *sys.argv[1:]])
+
+
+def toygan_command() -> list[str]:
+    """The installed `toygan` script beside this interpreter, else `python -m toygan_tui`."""
+    script = Path(sys.executable).with_name("toygan")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "toygan_tui"]
+
+
+@dataclass
+class Finished:
+    seconds: float  # wall time of the whole process
+    peak_rss_mb: float
+    output: str
+    returncode: int
+
+
+def run_child(cmd: list[str], env: dict[str, str] | None = None, tty: bool = False) -> Finished:
+    """Run cmd to the end (stdout on a pipe, or on an 80×24 pseudo-terminal), with its peak RSS."""
+    started = time.perf_counter()
+    if tty:
+        master, slave = pty.openpty()
+        import fcntl
+        import termios
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
+        os.close(slave)
+        output = _drain(master)
+        os.close(master)
+    else:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+        )
+        assert proc.stdout is not None
+        output = proc.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    return Finished(seconds, usage.ru_maxrss / 1024, output, proc.returncode)
+
+
+def _drain(master: int) -> str:
+    """Read a pseudo-terminal until the child closes it (a full pty would block the child)."""
+    chunks = []
+    while True:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if not ready:
+            continue
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child has exited and closed its side
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode(errors="replace")
+
+
+@dataclass
+class TrainResult:
+    steps_per_s: float  # steps over training time (reports, evals and checkpoints included)
+    peak_rss_mb: float
+    final: dict[str, float]  # the last metrics.jsonl line
+    rows: list[dict[str, float]]  # every metrics.jsonl line
+    wall_s: float  # the whole process, start-up included
+
+
+def toygan_train(
+    args: list[str], live: bool, env_extra: dict[str, str] | None = None
+) -> TrainResult:
+    """`toygan train ARGS` in a fresh runs dir; speed from its metrics.jsonl."""
+    with tempfile.TemporaryDirectory() as runs:
+        flag = "--live" if live else "--no-live"
+        env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24")
+        env.pop("NO_COLOR", None)
+        env.update(env_extra or {})
+        done = run_child([*toygan_command(), "train", *args, "--runs-dir", runs, flag], env, live)
+        if done.returncode != 0:
+            raise SystemExit(f"toygan train failed ({done.returncode}):\n{done.output[-2000:]}")
+        if live and "\x1b[" not in done.output:
+            raise SystemExit("toygan train --live drew no dashboard on the pseudo-terminal")
+        lines = next(Path(runs).glob("*/metrics.jsonl")).read_text().splitlines()
+        rows = [json.loads(line) for line in lines]
+        final = rows[-1]
+        speed = final["step"] / final["time"]
+        return TrainResult(speed, done.peak_rss_mb, final, rows, done.seconds)
+
+
+def reference_loop(steps: int, device: str, threads: str, seed: int = 1) -> float:
+    """The plain learner's loop (bench/reference_loop.py) in a fresh process: its steps/s."""
+    script = ROOT / "bench" / "reference_loop.py"
+    cmd = [sys.executable, str(script), "--steps", str(steps), "--device", device]
+    cmd += ["--threads", threads, "--seed", str(seed)]
+    done = run_child(cmd)
+    if done.returncode != 0:
+        raise SystemExit(f"reference loop failed:\n{done.output[-2000:]}")
+    return float(json.loads(done.output.strip().splitlines()[-1])["steps_per_s"])
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def spread(values: list[float]) -> str:
+    return f"median {median(values):8.1f}  (min {min(values):.1f}, max {max(values):.1f})"

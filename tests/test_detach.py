@@ -1,0 +1,183 @@
+"""`toygan train --detach`: the run goes on in the background, in a session of its own, with its
+output in train.log; `watch` attaches to it in a real terminal and sees it killed; `runs` agrees."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from watchkit import ROOT, Terminal, cli, kill_run, make_run, wait_for
+
+from toygan_tui.cli import app
+from toygan_tui.commands.detach import child_args
+
+SMALL = ["--device", "cpu", "--report-every", "20", "--save-every", "500"]
+
+
+def toygan(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "toygan_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+def status_of(run: Path) -> dict:
+    try:
+        return json.loads((run / "status.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Iterator[Path]:
+    """A runs directory whose detached runs are all killed when the test ends."""
+    runs = tmp_path / "runs"
+    yield runs
+    for run in runs.glob("*"):
+        kill_run(run)
+
+
+def detach(runs_dir: Path, *args: str) -> tuple[Path, str]:
+    """Start a detached run; its directory and what the command printed."""
+    result = toygan("train", "--detach", "--runs-dir", str(runs_dir), *SMALL, *args)
+    assert result.returncode == 0, result.stderr
+    run_id = re.match(r"run (\S+) started in the background", result.stdout)
+    assert run_id, result.stdout
+    return runs_dir / run_id[1], result.stdout
+
+
+def test_a_detached_run_trains_in_its_own_session_and_says_how_to_watch_it(
+    runs_dir: Path,
+) -> None:
+    run, out = detach(runs_dir, "--steps", "300")
+    assert f"directory: {run}" in out and str(run / "train.log") in out
+    assert f"toygan watch {run}" in out
+    pid = status_of(run)["pid"]
+    try:
+        assert os.getsid(pid) == pid != os.getsid(0)  # a session leader: no terminal to lose
+        assert os.readlink(f"/proc/{pid}/fd/0") == "/dev/null"
+    except ProcessLookupError:
+        pass  # already done: the checks below still hold
+    wait_for(lambda: status_of(run).get("state") == "finished", 120, "the run to finish")
+    log = (run / "train.log").read_text()
+    assert "step 300/300" in log and "\x1b" not in log
+    assert (run / "ckpt.pt").exists()
+
+
+@pytest.mark.slow
+def test_a_detached_run_can_be_resumed_detached(runs_dir: Path) -> None:
+    run, _ = detach(runs_dir, "--steps", "300")
+    wait_for(lambda: status_of(run).get("state") == "finished", 120, "the run to finish")
+    started = status_of(run)["started"]
+    result = toygan("train", "--detach", "--resume", str(run), "--steps", "600")
+    assert result.returncode == 0, result.stderr
+    assert f"run {run.name} started in the background" in result.stdout
+    wait_for(lambda: status_of(run).get("state") == "finished", 120, "the resumed run to finish")
+    assert status_of(run)["step"] == 600 and status_of(run)["started"] == started
+    assert "step 600/600" in (run / "train.log").read_text()
+
+
+def test_watch_sees_a_detached_run_advance_then_killed(runs_dir: Path) -> None:
+    run, _ = detach(runs_dir, "--steps", "1000000", "--name", "long")
+    term = Terminal([sys.executable, "-m", "toygan_tui", "watch", "--runs-dir", str(runs_dir)])
+    try:
+        steps = r"step ([\d,]+)/1,000,000"
+        first = int(term.wait_for(steps)[1].replace(",", ""))
+        wait_for(
+            lambda: int(term.wait_for(steps)[1].replace(",", "")) > first, 60, "the step to advance"
+        )
+        assert "run long" in term.text() and "status running" in term.text()
+        os.kill(status_of(run)["pid"], signal.SIGKILL)
+        term.wait_for(r"run long interrupted at step [\d]+/1000000 \(its process is gone\)")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
+    listed = json.loads(toygan("runs", "--runs-dir", str(runs_dir), "--format", "json").stdout)
+    assert [(r["id"], r["status"]) for r in listed] == [("long", "interrupted")]
+    assert listed[0]["step"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--steps", "0"], "--steps must be positive"),
+        (["--lr-g", "nan"], "--lr-g must be a positive finite number"),
+        (["--name", "a/b"], "--name must be a plain directory name"),
+        (["--engine", "turbo"], "--engine must be one of"),
+    ],
+)
+def test_bad_input_fails_in_the_foreground(
+    runs_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, out, err = cli(["train", "--detach", "--runs-dir", str(runs_dir), *args], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("toygan: error: ") and message in err and len(err.splitlines()) == 1
+    assert not runs_dir.exists() or not any(runs_dir.iterdir())  # no run was started
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_a_missing_device_fails_in_the_foreground(
+    runs_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = cli(
+        ["train", "--detach", "--runs-dir", str(runs_dir), "--device", "cuda"], capsys
+    )
+    assert code == 2 and "CUDA is not available" in err
+
+
+def test_an_existing_run_name_fails_in_the_foreground(
+    runs_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_run(runs_dir, "taken", [10])
+    code, _, err = cli(
+        ["train", "--detach", "--runs-dir", str(runs_dir), "--name", "taken"], capsys
+    )
+    assert code == 2 and "already exists" in err
+    assert sorted(p.name for p in (runs_dir / "taken").iterdir()) == [
+        "config.json",
+        "metrics.jsonl",
+        "status.json",
+    ]
+
+
+def test_the_background_run_gets_the_options_that_were_typed() -> None:
+    import typer
+
+    from toygan_tui.cli import _typed
+
+    command = typer.main.get_command(app).commands["train"]  # type: ignore[attr-defined]
+    given = ["--steps", "1234", "--lr-g", "0.0002", "--no-live", "--engine", "reference",
+             "--runs-dir", "elsewhere", "--detach", "--name", "x"]  # fmt: skip
+    ctx = command.make_context("train", given)
+    args = child_args(command, ctx.params, _typed(ctx))
+    assert args == ["--steps", "1234", "--lr-g", "0.0002", "--runs-dir", "elsewhere",
+                    "--engine", "reference"]  # fmt: skip
+    again = command.make_context("train", [*args, "--name", "x", "--no-live"]).params
+    assert again == {**ctx.params, "detach": False}
+
+    # Resuming, only what was typed goes on: the defaults must not override the run's options.
+    ctx = command.make_context("train", ["--resume", "runs/r1", "--steps", "9000", "--detach"])
+    assert child_args(command, ctx.params, _typed(ctx)) == [
+        "--steps",
+        "9000",
+        "--resume",
+        "runs/r1",
+    ]
+
+
+def test_a_detached_resume_is_checked_in_the_foreground(
+    runs_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = cli(["train", "--detach", "--resume", str(runs_dir / "nothing")], capsys)
+    assert code == 2 and "nothing" in err and len(err.splitlines()) == 1

@@ -1,0 +1,256 @@
+"""The fast engines take the reference engine's steps: same random draws, same updates.
+
+Tolerance, and why it is not zero: the fast engines add float32 products in a different order
+than autograd's kernels (hand-written matmuls, biases folded into them, one fused Adam kernel),
+so a step agrees with the reference to rounding (~1e-7). A GAN amplifies such differences
+slowly, and now and then a ReLU input within rounding of 0 flips for one sample, which moves a
+weight by ~1e-6; so runs of a few hundred steps are compared at 2e-5. A real mistake (a sign,
+a missing bias, a gradient leaking between players) moves parameters by ~lr = 1e-4 per step.
+The random streams must agree exactly: checkpoints resume from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.fast import make_fast_engine
+from toygan_tui.core.fast_blas import blas_threads, current_blas_threads
+from toygan_tui.core.fast_cpu import CpuEngine, _make_step
+from toygan_tui.core.fast_cuda import DeviceEngine, DeviceStep
+from toygan_tui.core.fast_flat import FlatBuffers
+from toygan_tui.core.fast_streams import CpuStreams
+from toygan_tui.core.reference import ReferenceEngine, d_loss_from_logits, g_loss_from_logits
+from toygan_tui.core.state import TrainState, new_state
+from toygan_tui.core.train import make_engine, train
+
+CPU = torch.device("cpu")
+ATOL = 2e-5
+# The tutorial's setup, and one where nothing is the default: a batch whose noise cannot be
+# drawn in chunks (10 × 5 values), different learning rates (two Adam calls), a narrow net.
+CONFIGS = {
+    "tutorial": TrainConfig(device="cpu"),
+    "odd": TrainConfig(device="cpu", seed=3, batch_size=10, lr_g=3e-4, hidden=32, n_ideas=3),
+}
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    # As train() runs (cfg.threads = 1): two OpenMP threads on a busy 2-core box spin and crawl.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def device_style(state: TrainState) -> TrainState:
+    """A CPU state drawing its real curves the way a GPU run does (a torch generator)."""
+    state.data_rng = None
+    state.data_gen = torch.Generator().manual_seed(state.cfg.seed + 1)
+    return state
+
+
+def fresh(cfg: TrainConfig, device_streams: bool = False) -> TrainState:
+    state = new_state(cfg, CPU)
+    return device_style(state) if device_streams else state
+
+
+def assert_same_state(fast: TrainState, ref: TrainState, atol: float = ATOL) -> None:
+    """Parameters and Adam moments within atol, step counts and random streams exactly."""
+    assert fast.step == ref.step
+    for mine, theirs in ((fast.G, ref.G), (fast.D, ref.D)):
+        for p, q in zip(mine.parameters(), theirs.parameters(), strict=True):
+            torch.testing.assert_close(p, q, rtol=0, atol=atol)
+    for mine, theirs in ((fast.opt_G, ref.opt_G), (fast.opt_D, ref.opt_D)):
+        a, b = mine.state_dict()["state"], theirs.state_dict()["state"]
+        assert a.keys() == b.keys()
+        for key in a:
+            assert float(a[key]["step"]) == float(b[key]["step"])
+            torch.testing.assert_close(a[key]["exp_avg"], b[key]["exp_avg"], rtol=0, atol=atol)
+            torch.testing.assert_close(
+                a[key]["exp_avg_sq"], b[key]["exp_avg_sq"], rtol=1e-3, atol=1e-10
+            )
+    assert torch.equal(fast.noise_gen.get_state(), ref.noise_gen.get_state())
+    if ref.data_rng is not None:
+        assert fast.data_rng is not None
+        for x, y in zip(fast.data_rng.get_state(), ref.data_rng.get_state(), strict=True):
+            assert np.array_equal(x, y)
+    else:
+        assert fast.data_gen is not None and ref.data_gen is not None
+        assert torch.equal(fast.data_gen.get_state(), ref.data_gen.get_state())
+
+
+def run_side_by_side(fast_engine, fast: TrainState, ref: TrainState, chunks: list[int]) -> None:  # noqa: ANN001
+    """Advance both by the same chunks; compare reports and states after each."""
+    reference = ReferenceEngine(ref)
+    for n in chunks:
+        mine, theirs = fast_engine.run(n), reference.run(n)
+        torch.testing.assert_close(mine, theirs, rtol=0, atol=ATOL)
+        assert_same_state(fast, ref)
+
+
+# Runs crossing the CPU engine's 64-step draw chunks at odd places, as reports and saves do.
+CHUNKS = [50, 1, 63, 64, 65, 57]
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_cpu_engine_takes_the_reference_steps(name: str) -> None:
+    fast, ref = fresh(CONFIGS[name]), fresh(CONFIGS[name])
+    run_side_by_side(CpuEngine(fast), fast, ref, CHUNKS)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_device_engine_takes_the_reference_steps_when_run_eagerly(name: str) -> None:
+    # The GPU engine's step, launched op by op on the CPU: checks its math where no GPU is.
+    fast, ref = fresh(CONFIGS[name], True), fresh(CONFIGS[name], True)
+    run_side_by_side(DeviceEngine(fast, graphed=False), fast, ref, CHUNKS[:4])
+
+
+def autograd_gradients(state: TrainState) -> list[torch.Tensor]:
+    """∇G_loss for G's parameters, then ∇D_loss alone for D's, on the state's next batch."""
+    real, z = state.real_batch(), state.noise(state.cfg.batch_size)
+    fake = state.G(z)
+    g_params, d_params = list(state.G.parameters()), list(state.D.parameters())
+    g_loss = g_loss_from_logits(state.D(fake))
+    d_loss = d_loss_from_logits(state.D(real), state.D(fake.detach()))
+    return list(torch.autograd.grad(g_loss, g_params)) + list(torch.autograd.grad(d_loss, d_params))
+
+
+def cpu_gradients(state: TrainState) -> list[torch.Tensor]:
+    flat = FlatBuffers(state)
+    flat.load()
+    logits = np.zeros((1, 2 * state.cfg.batch_size), np.float32)
+    _make_step(state, flat, logits, lambda: None)(CpuStreams(state).draw(1)[0])
+    return flat.views(flat.grads)
+
+
+def device_gradients(state: TrainState) -> list[torch.Tensor]:
+    flat = FlatBuffers(state)
+    flat.load()
+    step = DeviceStep(state, flat)
+    step.adam_parts = []  # gradients only
+    step()
+    return flat.views(flat.grads)
+
+
+@pytest.mark.parametrize("gradients", [cpu_gradients, device_gradients])
+def test_hand_written_gradients_equal_autograd(gradients) -> None:  # noqa: ANN001
+    # After some training, so D is not at its initial, nearly symmetric state.
+    device_streams = gradients is device_gradients
+    mine, twin = fresh(TrainConfig(), device_streams), fresh(TrainConfig(), device_streams)
+    ReferenceEngine(mine).run(40)
+    ReferenceEngine(twin).run(40)
+    expected = autograd_gradients(twin)
+    for got, want in zip(gradients(mine), expected, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-8)
+
+
+@pytest.mark.parametrize("order", ["fast, reference, fast", "reference, fast, reference"])
+def test_a_run_can_switch_engines_midway(order: str) -> None:
+    # Checkpoints hold the optimizers' state, and a resumed run may use either engine; the
+    # fast engine notices when another one moved the state between its runs.
+    mixed, ref = fresh(TrainConfig()), fresh(TrainConfig())
+    engines = {"fast": CpuEngine(mixed), "reference": ReferenceEngine(mixed)}
+    for name in order.split(", "):
+        engines[name].run(70)
+    ReferenceEngine(ref).run(210)
+    assert_same_state(mixed, ref)
+
+
+def test_optimizer_state_looks_like_adams_own() -> None:
+    fast, ref = fresh(TrainConfig()), fresh(TrainConfig())
+    CpuEngine(fast).run(3)
+    ReferenceEngine(ref).run(3)
+    for mine, theirs in ((fast.opt_G, ref.opt_G), (fast.opt_D, ref.opt_D)):
+        for a, b in zip(mine.state.values(), theirs.state.values(), strict=True):
+            for key in ("step", "exp_avg", "exp_avg_sq"):
+                assert (a[key].dtype, a[key].device, a[key].shape) == (
+                    b[key].dtype, b[key].device, b[key].shape,
+                )  # fmt: skip
+                assert a[key].is_contiguous()
+
+
+def test_chunked_draws_are_used_only_where_they_equal_one_by_one_draws() -> None:
+    # torch's CPU randn fills 16 values at a time: 64 × 5 draws chunk exactly, 10 × 5 do not.
+    def draws(batch: int, chunked: bool) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(1)
+        if chunked:
+            return torch.randn(3 * batch, 5, generator=gen)
+        return torch.cat([torch.randn(batch, 5, generator=gen) for _ in range(3)])
+
+    assert torch.equal(draws(64, True), draws(64, False))
+    assert not torch.equal(draws(10, True), draws(10, False))
+    wide, narrow = fresh(CONFIGS["tutorial"]), fresh(CONFIGS["odd"])
+    before = wide.noise_gen.get_state()
+    assert CpuStreams(wide).chunk > 1 and CpuStreams(narrow).chunk == 1
+    assert torch.equal(wide.noise_gen.get_state(), before)  # the probe rewinds the streams
+
+
+def test_a_diverging_run_overflows_quietly_as_the_reference_does() -> None:
+    # numpy would warn on overflow (an error under pytest); the trainer checks the losses.
+    state = fresh(TrainConfig(lr_g=1e12, lr_d=1e12))
+    stats = CpuEngine(state).run(20)
+    assert not torch.isfinite(stats).all()
+
+
+def test_the_cpu_engine_holds_numpys_blas_to_the_runs_threads() -> None:
+    # OpenBLAS would split big matmuls over every core, which torch.set_num_threads misses.
+    if current_blas_threads() is None:
+        pytest.skip("numpy's OpenBLAS is not found here")
+    engine, seen = CpuEngine(fresh(TrainConfig(threads=1))), []
+    step = engine.step
+    engine.step = lambda batch: (seen.append(current_blas_threads()), step(batch))[1]
+    with blas_threads(2):
+        engine.run(3)
+        assert current_blas_threads() == 2  # restored after the run
+    assert seen == [1, 1, 1]
+
+
+def test_auto_picks_the_fast_engine_on_cpu_and_reference_when_asked() -> None:
+    assert make_engine(fresh(TrainConfig(engine="auto"))).name == "fast"
+    assert make_engine(fresh(TrainConfig(engine="fast"))).name == "fast"
+    assert isinstance(make_engine(fresh(TrainConfig(engine="reference"))), ReferenceEngine)
+
+
+def test_where_no_fast_engine_applies_auto_falls_back_and_fast_says_why() -> None:
+    state = fresh(TrainConfig())
+    state.device = torch.device("mps")  # no fast engine for it (nothing runs on it here)
+    assert make_fast_engine(state, required=False) is None
+    with pytest.raises(ConfigError, match="--engine fast: .*mps") as error:
+        make_fast_engine(state, required=True)
+    assert "\n" not in str(error.value)
+    state.device = CPU
+    state.opt_D = torch.optim.Adam(state.D.parameters(), lr=1e-4, weight_decay=0.1)
+    assert make_fast_engine(state) is None  # not the tutorial's Adam: the reference runs it
+
+
+def test_train_reports_the_same_run_with_either_engine() -> None:
+    knobs = dict(device="cpu", steps=150, report_every=50, save_every=100, n_eval=200)
+    fast = list(train(TrainConfig(engine="auto", **knobs)))
+    ref = list(train(TrainConfig(engine="reference", **knobs)))
+    assert [s.step for s in fast] == [s.step for s in ref] == [50, 100, 150]
+    for a, b in zip(fast, ref, strict=True):
+        assert a.d_loss == pytest.approx(b.d_loss, abs=ATOL)
+        assert a.g_loss == pytest.approx(b.g_loss, abs=ATOL)
+        np.testing.assert_allclose(a.curves, b.curves, atol=1e-4)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_graph_engine_takes_the_reference_steps_without_syncing() -> None:
+    cfg = TrainConfig(device="cuda")
+    fast, ref = new_state(cfg, torch.device("cuda")), new_state(cfg, torch.device("cuda"))
+    engine = make_fast_engine(fast, required=True)
+    assert engine is not None and "graph" in engine.name
+    reference = ReferenceEngine(ref)
+    for n in (50, 1, 99):
+        torch.cuda.set_sync_debug_mode("error")  # any host sync inside run() raises
+        try:
+            mine = engine.run(n)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+        torch.testing.assert_close(mine, reference.run(n), rtol=0, atol=ATOL)
+        assert_same_state(fast, ref)

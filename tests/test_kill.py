@@ -1,0 +1,103 @@
+"""SIGKILL at random moments while a run checkpoints after every step: runs/last.pt always loads.
+
+A kill cannot be caught, so only atomic writes protect the files. Starting a fresh interpreter
+per kill would spend the test's time importing torch, so a harness process (this file, run as
+a script) imports everything once, then forks one `toygan train --resume` after another and
+SIGKILLs each at a random moment: during its start (reading, trimming metrics, writing the
+config), mid-step, or mid-save. After every kill the checkpoints must load and the run's step
+must never go back. Finally the run is resumed to the end, and it must match a run that was
+never killed, bit for bit.
+
+TOYGAN_KILL_TRIALS sets the number of kills (default 25, a few seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from clikit import ROOT, quick, toygan
+
+from toygan_tui.core.checkpoint import read_checkpoint
+
+TRIALS = int(os.environ.get("TOYGAN_KILL_TRIALS", "25"))
+BIG = 10**7  # the resumed children's --steps: they never finish before the kill
+
+
+def run_harness(runs: Path, trials: int, seed: int) -> list[int]:
+    """In the harness process: kill `trials` children; return last.pt's step after each."""
+    import contextlib
+    import io
+
+    import torch
+
+    from toygan_tui.cli import main
+
+    torch.set_num_threads(1)
+    # One short run here first, so every child starts warm: the lazy imports (torch's optimizer
+    # pulls in torch._dynamo at its first step, seconds of work) are done once, before forking.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+        main(quick(runs.parent / "warm-up", "--steps", "2", "--report-every", "1"))
+    rng = random.Random(seed)
+    steps = []
+    for _ in range(trials):
+        pid = os.fork()
+        if pid == 0:  # the child: a user running `toygan train --resume`, output discarded
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            try:
+                main(["train", "--resume", str(runs / "k"), "--steps", str(BIG), "--no-live"])
+            finally:
+                os._exit(3)
+        time.sleep(rng.uniform(0.0, 0.25))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        last = read_checkpoint(runs / "last.pt")  # raises if a kill left it half written
+        run = read_checkpoint(runs / "k" / "ckpt.pt")
+        json.loads((runs / "k" / "config.json").read_text())
+        steps.append(min(last["step"], run["step"]))
+    return steps
+
+
+def test_sigkill_at_random_moments_never_breaks_a_checkpoint(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    # The run to kill: started properly, saving after every step.
+    assert toygan(*quick(runs, "--name", "k", "--steps", 5, "--save-every", 1)).code == 0
+
+    harness = subprocess.run(
+        [sys.executable, __file__, str(runs), str(TRIALS)],
+        capture_output=True,
+        text=True,
+        timeout=60 + TRIALS,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{Path(__file__).parent}"},
+    )
+    assert harness.returncode == 0, harness.stderr
+    steps = json.loads(harness.stdout)
+    assert len(steps) == TRIALS
+    assert steps == sorted(steps)  # a kill never loses a saved step
+    assert steps[-1] > 5  # the children did train between kills
+
+    # Resumed to the end once more, the killed run is the run that was never killed.
+    end = steps[-1] + 30
+    assert toygan("train", "--resume", runs / "k", "--steps", end, "--no-live").code == 0
+    assert toygan(*quick(runs, "--name", "whole", "--steps", end)).code == 0
+    samples = [
+        toygan("sample", "--ckpt", runs / r / "ckpt.pt", "--seed", 7, "--format", "json").out
+        for r in ("k", "whole")
+    ]
+    assert samples[0] == samples[1]
+    assert not list(runs.rglob(".ckpt.pt.*.tmp")) + list(runs.rglob(".last.pt.*.tmp"))
+    lines = (runs / "k" / "metrics.jsonl").read_text().splitlines()
+    steps_logged = [json.loads(line)["step"] for line in lines]
+    assert steps_logged == sorted(set(steps_logged))  # no step reported twice
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_harness(Path(sys.argv[1]), int(sys.argv[2]), seed=1)))

@@ -1,0 +1,215 @@
+"""`toygan train --resume`: the same run, continued exactly, from any of the paths a user has.
+
+On the CPU, N steps then a resume to M must give bit for bit what M uninterrupted steps give:
+the weights, both optimizers, `toygan sample --seed 7 --format json`, and metrics.jsonl
+(apart from the timing columns), with no step reported twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from clikit import quick, toygan
+
+from toygan_tui.core.checkpoint import read_checkpoint
+
+TIMING = ("steps_per_s", "time")
+
+
+def train(runs: Path, *extra: object) -> None:
+    result = toygan(*quick(runs, "--report-every", 50, *extra))
+    assert result.code == 0, result.err
+
+
+def rows(run: Path) -> list[dict[str, object]]:
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    return [{k: v for k, v in json.loads(line).items() if k not in TIMING} for line in lines]
+
+
+def sample_json(ckpt: Path) -> str:
+    result = toygan("sample", "--ckpt", ckpt, "--seed", 7, "--format", "json")
+    assert result.code == 0, result.err
+    return result.out
+
+
+def assert_same_state(a: Path, b: Path) -> None:
+    """Bit-identical weights, optimizer moments and RNG streams."""
+    da, db = read_checkpoint(a), read_checkpoint(b)
+    assert da["step"] == db["step"]
+    for key in ("G", "D", "rng"):
+        flat_a, flat_b = _tensors(da[key]), _tensors(db[key])
+        assert flat_a.keys() == flat_b.keys()
+        for name in flat_a:
+            assert torch.equal(flat_a[name], flat_b[name]), f"{key}.{name} differs"
+    for key in ("opt_G", "opt_D"):
+        for index, moments in da[key]["state"].items():
+            for name, value in moments.items():
+                assert torch.equal(value, db[key]["state"][index][name]), f"{key} {name}"
+
+
+def _tensors(tree: object, prefix: str = "") -> dict[str, torch.Tensor]:
+    if isinstance(tree, torch.Tensor):
+        return {prefix: tree}
+    if isinstance(tree, dict):
+        out: dict[str, torch.Tensor] = {}
+        for k, v in tree.items():
+            out.update(_tensors(v, f"{prefix}.{k}"))
+        return out
+    return {}
+
+
+@pytest.mark.parametrize("engine", ["reference", "auto"])
+def test_n_steps_then_resume_to_m_is_bit_identical_to_m_steps(tmp_path: Path, engine: str) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "whole", "--steps", 400, "--save-every", 100, "--engine", engine)
+    # Saves at other moments than the whole run's: where a checkpoint falls must not matter.
+    train(runs, "--name", "split", "--steps", 230, "--save-every", 70, "--engine", engine)
+    result = toygan("train", "--resume", runs / "split", "--steps", 400, "--no-live")
+    assert result.code == 0, result.err
+
+    assert_same_state(runs / "whole" / "ckpt.pt", runs / "split" / "ckpt.pt")
+    assert sample_json(runs / "whole" / "ckpt.pt") == sample_json(runs / "split" / "ckpt.pt")
+    # The same reports, each step once, plus the one where the first session ended.
+    split = rows(runs / "split")
+    assert [r for r in split if r["step"] != 230] == rows(runs / "whole")
+    assert [r["step"] for r in split] == [50, 100, 150, 200, 230, 250, 300, 350, 400]
+
+
+def test_resume_from_the_run_dir_its_checkpoint_or_last_pt_continues_the_same_run(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "whole", "--steps", 300, "--engine", "reference")
+    for n, path in enumerate(["run", "ckpt", "last"]):
+        name = f"r{n}"
+        train(runs, "--name", name, "--steps", 100, "--engine", "reference")
+        target = {"run": runs / name, "ckpt": runs / name / "ckpt.pt", "last": runs / "last.pt"}
+        result = toygan("train", "--resume", target[path], "--steps", 300, "--no-live")
+        assert result.code == 0, result.err
+        assert f"run {name} done at step 300/300" in result.out
+        assert sample_json(runs / name / "ckpt.pt") == sample_json(runs / "whole" / "ckpt.pt")
+    assert sorted(p.name for p in runs.iterdir() if p.is_dir()) == ["r0", "r1", "r2", "whole"]
+
+
+def killed_past_the_checkpoint(text: str) -> str:
+    """What a kill can leave: reports past the last checkpoint, then half a line."""
+    return text + text.splitlines()[0].replace('"step": 50', '"step": 250') + '\n{"st'
+
+
+def killed_mid_newline(text: str) -> str:
+    """A last row written whole but for its newline: the next row must not join it."""
+    return text.rstrip("\n")
+
+
+@pytest.mark.parametrize("damage", [killed_past_the_checkpoint, killed_mid_newline])
+def test_rows_written_after_the_checkpoint_by_a_killed_run_are_not_repeated(
+    tmp_path: Path, damage: Callable[[str], str]
+) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "a", "--steps", 200, "--engine", "reference")
+    metrics = runs / "a" / "metrics.jsonl"
+    metrics.write_text(damage(metrics.read_text()))
+
+    result = toygan("train", "--resume", runs / "a", "--steps", 300, "--no-live")
+
+    assert result.code == 0, result.err
+    assert [r["step"] for r in rows(runs / "a")] == [50, 100, 150, 200, 250, 300]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "saved"),
+    [("--seed", "3", "1"), ("--batch-size", "32", "64"), ("--lr-g", "0.001", "0.0001"),
+     ("--lr-d", "0.0002", "0.0001")],
+)  # fmt: skip
+def test_a_changed_model_or_data_option_is_refused(
+    tmp_path: Path, option: str, value: str, saved: str
+) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "a", "--steps", 100)
+    before = (runs / "a" / "ckpt.pt").read_bytes()
+
+    result = toygan("train", "--resume", runs / "a", "--steps", 200, option, value)
+
+    assert result.code == 2
+    assert f"{option} {value} differs from the run's {option} {saved}" in result.err
+    assert "Traceback" not in result.err
+    assert (runs / "a" / "ckpt.pt").read_bytes() == before
+
+
+def test_options_that_do_not_change_the_math_may_change_and_repeating_one_is_fine(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "whole", "--steps", 300, "--engine", "reference")
+    train(runs, "--name", "a", "--steps", 100, "--engine", "reference", "--seed", 1)
+    result = toygan(
+        "train", "--resume", runs / "a", "--steps", 300, "--seed", 1, "--report-every", 25,
+        "--save-every", 60, "--threads", 2, "--device", "cpu", "--no-live",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert_same_state(runs / "whole" / "ckpt.pt", runs / "a" / "ckpt.pt")
+    config = json.loads((runs / "a" / "config.json").read_text())
+    assert (config["steps"], config["report_every"], config["save_every"]) == (300, 25, 60)
+
+
+def test_switching_engine_on_resume_continues_the_same_math_to_float_tolerance(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "whole", "--steps", 300, "--engine", "reference")
+    train(runs, "--name", "a", "--steps", 150, "--engine", "reference")
+    result = toygan("train", "--resume", runs / "a", "--steps", 300, "--engine", "auto")
+    assert result.code == 0, result.err
+    a, whole = read_checkpoint(runs / "a" / "ckpt.pt"), read_checkpoint(runs / "whole" / "ckpt.pt")
+    for key in ("G", "D"):
+        for name, value in a[key].items():
+            torch.testing.assert_close(value, whole[key][name], rtol=1e-4, atol=1e-5)
+
+
+def test_resuming_a_finished_run_says_so_and_exits_0(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "a", "--steps", 100)
+    before = (runs / "a" / "metrics.jsonl").read_text()
+
+    result = toygan("train", "--resume", runs / "a")
+
+    assert result.code == 0, result.err
+    assert "already finished: step 100 of 100" in result.out
+    assert "--steps N" in result.out  # and how to go further
+    assert (runs / "a" / "metrics.jsonl").read_text() == before
+
+
+def test_a_smaller_steps_than_done_is_finished_too(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "a", "--steps", 100)
+    result = toygan("train", "--resume", runs / "a", "--steps", 60)
+    assert result.code == 0, result.err
+    assert "already finished: at step 100, past --steps 60" in result.out
+
+
+def test_a_larger_steps_extends_a_finished_run(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "a", "--steps", 100)
+    result = toygan("train", "--resume", runs / "a", "--steps", 150, "--no-live")
+    assert result.code == 0, result.err
+    assert [r["step"] for r in rows(runs / "a")] == [50, 100, 150]
+    assert read_checkpoint(runs / "last.pt")["step"] == 150
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--name", "other"], "a resumed run keeps its id 'a'"),
+     (["--runs-dir", "elsewhere"], "--runs-dir elsewhere: the run resumed from")],
+)  # fmt: skip
+def test_resume_refuses_to_move_or_rename_the_run(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "a", "--steps", 100)
+    result = toygan("train", "--resume", runs / "a", "--steps", 200, *extra)
+    assert result.code == 2
+    assert message in result.err

@@ -1,0 +1,105 @@
+"""`toygan runs`: every run, newest first: status, progress, quality; JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import pytest
+from watchkit import cli, dead_pid, edit_status, make_run
+
+from toygan_tui.core.status import STATUS_FILE
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    """Four runs, oldest first: finished, interrupted (process gone), diverged, running."""
+    runs = tmp_path / "runs"
+    make_run(runs, "r-finished", [500, 1000], total=1000, end="finished", d_real=0.501)
+    time.sleep(0.02)
+    killed = make_run(runs, "r-killed", [100, 200], total=1000)
+    edit_status(killed, pid=dead_pid())
+    time.sleep(0.02)
+    make_run(runs, "r-diverged", [100], total=1000, end="diverged", d_loss=math.nan)
+    time.sleep(0.02)
+    quality = {"in_bounds": 0.9, "a_w1": 0.0421, "shape_rmse": 0.03, "coverage": 0.9}
+    make_run(runs, "r-running", [50], total=1000, quality=quality)
+    return runs
+
+
+def test_the_table_lists_runs_newest_first_with_their_status(
+    runs_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    code, out, err = cli(["runs", "--runs-dir", str(runs_dir)], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    for name in ("id", "status", "step", "D(real)", "D(fake)", "in_bounds", "a_w1", "started"):
+        assert name in lines[0]
+    rows = [line.split() for line in lines[1:]]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("r-running", "running", "50/1000"),
+        ("r-diverged", "diverged", "100/1000"),
+        ("r-killed", "interrupted", "200/1000"),
+        ("r-finished", "finished", "1000/1000"),
+    ]
+    assert "0.042" in lines[1] and "0.501" in lines[4]
+    assert all(r[-1] == "cpu" for r in rows)
+
+
+def test_a_narrow_terminal_drops_columns_rather_than_wrapping(
+    runs_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = cli(["runs", "--runs-dir", str(runs_dir)], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 5 and all(len(line) <= 60 for line in lines)
+    assert "in_bounds" in lines[0] and "device" not in lines[0]
+    assert lines[1].split()[:2] == ["r-running", "running"]
+
+
+def test_json_is_for_scripts(runs_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(["runs", "--runs-dir", str(runs_dir), "--format", "json"], capsys)
+    assert code == 0
+    runs = json.loads(out)
+    assert [(r["id"], r["status"], r["step"], r["total"]) for r in runs] == [
+        ("r-running", "running", 50, 1000),
+        ("r-diverged", "diverged", 100, 1000),
+        ("r-killed", "interrupted", 200, 1000),
+        ("r-finished", "finished", 1000, 1000),
+    ]
+    assert runs[1]["d_loss"] is None  # NaN is not JSON: null
+    assert runs[3]["d_real"] == pytest.approx(0.501)
+    assert runs[0]["started"].startswith(time.strftime("%Y-"))
+    assert {"device", "in_bounds", "a_w1", "pid", "host", "path"} <= set(runs[0])
+
+
+def test_damaged_files_are_listed_not_fatal(
+    runs_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    (runs_dir / "r-finished" / STATUS_FILE).write_text('{"format": "toygan-st')
+    with (runs_dir / "r-killed" / "metrics.jsonl").open("a") as handle:
+        handle.write('{"step": 300, "d_lo')  # the writer died mid-line
+    code, out, _ = cli(["runs", "--runs-dir", str(runs_dir)], capsys)
+    assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert rows["r-finished"][1:3] == ["finished", "1000/1000"]  # from metrics.jsonl instead
+    assert rows["r-killed"][1:3] == ["interrupted", "200/1000"]
+
+
+def test_no_runs_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(["runs", "--runs-dir", str(tmp_path / "none")], capsys)
+    assert code == 0 and "no runs in" in out and "toygan train" in out
+    code, out, _ = cli(["runs", "--runs-dir", str(tmp_path / "none"), "--format", "json"], capsys)
+    assert code == 0 and json.loads(out) == []
+
+
+def test_an_unknown_format_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(["runs", "--runs-dir", str(tmp_path), "--format", "yaml"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("toygan: error: --format must be one of table, json")
+    assert len(err.splitlines()) == 1

@@ -1,0 +1,147 @@
+"""`toygan watch` without a terminal: plain lines like `train`, until the run ends; and what it
+does with bad input, damaged files and old run directories. (The live view: test_watch_tty.py.)"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from watchkit import ROOT, cli, fake_trainer, make_run, wait_for
+
+ESCAPE = re.compile(r"\x1b")
+
+
+def test_a_finished_run_is_shown_once_with_how_it_ended(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_run(tmp_path, "r1", [500, 1000], total=1000, end="finished", d_real=0.512)
+    code, out, err = cli(["watch", "--runs-dir", str(tmp_path)], capsys)
+    assert code == 0 and err == ""
+    assert not ESCAPE.search(out)
+    first, last = out.splitlines()
+    assert first.startswith("step 1000/1000") and "D(real) 0.512" in first
+    assert "status finished" in first
+    assert last.startswith("run r1 finished at step 1000/1000; sample it with: toygan sample")
+
+
+def test_a_damaged_metrics_file_and_status_are_shown_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = make_run(tmp_path, "r1", [100, 200], total=1000, end="interrupted")
+    (run / "status.json").write_text("{not json")
+    with (run / "metrics.jsonl").open("ab") as handle:
+        handle.write(b'\xff\xfe garbage\n[1, 2]\n{"step": 250, "d_lo')
+    hour_ago = time.time() - 3600  # without a status, a recent write would read as running
+    os.utime(run / "metrics.jsonl", (hour_ago, hour_ago))
+    code, out, err = cli(["watch", "r1", "--runs-dir", str(tmp_path)], capsys)
+    assert code == 0 and err == ""
+    first = out.splitlines()[0]
+    assert first.startswith("step 200/1000")  # the last complete row
+    assert "status.json is damaged" in first and "2 damaged lines in metrics.jsonl" in first
+    assert "run r1 interrupted at step 200/1000" in out
+
+
+def test_a_run_from_before_status_json_is_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_run(tmp_path, "old", [500, 1000], total=1000, status=False, g_loss=-0.7)
+    code, out, _ = cli(["watch", "old", "--runs-dir", str(tmp_path)], capsys)
+    assert code == 0
+    assert out.splitlines()[0].startswith("step 1000/1000  d_loss 1.365  g_loss -0.700")
+    assert "finished" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["watch", "nope"], "nope: no such run in"),
+        (["watch", "--refresh", "0"], "--refresh must be a positive number of seconds"),
+        (["watch", "--refresh", "nan"], "--refresh must be a positive number of seconds"),
+        (["watch", "--refresh", "soon"], "--refresh"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    make_run(tmp_path, "r1", [10])
+    code, out, err = cli(args + ["--runs-dir", str(tmp_path)], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("toygan: error: ") and message in err and len(err.splitlines()) == 1
+
+
+def test_no_runs_to_watch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(["watch", "--runs-dir", str(tmp_path)], capsys)
+    assert code == 2 and "no runs in" in err and "toygan train" in err
+
+
+def test_watch_never_imports_torch(tmp_path: Path) -> None:
+    make_run(tmp_path, "r1", [1000], total=1000, end="finished")
+    code = (
+        "import sys\n"
+        "from toygan_tui.cli import main\n"
+        "try:\n"
+        f"    main(['watch', '--runs-dir', {str(tmp_path)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert "run r1 finished" in result.stdout  # it really watched
+    assert result.stdout.splitlines()[-1] == "NO-TORCH"
+
+
+def test_plain_lines_follow_a_running_run_until_its_process_is_gone(tmp_path: Path) -> None:
+    with fake_trainer(tmp_path, "live") as trainer:
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "toygan_tui", "watch", "--runs-dir", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        try:
+            assert watcher.stdout is not None
+            steps = []
+            for line in watcher.stdout:
+                match = re.match(r"step (\d+)/1000000 .*status running", line)
+                assert match, line
+                steps.append(int(match[1]))
+                if len(set(steps)) >= 3:
+                    break
+            assert steps == sorted(steps)
+            trainer.send_signal(signal.SIGKILL)
+            rest, err = watcher.communicate(timeout=60)
+        finally:
+            watcher.kill()
+            watcher.wait()
+    assert watcher.returncode == 0, err
+    assert not ESCAPE.search(rest)
+    assert re.search(
+        r"^run live interrupted at step \d+/1000000 \(its process is gone\)", rest, re.M
+    )
+    status = json.loads((tmp_path / "live" / "status.json").read_text())
+    assert status["state"] == "running"  # the viewer only read: the file says what the run left
+
+
+def test_a_diverged_run_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_run(tmp_path, "r1", [100], total=1000, end="diverged", d_loss=math.nan)
+    code, out, _ = cli(["watch", "--runs-dir", str(tmp_path)], capsys)
+    assert code == 0
+    assert "d_loss nan" in out and "run r1 diverged at step 100/1000" in out
+
+
+def test_wait_for_fails_loudly() -> None:
+    # The helper every waiting test relies on must not pass silently on a timeout.
+    with pytest.raises(AssertionError, match="timed out"):
+        wait_for(lambda: False, 0.1, "nothing")

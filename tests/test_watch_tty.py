@@ -1,0 +1,94 @@
+"""`toygan watch` in a real pseudo-terminal: the live dashboard follows a run that a stand-in
+trainer writes; `q` and Ctrl-C leave without touching the run; viewers never disturb each other;
+a frame is drawn only when something changed."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from watchkit import Terminal, fake_trainer, wait_for
+
+STEP = r"step ([\d,]+)/1,000,000"
+
+
+def watch(runs_dir: Path, *args: str, cols: int = 100, rows: int = 30) -> Terminal:
+    argv = [sys.executable, "-m", "toygan_tui", "watch", "--runs-dir", str(runs_dir), *args]
+    return Terminal(argv, cols, rows)
+
+
+def step_on(term: Terminal) -> int:
+    return int(term.wait_for(STEP)[1].replace(",", ""))
+
+
+def test_two_viewers_follow_a_run_and_q_leaves_one_without_touching_anything(
+    tmp_path: Path,
+) -> None:
+    with fake_trainer(tmp_path, "r1") as trainer:
+        run = tmp_path / "r1"
+        files = sorted(p.name for p in run.iterdir())
+        first, second = watch(tmp_path, "r1"), watch(tmp_path, "r1", cols=80, rows=24)
+        try:
+            for term in (first, second):
+                start = step_on(term)
+                wait_for(lambda t=term, s=start: step_on(t) > s, 60, "the step to advance")
+                screen = term.text()
+                assert "run r1" in screen and "status running" in screen
+                assert "D(real)" in screen and "in_bounds" in screen
+            first.child.send("q")
+            assert first.exit_status() == 0
+            before = step_on(second)
+            wait_for(lambda: step_on(second) > before, 60, "the other viewer to go on")
+            second.child.sendintr()  # Ctrl-C
+            assert second.exit_status() == 130
+        finally:
+            first.close()
+            second.close()
+        assert trainer.poll() is None  # the run goes on
+        assert sorted(p.name for p in run.iterdir()) == files  # and the viewers wrote nothing
+
+
+@pytest.mark.parametrize(("leave", "code"), [("q", 0), ("SIGTERM", 143)])
+def test_leaving_restores_the_terminal(tmp_path: Path, leave: str, code: int) -> None:
+    with fake_trainer(tmp_path, "r1"):
+        script = '"$0" -m toygan_tui watch --runs-dir "$1"; echo "exit=$?"; stty -a'
+        term = Terminal(["/bin/sh", "-c", script, sys.executable, str(tmp_path)], 100, 30)
+        try:
+            step_on(term)
+            if leave == "q":
+                term.child.send("q")
+            else:  # killed from another shell
+                children = Path(f"/proc/{term.child.pid}/task/{term.child.pid}/children")
+                os.kill(int(children.read_text().split()[0]), signal.SIGTERM)
+            term.exit_status()
+        finally:
+            term.close()
+    out = term.output.decode(errors="replace")
+    assert f"exit={code}" in out
+    settings = out[out.index(f"exit={code}") :]
+    # Canonical mode and echo are back on: the shell after the viewer works as before.
+    assert re.search(r"(?<!-)\bicanon\b", settings) and re.search(r"(?<!-)\becho\b", settings)
+
+
+def test_nothing_is_redrawn_while_nothing_changes(tmp_path: Path) -> None:
+    with fake_trainer(tmp_path, "r1") as trainer:
+        term = watch(tmp_path)
+        try:
+            step_on(term)
+            os.kill(trainer.pid, signal.SIGSTOP)  # the run pauses: its files stop changing
+            try:
+                term.pump(0.75)  # the frame of the last write arrives
+                quiet = len(term.output)
+                term.pump(1.0)  # 4 looks at the files, all the same
+                assert len(term.output) == quiet
+            finally:
+                os.kill(trainer.pid, signal.SIGCONT)
+            before = step_on(term)
+            wait_for(lambda: step_on(term) > before, 60, "redraws to resume")
+            assert len(term.output) > quiet
+        finally:
+            term.close()

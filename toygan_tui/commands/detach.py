@@ -1,0 +1,168 @@
+"""`toygan train --detach`: the same run, in the background, surviving the end of the session.
+
+The parent checks what it can first, so bad input still fails here with exit 2; then it picks
+the run id, creates the run directory and its train.log, and starts
+`python -m toygan_tui train <the same options> --name <id> --no-live` in a session of its own
+(setsid): with no controlling terminal, logging out sends it no SIGHUP and Ctrl-C here never
+reaches it. stdin is /dev/null; stdout and stderr go to train.log.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any
+
+from toygan_tui.commands.errors import UsageError
+
+LOG_FILE = "train.log"
+# Options the parent sets itself for the child (or that only make sense in the parent).
+OWN_OPTIONS = ("detach", "name", "live")
+
+
+def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> None:
+    """Validate, start the child, say where it is and how to watch it. `params` are the
+    command's values, `given` the names of those the user typed (only these are passed on,
+    so a resumed run keeps its own options, as in the foreground)."""
+    runs_dir = Path(params["runs_dir"])
+    args = child_args(command, params, given)
+    if params.get("resume") is not None:
+        run_dir, cfg, step = _checked_resume(Path(params["resume"]), params, given)
+    else:
+        cfg, step = _checked_config(params), 0
+        run_dir = _claim_run_dir(runs_dir, params.get("name"))
+        args += ["--name", run_dir.name]
+    pid = _spawn(args + ["--no-live"], run_dir / LOG_FILE)
+    _note_start(run_dir, pid, step, cfg.steps, cfg.device)
+    target = run_dir.name if run_dir.parent == Path("runs") else str(run_dir)
+    print(f"run {run_dir.name} started in the background (pid {pid})")
+    print(f"  directory: {run_dir}  (its output: {run_dir / LOG_FILE})")
+    print(f"  watch it:  toygan watch {target}")
+
+
+def _checked_config(params: dict[str, Any]) -> Any:
+    """The run's config, checked as the child would: a ConfigError here is exit 2 here."""
+    from toygan_tui.core.config import TrainConfig
+
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in params.items() if k in fields})
+    _check_device(cfg.device)
+    return cfg
+
+
+def _check_device(device: str) -> None:
+    if device not in ("auto", "cpu"):
+        from toygan_tui.core.state import resolve_device  # torch: only to check cuda / mps
+
+        resolve_device(device)
+
+
+def _checked_resume(
+    path: Path, params: dict[str, Any], given: Collection[str]
+) -> tuple[Path, Any, int]:
+    """The run a detached --resume continues, its config and step, checked as `train` does."""
+    from toygan_tui.core.resume import locate, merged_config
+
+    point = locate(path)
+    cfg = merged_config(point.saved, {k: params[k] for k in given if k in params})
+    _check_device(cfg.device)
+    home = point.run.path.parent
+    if params.get("name") not in (None, point.run.run_id):
+        raise UsageError(
+            f"--name {params['name']!r}: a resumed run keeps its id {point.run.run_id!r}"
+        )
+    if "runs_dir" in given and Path(params["runs_dir"]).resolve() != home.resolve():
+        raise UsageError(
+            f"--runs-dir {params['runs_dir']}: the run resumed from {path} is in {home}"
+        )
+    if point.step >= cfg.steps:
+        raise UsageError(
+            f"run {point.run.run_id} already finished: step {point.step} of {cfg.steps}; "
+            f"to train further add --steps N"
+        )
+    return point.run.path, cfg, point.step
+
+
+def _claim_run_dir(runs_dir: Path, name: str | None) -> Path:
+    """Create the run directory now, so the log has a home and no other run takes the id."""
+    from toygan_tui.core.runs import CONFIG_FILE, check_run_id, new_run_id
+
+    if name is not None:
+        check_run_id(name)
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        if name is not None:
+            path = runs_dir / name
+            path.mkdir(exist_ok=True)
+        else:
+            path = _new_run_dir(runs_dir, new_run_id)
+    except OSError as exc:
+        raise UsageError(f"cannot create the run in {runs_dir}: {exc.strerror}") from None
+    if (path / CONFIG_FILE).exists():
+        raise UsageError(f"run {name!r} already exists in {runs_dir}; pick another --name")
+    return path
+
+
+def _new_run_dir(runs_dir: Path, new_run_id: Callable[[Path], str]) -> Path:
+    while True:
+        path = runs_dir / new_run_id(runs_dir)
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:  # another run took this second's id meanwhile
+            continue
+
+
+def child_args(command: Any, params: dict[str, Any], given: Collection[str]) -> list[str]:
+    """The command line that gives `command` (a click command, as typer builds it) the options
+    the user typed again, minus the parent's own: any option of `train`, present or future."""
+    args: list[str] = []
+    positional: list[str] = []
+    for param in command.params:
+        value = params.get(param.name or "")
+        if param.name in OWN_OPTIONS or param.name not in given or value is None:
+            continue
+        values = list(value) if param.multiple or isinstance(value, (list, tuple)) else [value]
+        if param.param_type_name != "option":
+            positional += [str(v) for v in values]
+        elif param.is_flag and param.secondary_opts:
+            args.append(param.opts[0] if value else param.secondary_opts[0])
+        elif param.is_flag:
+            args += [param.opts[0]] if value else []
+        else:
+            for v in values:
+                args += [param.opts[0], str(v)]
+    return args + (["--", *positional] if positional else [])
+
+
+def _spawn(args: list[str], log: Path) -> int:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log fills as the run goes
+    with open(os.devnull, "rb") as stdin, open(log, "ab") as out:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "toygan_tui", "train", *args],
+            stdin=stdin,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env=env,
+        )
+    # The child is meant to outlive this process: mark it as handled, so Popen's destructor
+    # does not warn that it is still running.
+    child.returncode = 0
+    return child.pid
+
+
+def _note_start(run_dir: Path, pid: int, step: int, total: int, device: str) -> None:
+    """A first status.json, so `watch` and `runs` see the run while the child imports torch.
+
+    The child rewrites the file (keeping its start time) before its first report; it needs a
+    second or more to get there, so this write comes first.
+    """
+    from toygan_tui.core.status import write_starting
+
+    write_starting(run_dir, run_dir.name, pid, step, total, device)

@@ -1,0 +1,137 @@
+"""The fast CPU engine: the reference step written by hand in numpy, on preallocated buffers.
+
+Why numpy: at batch 64 a step is ~2 MFLOP, so per-op dispatch dominates, and a numpy call
+costs about a microsecond where a torch op costs a few. Why by hand: one forward of D over
+[real; fake] serves both players (G's gradient through the fakes is minus D's), biases ride in
+the matmuls (a row of ones under each layer's input), and the losses themselves are computed
+only for the last step of a run. Gradients are checked against the reference engine's autograd
+in tests/test_engines.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from toygan_tui.core.fast_blas import blas_threads
+from toygan_tui.core.fast_flat import FlatBuffers
+from toygan_tui.core.fast_streams import Batch, CpuStreams
+from toygan_tui.core.state import TrainState
+
+
+class CpuEngine:
+    """The reference's steps: the same random draws, the same math up to float rounding."""
+
+    name = "fast"
+
+    def __init__(self, state: TrainState) -> None:
+        self.state = state
+        self.flat = FlatBuffers(state)
+        self.streams = CpuStreams(state)
+        self.adam_step = torch.zeros((), dtype=torch.float32)  # the fused Adam kernel reads it
+        self.logits = np.zeros((1, 2 * state.cfg.batch_size), dtype=np.float32)
+        self.adam_parts = self.flat.adam_parts()
+        self.step = _make_step(state, self.flat, self.logits, self._adam)
+
+    def run(self, n: int) -> torch.Tensor:
+        """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last one."""
+        self.flat.load()
+        self.adam_step.fill_(self.flat.adam_steps)
+        step, adam_step = self.step, self.adam_step.numpy()
+        done = 0
+        # A diverging run overflows quietly, as torch does; the trainer checks the losses.
+        with blas_threads(self.state.cfg.threads), np.errstate(all="ignore"):
+            while done < n:
+                batches = self.streams.draw(min(n - done, self.streams.chunk))
+                for batch in batches:
+                    adam_step += 1
+                    step(batch)
+                done += len(batches)
+        self.flat.store(n)
+        self.state.step += n
+        return self.stats()
+
+    def _adam(self) -> None:
+        for part in self.adam_parts:
+            part.step([self.adam_step])
+
+    def stats(self) -> torch.Tensor:
+        """The last step's losses and mean D outputs, from its logits: the reference's formulas
+        in numpy (a dozen torch ops on 128 numbers would cost more than a training step)."""
+        batch = self.state.cfg.batch_size
+        logits = self.logits[0]
+        with np.errstate(all="ignore"):
+            real_term = np.logaddexp(0, -logits[:batch]).sum()  # Σ softplus(−l) = Σ −log σ(l)
+            fake_term = np.logaddexp(0, logits[batch:]).sum()  # Σ softplus(l) = Σ −log(1 − σ(l))
+            probs = np.tanh(0.5 * logits)  # 2σ(l) − 1
+        d_real, d_fake = (
+            0.5 + 0.5 * probs[:batch].sum() / batch,
+            0.5 + 0.5 * probs[batch:].sum() / batch,
+        )
+        values = [(real_term + fake_term) / batch, -fake_term / batch, d_real, d_fake]
+        return torch.tensor(values, dtype=torch.float32)
+
+
+def _make_step(
+    state: TrainState,
+    flat: FlatBuffers,
+    logits: np.ndarray,
+    adam: Callable[[], None],
+) -> Callable[[Batch], None]:
+    """One training step with every buffer bound once, so the hot loop only calls numpy.
+
+    Layouts are chosen so each matmul's right operand is C-contiguous (OpenBLAS's fast case):
+    activations are batch-last (features × batch), each with a trailing row of ones for the
+    bias; the weight gradients read batch-first copies with a column of ones.
+    """
+    cfg, f32, mm = state.cfg, np.float32, np.matmul
+    B, H, P = cfg.batch_size, cfg.hidden, cfg.n_points
+    G1, G2, D1, D2 = (flat.block(flat.params, i).numpy() for i in range(4))  # [W | b] blocks
+    gG1, gG2, gD1, gD2 = (flat.block(flat.grads, i).numpy() for i in range(4))
+    h, hd = np.ones((H + 1, B), f32), np.ones((H + 1, 2 * B), f32)  # last rows stay 1
+    h_on, dh = np.zeros((H, B), f32), np.zeros((H, B), f32)
+    hd_on, dhd = np.zeros((H, 2 * B), f32), np.zeros((H, 2 * B), f32)
+    v2_col, d1_scaled = D2[:, :H].T, np.zeros((H, P), f32)  # v2_col: a view, D2's weights
+    d_fake, d_fake_bf = np.zeros((P, B), f32), np.zeros((B, P), f32)
+    dl = np.zeros_like(logits)
+    # dL/dlogit = (σ(l) − label)/B with σ(l) = ½ + ½·tanh(l/2) (no overflow for large |l|);
+    # the labels are 1 for the real half and 0 for the fake half.
+    offset = np.concatenate([np.full(B, -0.5 / B), np.full(B, 0.5 / B)]).astype(f32)[None, :]
+    half_over_b = f32(0.5 / B)
+
+    def step(batch: Batch) -> None:
+        z, zT, X, XT = batch
+        # Forward: G's fakes go into the second half of D's input; D scores [real; fake] at once.
+        mm(G1, zT, out=h[:H])
+        np.greater(h[:H], 0, out=h_on, casting="unsafe")  # relu'(h), kept for the backward
+        np.multiply(h[:H], h_on, out=h[:H])
+        mm(G2, h, out=XT[:P, B:])
+        np.copyto(X[B:, :P], XT[:P, B:].T)
+        mm(D1, XT, out=hd[:H])
+        np.greater(hd[:H], 0, out=hd_on, casting="unsafe")
+        np.multiply(hd[:H], hd_on, out=hd[:H])
+        mm(D2, hd, out=logits)
+        # (2) D's gradient of D_loss.
+        np.multiply(logits, 0.5, out=dl)
+        np.tanh(dl, out=dl)
+        np.multiply(dl, half_over_b, out=dl)
+        np.add(dl, offset, out=dl)
+        mm(dl, hd.T, out=gD2)
+        # dL/dhd = relu'(hd)·dl·v2: the v2 factor is applied to the (smaller) matmul results.
+        np.multiply(hd_on, dl, out=dhd)
+        mm(dhd, X, out=gD1)
+        np.multiply(gD1, v2_col, out=gD1)
+        # (1) G's gradient of G_loss: minus D_loss's gradient through the fakes.
+        np.multiply(D1[:, :P], v2_col, out=d1_scaled)
+        mm(d1_scaled.T, dhd[:, B:], out=d_fake)
+        np.negative(d_fake, out=d_fake)
+        np.copyto(d_fake_bf, d_fake.T)
+        mm(d_fake_bf.T, h.T, out=gG2)
+        mm(G2[:, :H].T, d_fake, out=dh)
+        np.multiply(dh, h_on, out=dh)
+        mm(dh, z, out=gG1)
+        adam()
+
+    return step

@@ -1,0 +1,211 @@
+"""Flat buffers shared by the fast engines: every parameter, gradient and Adam moment of G and
+D lives in one contiguous buffer (G's first), so one fused Adam call updates them all.
+
+Each Linear layer is one (out × in+1) block [W | b] of the buffer, so a matmul against an
+input with a row of ones applies the bias, and one against the layer's input with a column of
+ones yields the weight and bias gradients together. The modules and optimizers keep their own
+tensors (plain, contiguous, what checkpoints expect): `load()` copies them in at the start of
+a run and `store()` copies the results back at its end (one foreach copy each way).
+This module knows the optimizer contract (torch.optim.Adam's state) and nothing of the math.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from toygan_tui.core.state import TrainState
+
+_BUFFERS = ("params", "grads", "exp_avg", "exp_avg_sq")
+
+
+class NotApplicable(Exception):
+    """The fast path cannot reproduce the reference here; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class AdamSettings:
+    lr: float
+    beta1: float
+    beta2: float
+    eps: float
+
+
+@dataclass(frozen=True)
+class AdamPart:
+    """One fused Adam call: parameters, gradients and moments (as lists) and their settings."""
+
+    tensors: tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]
+    settings: AdamSettings
+
+    def step(self, steps: list[torch.Tensor]) -> None:
+        """One Adam update (the kernel reads the step count from `steps`; it does not add 1)."""
+        s = self.settings
+        torch._fused_adam_(
+            *self.tensors, [], steps, lr=s.lr, beta1=s.beta1, beta2=s.beta2, weight_decay=0.0,
+            eps=s.eps, amsgrad=False, maximize=False,
+        )  # fmt: skip
+
+
+def linear_layers(model: nn.Module) -> list[nn.Linear]:
+    """The two Linear layers of a Linear → ReLU → Linear model, else NotApplicable."""
+    kinds = [type(m) for m in model.children()]
+    if kinds != [nn.Linear, nn.ReLU, nn.Linear]:
+        raise NotApplicable("the fast engine knows only the Linear → ReLU → Linear models")
+    layers = [m for m in model.children() if isinstance(m, nn.Linear)]
+    if any(layer.bias is None for layer in layers):
+        raise NotApplicable("the fast engine needs Linear layers with a bias")
+    return layers
+
+
+def adam_settings(opt: torch.optim.Optimizer, params: list[torch.Tensor]) -> AdamSettings:
+    """The plain Adam the reference uses (one group, no decay, no amsgrad), else NotApplicable."""
+    if type(opt) is not torch.optim.Adam or len(opt.param_groups) != 1:
+        raise NotApplicable("the fast engine needs one plain torch.optim.Adam group per player")
+    group = opt.param_groups[0]
+    if [id(p) for p in group["params"]] != [id(p) for p in params]:
+        raise NotApplicable("the optimizer does not hold exactly the model's parameters")
+    if group["weight_decay"] or group["amsgrad"] or group["maximize"]:
+        raise NotApplicable("the fast engine implements plain Adam (no weight decay or amsgrad)")
+    if isinstance(group["lr"], torch.Tensor):
+        raise NotApplicable("the fast engine needs a float learning rate")
+    beta1, beta2 = group["betas"]
+    return AdamSettings(float(group["lr"]), float(beta1), float(beta2), float(group["eps"]))
+
+
+class FlatBuffers:
+    """Parameters, gradients and both Adam moments of G then D, each one flat tensor."""
+
+    def __init__(self, state: TrainState) -> None:
+        self.state = state
+        self.layers = linear_layers(state.G) + linear_layers(state.D)  # G's two, then D's two
+        self.g_params: list[torch.Tensor] = list(state.G.parameters())
+        self.d_params: list[torch.Tensor] = list(state.D.parameters())
+        self.adam_g = adam_settings(state.opt_G, self.g_params)
+        self.adam_d = adam_settings(state.opt_D, self.d_params)
+        if any(p.dtype != torch.float32 or p.device != state.device for p in self.all_params):
+            raise NotApplicable("the fast engine needs float32 parameters on the run's device")
+        sizes = [layer.out_features * (layer.in_features + 1) for layer in self.layers]
+        self.offsets = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+        self.n_g = self.offsets[2]
+        zeros = lambda: torch.zeros(self.offsets[-1], device=state.device)  # noqa: E731
+        self.params, self.grads, self.exp_avg, self.exp_avg_sq = zeros(), zeros(), zeros(), zeros()
+        self._views = {name: self.views(getattr(self, name)) for name in _BUFFERS}
+        self._step_values: dict[torch.device, torch.Tensor] = {}
+        self._stored: list[tuple[int, int]] | None = None
+        self.adam_steps = 0  # Adam steps taken, as the optimizers count them
+        self.load()
+
+    @property
+    def all_params(self) -> list[torch.Tensor]:
+        return [*self.g_params, *self.d_params]
+
+    def adam_parts(self) -> list[AdamPart]:
+        """Adam for both players: one fused call over the whole buffers when their settings
+        agree (the tutorial's case), else one per player."""
+        buffers = (self.params, self.grads, self.exp_avg, self.exp_avg_sq)
+        if self.adam_g == self.adam_d:
+            whole = ([self.params], [self.grads], [self.exp_avg], [self.exp_avg_sq])
+            return [AdamPart(whole, self.adam_g)]
+        parts = []
+        for i, settings in enumerate((self.adam_g, self.adam_d)):
+            p, g, m, v = (self.segments(t)[i] for t in buffers)
+            parts.append(AdamPart(([p], [g], [m], [v]), settings))
+        return parts
+
+    def block(self, flat: torch.Tensor, layer: int) -> torch.Tensor:
+        """Layer `layer`'s (out × in+1) block [W | b] of a flat buffer (0, 1: G; 2, 3: D)."""
+        shape = (self.layers[layer].out_features, self.layers[layer].in_features + 1)
+        return flat[self.offsets[layer] : self.offsets[layer + 1]].view(shape)
+
+    def views(self, flat: torch.Tensor) -> list[torch.Tensor]:
+        """Views shaped like the parameters (W1, b1, W2, b2 of G, then D's), in module order."""
+        out = []
+        for layer in range(len(self.layers)):
+            block = self.block(flat, layer)
+            out += [block[:, :-1], block[:, -1]]
+        return out
+
+    def segments(self, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(G's part, D's part) of a flat buffer."""
+        return flat[: self.n_g], flat[self.n_g :]
+
+    # -- moving values between the buffers and the modules/optimizers ---------------------------
+    def load(self) -> None:
+        """Copy the state's parameters and Adam moments in (zeros where Adam has none yet).
+
+        Skipped when nothing touched them since store() (same tensors, same version counters),
+        which is every run but the first unless a checkpoint was loaded in between.
+        """
+        if self._fingerprint() == self._stored:
+            return
+        steps = {self._adam_step_of(opt, params) for opt, params in self._players()}
+        if len(steps) != 1:
+            raise NotApplicable("G's and D's optimizers are at different Adam steps")
+        self.adam_steps = steps.pop()
+        with torch.no_grad():
+            torch._foreach_copy_(self._views["params"], self.all_params)
+            for name in ("exp_avg", "exp_avg_sq"):
+                if self.adam_steps:
+                    torch._foreach_copy_(self._views[name], self._state_tensors(name))
+                else:
+                    getattr(self, name).zero_()
+
+    def store(self, steps_taken: int) -> None:
+        """After `steps_taken` Adam steps in the buffers: write parameters and the state Adam
+        would have back, so checkpoints and the reference engine carry on from here."""
+        self.adam_steps += steps_taken
+        for opt, params in self._players():
+            for p in params:
+                if "step" not in opt.state[p]:
+                    opt.state[p].update(_fresh_adam_state(opt.param_groups[0], p))
+        with torch.no_grad():
+            torch._foreach_copy_(self.all_params, self._views["params"])
+            for name in ("exp_avg", "exp_avg_sq"):
+                torch._foreach_copy_(self._state_tensors(name), self._views[name])
+            steps = self._state_tensors("step")
+            torch._foreach_copy_(steps, [self._step_value(t) for t in steps])
+        self._stored = self._fingerprint()
+
+    def _step_value(self, like: torch.Tensor) -> torch.Tensor:
+        if like.device not in self._step_values:
+            self._step_values[like.device] = torch.zeros((), device=like.device)
+        return self._step_values[like.device].fill_(self.adam_steps)
+
+    def _players(self) -> list[tuple[torch.optim.Optimizer, list[torch.Tensor]]]:
+        return [(self.state.opt_G, self.g_params), (self.state.opt_D, self.d_params)]
+
+    def _state_tensors(self, name: str) -> list[torch.Tensor]:
+        return [opt.state[p][name] for opt, params in self._players() for p in params]
+
+    def _fingerprint(self) -> list[tuple[int, int]]:
+        """Which tensors hold the state, and how often each was written in place."""
+        tensors = list(self.all_params)
+        for opt, params in self._players():
+            tensors += [t for p in params for t in opt.state.get(p, {}).values()]
+        return [(id(t), t._version) for t in tensors]
+
+    @staticmethod
+    def _adam_step_of(opt: torch.optim.Optimizer, params: list[torch.Tensor]) -> int:
+        """Steps Adam has taken: 0 for a fresh optimizer; every parameter must agree."""
+        steps = {int(opt.state[p]["step"]) if p in opt.state else 0 for p in params}
+        if len(steps) != 1:
+            raise NotApplicable("the optimizer's parameters are at different Adam steps")
+        return steps.pop()
+
+
+def _fresh_adam_state(group: dict, p: torch.Tensor) -> dict[str, torch.Tensor]:
+    """What torch.optim.Adam creates for a parameter on its first step (same dtypes/devices)."""
+    on_device = group["capturable"] or group["fused"]
+    step = (
+        torch.zeros((), dtype=torch.float32, device=p.device)
+        if on_device
+        else torch.tensor(0.0, dtype=torch.float32)
+    )
+    return {
+        "step": step,
+        "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+        "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
+    }

@@ -1,0 +1,149 @@
+"""Follow a run from its files: what changed since the last look, as Snapshots and metric rows.
+
+Read-only and cheap enough to poll a few times a second: status.json is small, and
+metrics.jsonl is read incrementally from where the last poll stopped. A half-written last line
+waits for its newline; a damaged line is counted and skipped. Pure stdlib + numpy (no torch).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from toygan_tui.core.data import x_grid
+from toygan_tui.core.runinfo import RunInfo, run_info
+from toygan_tui.core.runs import METRICS_FILE
+from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.status import STATUS_FILE, read_status, snapshot_from_status
+
+MAX_READ_BYTES = 64 * 1024 * 1024  # one poll never reads more than this of a huge metrics file
+
+
+class MetricsTail:
+    """The complete rows appended to a metrics.jsonl since the previous poll."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.identity: tuple[int, int] | None = None  # (device, inode) of the file being read
+        self.offset = 0
+        self.partial = b""  # the start of a line whose end has not been written yet
+        self.damaged = 0  # lines that were not a metrics row
+
+    def poll(self) -> tuple[list[dict[str, Any]], bool]:
+        """(new rows, reset): reset means the file was replaced or shortened, so the rows are
+        the whole file again and anything kept from before should be dropped."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return [], False
+        reset = False
+        if (st.st_dev, st.st_ino) != self.identity or st.st_size < self.offset:
+            reset = self.identity is not None
+            self.identity, self.offset, self.partial, self.damaged = (
+                (st.st_dev, st.st_ino),
+                0,
+                b"",
+                0,
+            )
+        if st.st_size == self.offset:
+            return [], reset
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read(MAX_READ_BYTES)
+        except OSError:
+            return [], reset
+        self.offset += len(data)
+        lines = (self.partial + data).split(b"\n")
+        self.partial = lines.pop()
+        return [row for row in map(self._parse, lines) if row is not None], reset
+
+    def _parse(self, line: bytes) -> dict[str, Any] | None:
+        if not line.strip():
+            return None
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if isinstance(row, dict) and isinstance(row.get("step"), int):
+            return row
+        self.damaged += 1
+        return None
+
+
+@dataclass
+class Update:
+    """One look at a run: its state, the frame to show, the metric rows that arrived."""
+
+    info: RunInfo
+    snapshot: Snapshot | None  # None before the first report
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    reset: bool = False  # drop the history kept so far: rows holds the whole file again
+    changed: bool = True  # anything a viewer shows differs from the previous look
+
+
+class RunFollower:
+    """Polls one run directory; each poll says what a viewer needs to redraw, if anything."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.tail = MetricsTail(self.path / METRICS_FILE)
+        self.seen: tuple[Any, ...] | None = None
+        self.last_row: dict[str, Any] = {}
+
+    def poll(self) -> Update:
+        rows, reset = self.tail.poll()
+        if rows:
+            self.last_row = rows[-1]
+        status = read_status(self.path / STATUS_FILE)
+        info = run_info(self.path, status=status)
+        extra = {"status": info.status}
+        note = "; ".join(n for n in (info.note, status.problem, self._damage()) if n)
+        if note:
+            extra["note"] = note
+        snap = None
+        if status.data is not None:
+            snap = snapshot_from_status(status.data, extra)
+        if snap is None and self.last_row:
+            snap = snapshot_from_row(self.last_row, info, extra)
+        key = (info.status, info.step, info.updated if snap is not None else None, note)
+        changed = key != self.seen or bool(rows) or reset
+        self.seen = key
+        return Update(info, snap, rows, reset, changed)
+
+    def _damage(self) -> str:
+        n = self.tail.damaged
+        return f"{n} damaged line{'s' if n != 1 else ''} in {METRICS_FILE} skipped" if n else ""
+
+
+def snapshot_from_row(row: dict[str, Any], info: RunInfo, extra: dict[str, str]) -> Snapshot:
+    """A Snapshot from a metrics row alone (no curves): for runs without a usable status.json."""
+    x = x_grid(15)
+    return Snapshot(
+        step=int(row["step"]),
+        total=info.total,
+        d_loss=_float(row.get("d_loss")),
+        g_loss=_float(row.get("g_loss")),
+        d_real=_float(row.get("d_real")),
+        d_fake=_float(row.get("d_fake")),
+        quality={k: _float(row.get(k)) for k in ("in_bounds", "a_w1", "shape_rmse", "coverage")},
+        curves=np.empty((0, len(x))),
+        x=x,
+        steps_per_s=_float(row.get("steps_per_s")),
+        elapsed=_float(row.get("time")),
+        run_id=info.run_id,
+        device=info.device,
+        engine=info.engine,
+        extra=dict(extra),
+    )
+
+
+def _float(value: Any) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if ok else math.nan

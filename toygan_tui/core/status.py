@@ -1,0 +1,236 @@
+"""status.json: what a run looks like right now, for viewers that only read files (`toygan watch`).
+
+The trainer rewrites runs/<id>/status.json at the report rate: the step, the speed, the latest
+metrics row, the fixed-noise curves the chart draws, and who is training (pid, host) and in
+which state (running, then finished / interrupted / diverged). Readers never write, so any
+number of viewers can follow a run without disturbing it or each other.
+
+Pure stdlib + numpy: a viewer builds Snapshots from this file without importing torch.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from toygan_tui.core.process import process_start
+from toygan_tui.core.snapshot import Snapshot
+
+STATUS_FILE = "status.json"
+FORMAT = "toygan-status"
+VERSION = 1  # bump only for an incompatible change; new fields do not need a bump
+
+RUNNING, FINISHED, INTERRUPTED, DIVERGED, STALLED = (
+    "running", "finished", "interrupted", "diverged", "stalled",
+)  # fmt: skip
+ENDED = (FINISHED, INTERRUPTED, DIVERGED)  # states a trainer writes last
+
+# At most this many status writes a second. Reports can come ~150 times a second on a fast
+# engine; a viewer redraws at most ~4 times a second, so more writes would be pure cost.
+MIN_WRITE_INTERVAL_S = 0.25
+
+
+def write_status_file(path: Path, payload: dict[str, Any]) -> None:
+    """Replace the file atomically (temp file + os.replace): a reader sees the old or new whole.
+
+    No fsync, unlike checkpoints: status.json is a view rewritten several times a second, the
+    metrics and checkpoints are the record. After a power loss an old, empty or missing file is
+    possible, and every reader falls back to metrics.jsonl; an fsync per write would put a disk
+    flush in the training loop for nothing.
+    """
+    # The temp name carries the pid, as core/atomic.py's do, so leftovers of a killed writer
+    # are recognised and cleaned the same way.
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        os.fchmod(fd, _file_mode())  # mkstemp makes it private; viewers may be other users
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, separators=(",", ":"), allow_nan=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@functools.cache
+def _file_mode() -> int:
+    """0666 less the umask, as for any file; read once (reading the umask means setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+class StatusWriter:
+    """The trainer's side: a throttled report() per snapshot and a final end(), never skipped."""
+
+    def __init__(self, run_dir: Path, run_id: str, total: int, step: int, device: str) -> None:
+        self.path = Path(run_dir) / STATUS_FILE
+        self.base = status_header(self.path, run_id, os.getpid(), total, device)
+        self.step = step
+        self.last: Snapshot | None = None
+        self._write(RUNNING)
+        self.written_at = -math.inf  # the first report is written at once, whatever the throttle
+
+    def report(self, snap: Snapshot) -> None:
+        """Record a report; written now unless one was written less than 0.25 s ago (the
+        skipped one is not lost: the next write or end() carries the latest report)."""
+        self.last, self.step = snap, snap.step
+        if time.monotonic() - self.written_at >= MIN_WRITE_INTERVAL_S:
+            self._write(RUNNING)
+
+    def end(self, step: int, diverged: bool | None = None) -> None:
+        """The final status: finished at the last step, diverged on non-finite losses, else
+        interrupted. Written whatever the throttle says."""
+        if diverged is None:
+            diverged = self.last is not None and not _finite(self.last.d_loss, self.last.g_loss)
+        self.step = max(self.step, step)
+        state = (
+            DIVERGED if diverged else FINISHED if self.step >= self.base["total"] else INTERRUPTED
+        )
+        self._write(state)
+
+    def _write(self, state: str) -> None:
+        payload = {**self.base, "state": state, "updated": time.time(), "step": self.step}
+        if self.last is not None:
+            payload.update(snapshot_fields(self.last))
+        try:
+            write_status_file(self.path, payload)
+        except OSError:
+            # status.json is only a view: a full disk must not stop training over it.
+            return
+        self.written_at = time.monotonic()
+
+
+def status_header(path: Path, run_id: str, pid: int, total: int, device: str) -> dict[str, Any]:
+    """Who trains the run and since when. A run resumed (or started by `train --detach`, whose
+    parent writes the first status) keeps the start time already in `path`."""
+    started = (read_status(path).data or {}).get("started")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "run_id": run_id,
+        "pid": pid,
+        "pid_start": process_start(pid),  # with the pid, names the process even if pids wrap
+        "host": socket.gethostname(),
+        "started": started if isinstance(started, (int, float)) else time.time(),
+        "device": device,
+        "total": total,
+    }
+
+
+def write_starting(
+    run_dir: Path, run_id: str, pid: int, step: int, total: int, device: str
+) -> None:
+    """status.json for a run whose process `pid` has just been started elsewhere."""
+    path = Path(run_dir) / STATUS_FILE
+    header = status_header(path, run_id, pid, total, device)
+    write_status_file(path, {**header, "state": RUNNING, "updated": time.time(), "step": step})
+
+
+def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
+    """What a viewer needs to rebuild the Snapshot; non-finite numbers become null."""
+    return {
+        "step": snap.step,
+        "engine": snap.engine,
+        "steps_per_s": _num(snap.steps_per_s),
+        "elapsed": _num(snap.elapsed),
+        "metrics": {k: _num(v) for k, v in snap.metrics_row().items()},
+        "x": [_num(v) for v in np.asarray(snap.x, dtype=np.float64).tolist()],
+        "curves": [[_num(v) for v in row] for row in np.asarray(snap.curves).tolist()],
+    }
+
+
+@dataclass(frozen=True)
+class StatusRead:
+    """A read of status.json: data is None when missing or unusable; problem says which."""
+
+    data: dict[str, Any] | None
+    problem: str = ""  # "" when fine or simply absent (a run from before status.json)
+
+
+def read_status(path: Path) -> StatusRead:
+    """Read status.json without ever raising: a damaged file is reported, not fatal."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return StatusRead(None)
+    except OSError as exc:
+        return StatusRead(None, f"{STATUS_FILE} unreadable ({exc.strerror})")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return StatusRead(None, f"{STATUS_FILE} is damaged")
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return StatusRead(None, f"{STATUS_FILE} is not a toygan status")
+    if not isinstance(data.get("version"), int) or data["version"] > VERSION:
+        return StatusRead(
+            None, f"{STATUS_FILE} version {data.get('version')} is newer than this toygan"
+        )
+    return StatusRead(data)
+
+
+def snapshot_from_status(
+    data: dict[str, Any], extra: dict[str, str] | None = None
+) -> Snapshot | None:
+    """The Snapshot a status holds, or None before the first report (or if it is malformed)."""
+    try:
+        metrics = data["metrics"]
+        x = np.asarray([_float(v) for v in data["x"]], dtype=np.float64)
+        curves = np.asarray([[_float(v) for v in row] for row in data["curves"]], dtype=np.float64)
+        if curves.size == 0:
+            curves = np.empty((0, len(x)))
+        if curves.ndim != 2 or curves.shape[1] != len(x):
+            return None
+        quality = {
+            k: _float(metrics.get(k)) for k in ("in_bounds", "a_w1", "shape_rmse", "coverage")
+        }
+        return Snapshot(
+            step=int(data["step"]),
+            total=int(data["total"]),
+            d_loss=_float(metrics.get("d_loss")),
+            g_loss=_float(metrics.get("g_loss")),
+            d_real=_float(metrics.get("d_real")),
+            d_fake=_float(metrics.get("d_fake")),
+            quality=quality,
+            curves=curves,
+            x=x,
+            steps_per_s=_float(data.get("steps_per_s")),
+            elapsed=_float(data.get("elapsed")),
+            run_id=str(data.get("run_id", "")),
+            device=str(data.get("device", "")),
+            engine=str(data.get("engine", "")),
+            extra=dict(extra or {}),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _num(value: float) -> float | None:
+    if isinstance(value, int):
+        return value  # a step stays a whole number
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _float(value: Any) -> float:
+    """A JSON number as a float; null (a non-finite value when written) reads as NaN."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    return float(value)
+
+
+def _finite(*values: float) -> bool:
+    return all(math.isfinite(v) for v in values)

@@ -1,0 +1,225 @@
+"""The live dashboard: one frame from a Snapshot and the History so far. Pure: no I/O, no clock.
+
+The frame reads its size when Rich draws it, so one renderable fits any terminal: side by side
+(numbers and history left, curves right) when wide, stacked when narrow, dropping the history
+chart and then the curves chart as space runs out; it never wraps and never exceeds the height.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.segment import Segment
+from rich.text import Text
+
+from toygan_tui.core.data import x_grid
+from toygan_tui.core.snapshot import REFERENCE, Snapshot
+from toygan_tui.ui.chart import Chart, curves_chart, history_chart, wants_color
+from toygan_tui.ui.format import duration, number, rate
+from toygan_tui.ui.history import History
+
+Lines = list[list[Segment]]
+
+SIDE_BY_SIDE_MIN_WIDTH = 72  # below this the curves chart would be too thin beside the numbers
+NUMBERS_WIDTH = 29  # one table of numbers: name, value, reference
+NUMBER_ROWS = 5  # a heading and four values
+LEFT_WIDTH = 32  # the numbers column; it grows on wide terminals to give the history room
+CURVES_LABEL = "G's curves (fixed noise)"  # the same noise every frame: the same curves evolve
+MIN_BAR = 10  # a shorter progress bar tells nothing the percentage doesn't
+MIN_CHART_ROWS = 8
+# Probabilities and the quality measures live in [0, 1] (a_w1 starts near 1 and falls): a fixed
+# y-range keeps frames comparable and the axes cached for the whole run.
+UNIT_RANGE = (0.0, 1.0)  # a chart shorter than this shows axes and little else
+
+# Where the quality measures should head, how to say it, and when a value counts as good.
+QUALITY = (
+    ("in_bounds", "↑ ~0.9", lambda v: v >= 0.85),
+    ("a_w1", "↓ ~0.04", lambda v: v <= 0.06),
+    ("shape_rmse", "↓ ~0.03", lambda v: v <= 0.05),
+    ("coverage", "↑ 1", lambda v: v >= 0.9),
+)
+# The tutorial's signals and the values they read at equilibrium (weak: they hold at step 0 too).
+STATS = (
+    ("D loss", "d_loss", REFERENCE["d_loss"]),
+    ("G loss", "g_loss", REFERENCE["g_loss"]),
+    ("D(real)", "d_real", REFERENCE["d_real"]),
+    ("D(fake)", "d_fake", REFERENCE["d_fake"]),
+)
+
+
+def render(snapshot: Snapshot | None, history: History) -> Dashboard:
+    """The frame for the latest snapshot (None: training is starting) and the history so far."""
+    return Dashboard(snapshot, history)
+
+
+class Dashboard:
+    """A frame that lays itself out for the width and height Rich offers when it is drawn."""
+
+    def __init__(self, snapshot: Snapshot | None, history: History) -> None:
+        self.snapshot = snapshot
+        self.spare_lines = 0  # terminal lines left free below the frame
+        # Charts capture their data now, so a later History.add cannot change this frame.
+        self.curves = _curves(snapshot)
+        total = snapshot.total if snapshot is not None else 0
+        self.d_history = _d_history(history, total)
+        self.q_history = _quality_history(history, total)
+
+    def leaving_lines(self, spare: int) -> Dashboard:
+        """This frame, drawn `spare` lines shorter than the terminal (when no height is given)."""
+        self.spare_lines = spare
+        return self
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        height = options.height if options.height is not None else options.size.height
+        height = max(1, height - self.spare_lines) if options.height is None else height
+        lines = _head(self.snapshot, console, width) + self._body(console, width, height - 2)
+        for line in lines[:height]:
+            yield from line  # every block is exactly `width` cells already
+            yield Segment.line()
+
+    def _body(self, console: Console, width: int, height: int) -> Lines:
+        if height <= 0:
+            return []
+        signals, quality = _signals(self.snapshot), _quality(self.snapshot)
+        if width >= SIDE_BY_SIDE_MIN_WIDTH:
+            left_w = max(LEFT_WIDTH, min(width // 3, 60))
+            left = self._left(console, [signals, quality], left_w, height)
+            right = _titled(console, self.curves, width - left_w - 1, height)
+            return [lft + [Segment(" ")] + rgt for lft, rgt in zip(left, right, strict=True)]
+        # Stacked: the numbers (in two columns if they fit), then the curves if there is room;
+        # the history charts are the first thing dropped.
+        if width >= 2 * NUMBERS_WIDTH + 1:
+            halves = [_block(console, t, NUMBERS_WIDTH, NUMBER_ROWS) for t in (signals, quality)]
+            pad = [Segment(" " * (width - 2 * NUMBERS_WIDTH))]
+            body = [a + pad + b for a, b in zip(*halves, strict=True)]
+        else:
+            body = _block(console, signals, width, NUMBER_ROWS)
+            body += _block(console, quality, width, NUMBER_ROWS)
+        rest = height - len(body)
+        if rest >= MIN_CHART_ROWS + 1:
+            body += _titled(console, self.curves, width, rest)
+        return body[:height]
+
+    def _left(self, console: Console, numbers: list[Text], width: int, height: int) -> Lines:
+        """The numbers on top; below them one or two history charts, as many as fit."""
+        lines = [line for text in numbers for line in _block(console, text, width, NUMBER_ROWS)]
+        lines += _block(console, Text(""), width, 1)
+        rest = height - len(lines)
+        charts = [self.d_history, self.q_history] if rest >= 2 * (MIN_CHART_ROWS + 1) else []
+        charts = charts or ([self.d_history] if rest >= MIN_CHART_ROWS + 1 else [])
+        for i, chart in enumerate(charts):
+            rows = rest // len(charts) + (rest % len(charts) if i == 0 else 0)
+            lines += _titled(console, chart, width, rows)
+        return _fit(lines, width, height)
+
+
+def _block(console: Console, renderable: RenderableType, width: int, height: int) -> Lines:
+    """The renderable drawn into exactly width × height cells (cropped or padded)."""
+    if height <= 0:
+        return []
+    options = console.options.update(width=width, height=height)
+    return console.render_lines(renderable, options, pad=True)
+
+
+def _head(snap: Snapshot | None, console: Console, width: int) -> Lines:
+    """Line 1: who is running where; line 2: progress, speed and time left."""
+    title = Text.assemble(("toygan ", "bold"))
+    if snap is None:
+        title.append("starting…", style="yellow")
+        progress = Text("waiting for the first report", style="dim")
+    else:
+        title.append(f"run {snap.run_id or '-'}  {snap.device}")
+        title.append(f"  engine {snap.engine}" if snap.engine else "")
+        for key, value in snap.extra.items():
+            title.append(f"  {key} ", style="dim").append(value, style="bold cyan")
+        progress = _progress(snap, width)
+    lines: Lines = []
+    for text in (title, progress):
+        text.no_wrap, text.overflow = True, "ellipsis"
+        lines += _block(console, text, width, 1)
+    return lines
+
+
+def _progress(snap: Snapshot, width: int) -> Text:
+    """'step 1,000/10,000 ━━━━━━━━ 10%  884 steps/s  ETA 0:10  elapsed 0:01', shortened from
+    the right (elapsed, then the bar) when the terminal is narrow."""
+    done = min(max(snap.step / snap.total, 0.0), 1.0) if snap.total > 0 else 0.0
+    counter = f"step {snap.step:,}/{snap.total:,}"
+    tail = f"  {done:.0%}  {rate(snap.steps_per_s)}  ETA {duration(snap.eta)}"
+    elapsed = f"  elapsed {duration(snap.elapsed)}"
+    if len(counter) + len(tail) + len(elapsed) + 1 + MIN_BAR <= width:
+        tail += elapsed
+    bar_width = min(width - len(counter) - len(tail) - 1, 40)
+    text = Text.assemble((counter, "bold"))
+    if bar_width >= MIN_BAR:
+        filled = round(done * bar_width)
+        text.append(" ").append("━" * filled, style="green")
+        text.append("━" * (bar_width - filled), style="grey30")
+    return text.append(tail)
+
+
+def _signals(snap: Snapshot | None) -> Text:
+    """The tutorial's signals beside the values they read at equilibrium."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{'GAN signals':<11}{'now':>8}  {'tutorial':<8}", style="bold")
+    for label, key, ref in STATS:
+        value = getattr(snap, key) if snap is not None else math.nan
+        text.append(f"\n{label:<11}{_shown(value):>8}  ").append(f"→ {ref:g}", style="dim")
+    return text
+
+
+def _quality(snap: Snapshot | None) -> Text:
+    """The quality measures, green once they reach what the tutorial's run reaches."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{'quality':<11}{'now':>8}  {'good':<8}", style="bold")
+    for key, hint, good in QUALITY:
+        value = snap.quality.get(key, math.nan) if snap is not None else math.nan
+        style = "" if not math.isfinite(value) else ("green" if good(value) else "yellow")
+        text.append(f"\n{key:<11}").append(f"{_shown(value):>8}", style=style)
+        text.append(f"  {hint}", style="dim")
+    return text
+
+
+def _shown(value: float) -> str:
+    return "-" if math.isnan(value) else number(value)
+
+
+def _titled(console: Console, chart: Chart, width: int, height: int) -> Lines:
+    """The chart's legend on one line over the chart, which takes the remaining rows."""
+    legend = _block(console, chart.legend(wants_color(console)), width, 1)
+    return _fit(legend + chart.render_lines(width, height - 1, wants_color(console)), width, height)
+
+
+def _fit(lines: Lines, width: int, height: int) -> Lines:
+    """Exactly `height` lines: cut, or padded with blank ones (each line is `width` wide)."""
+    return lines[:height] + [[Segment(" " * width)] for _ in range(height - len(lines))]
+
+
+def _curves(snap: Snapshot | None) -> Chart:
+    if snap is None:  # the bounds alone: the frame has its shape before the first report
+        x = x_grid(15)
+        return curves_chart(x, np.empty((0, len(x))), label=CURVES_LABEL)
+    return curves_chart(snap.x, snap.curves, label=CURVES_LABEL)
+
+
+def _d_history(history: History, total: int) -> Chart:
+    values = {"D(real)": history.series("d_real"), "D(fake)": history.series("d_fake")}
+    hlines = {"0.5": REFERENCE["d_real"]}
+    return history_chart(
+        history.steps, values, hlines, xlim=_steps_range(history, total), ylim=UNIT_RANGE
+    )
+
+
+def _quality_history(history: History, total: int) -> Chart:
+    values = {"in_bounds": history.series("in_bounds"), "a_w1": history.series("a_w1")}
+    return history_chart(history.steps, values, xlim=_steps_range(history, total), ylim=UNIT_RANGE)
+
+
+def _steps_range(history: History, total: int) -> tuple[float, float] | None:
+    """The whole run on the x axis: the history fills it as training goes, and the axes (built
+    by plotext once, then cached) stay the same from frame to frame."""
+    last = history.steps[-1] if history.steps else 0.0
+    return (0.0, float(max(total, last))) if max(total, last) > 0 else None

@@ -1,0 +1,104 @@
+"""Presenting a stream of Snapshots: a live dashboard on a terminal, plain lines anywhere else.
+
+Training and drawing share one thread, so drawing is paced here: there is no refresh thread
+(it would compete with training for the GIL); a frame is drawn only when new data arrived, at
+most `refresh_per_second` times a second, and never so often that drawing takes more than
+UI_BUDGET of the wall time. The final frame is always drawn and stays on screen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.live import Live
+
+from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.ui.dashboard import Dashboard, render
+from toygan_tui.ui.format import plain_line
+from toygan_tui.ui.history import History
+
+UI_BUDGET = 0.03  # at most this share of wall time goes to drawing; the rest is training's
+
+clock = time.perf_counter  # module attribute, so tests can swap in a fake clock
+
+
+def wants_live(console: Console) -> bool:
+    """A live dashboard only on an interactive terminal that can move the cursor."""
+    return console.is_terminal and not console.is_dumb_terminal
+
+
+def present(
+    snapshots: Iterable[Snapshot],
+    console: Console,
+    *,
+    live: bool,
+    refresh_per_second: float = 4.0,
+) -> Snapshot | None:
+    """Consume the stream, showing it as it comes; return the last snapshot (None if empty)."""
+    if not live:
+        return _plain(snapshots, console)
+    return _live(snapshots, console, refresh_per_second)
+
+
+def _plain(snapshots: Iterable[Snapshot], console: Console) -> Snapshot | None:
+    """One plain line per snapshot: no colour, no cursor movement, no markup."""
+    last = None
+    for last in snapshots:
+        console.out(plain_line(last), highlight=False)
+    return last
+
+
+class Pacer:
+    """Decides when a frame may be drawn: at most `per_second` a second, and no more often
+    than keeps drawing within `budget` of the wall time at a frame's typical cost, taken as the
+    cheapest of the last few. A one-off slow frame (plotext's import, new axes after a resize)
+    is not typical and does not stall the screen; a terminal so big that every frame is slow
+    is drawn less often."""
+
+    def __init__(self, per_second: float, budget: float = UI_BUDGET, window: int = 3) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.budget = budget
+        self.costs: deque[float] = deque(maxlen=window)
+        self.next_at = float("-inf")
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_at
+
+    def drawn(self, started: float, finished: float) -> None:
+        self.costs.append(finished - started)
+        typical = min(self.costs) if len(self.costs) == self.costs.maxlen else 0.0
+        self.next_at = started + max(self.interval, typical / self.budget)
+
+
+def _live(snapshots: Iterable[Snapshot], console: Console, per_second: float) -> Snapshot | None:
+    history = History()
+    pacer = Pacer(per_second)
+    last: Snapshot | None = None
+    behind = False  # a snapshot arrived that the screen does not show yet
+    with Live(
+        fit_to_screen(render(None, history)), console=console, auto_refresh=False, transient=False
+    ) as screen:
+        try:
+            for last in snapshots:
+                history.add(last)
+                behind = True
+                started = clock()
+                if pacer.due(started):
+                    screen.update(fit_to_screen(render(last, history)), refresh=True)
+                    pacer.drawn(started, clock())
+                    behind = False
+        finally:
+            # Also on Ctrl-C: leaving Live draws this, so the newest numbers stay on screen.
+            if behind:
+                screen.update(fit_to_screen(render(last, history)))
+    return last
+
+
+def fit_to_screen(frame: Dashboard) -> Dashboard:
+    """The frame drawn one line shorter than the terminal, for rich.live.Live (here and in
+    `toygan watch`): Live ends with a newline, which would otherwise scroll the frame's first
+    line away."""
+    return frame.leaving_lines(1)

@@ -1,0 +1,76 @@
+"""`toygan runs`: one row per run — what it is doing and how good its curves are so far."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+from toygan_tui.core.runinfo import RunInfo
+from toygan_tui.ui.format import number
+
+STATUS_STYLES = {
+    "running": "bold green",
+    "finished": "cyan",
+    "interrupted": "yellow",
+    "diverged": "bold red",
+    "stalled": "bold yellow",
+}
+COLUMNS = ("id", "status", "step", "D(real)", "D(fake)", "in_bounds", "a_w1", "started", "device")
+LEFT = ("id", "status", "started", "device")
+# On a narrow terminal these go first, in this order, rather than wrap every row.
+DROPPABLE = ("device", "started", "D(fake)", "D(real)")
+METRIC_OF = {"D(real)": "d_real", "D(fake)": "d_fake", "in_bounds": "in_bounds", "a_w1": "a_w1"}
+
+
+def runs_table(infos: Sequence[RunInfo], console: Console) -> Table:
+    """The runs as given (newest first), with as many columns as fit the console's width."""
+    columns = list(COLUMNS)
+    table = _table(infos, columns)
+    unbounded = console.options.update_width(10_000)  # the width the table wants, not gets
+    for name in DROPPABLE:
+        if Measurement.get(console, unbounded, table).maximum <= console.width:
+            break
+        columns.remove(name)
+        table = _table(infos, columns)
+    return table
+
+
+def _table(infos: Sequence[RunInfo], columns: list[str]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold", collapse_padding=True)
+    for name in columns:
+        table.add_column(name, justify="left" if name in LEFT else "right", no_wrap=True)
+    for info in infos:
+        table.add_row(*(_cell(info, name) for name in columns))
+    return table
+
+
+def _cell(info: RunInfo, column: str) -> Text | str:
+    if column == "id":
+        return info.run_id
+    if column == "status":
+        return Text(info.status, style=STATUS_STYLES.get(info.status, ""))
+    if column == "step":
+        return f"{info.step}/{info.total}"
+    if column == "started":
+        return started(info.started)
+    if column == "device":
+        return info.device or "-"
+    return _metric(info.last, METRIC_OF[column])
+
+
+def started(when: float | None) -> str:
+    """Local time a run started, to the minute: '2026-11-27 17:56'."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when is not None else "-"
+
+
+def _metric(row: dict[str, Any], key: str) -> str:
+    value = row.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "nan" if key in row else "-"  # null in a row: the value was not finite
+    return number(float(value))
