@@ -26,33 +26,40 @@ def a_hat(y: np.ndarray) -> np.ndarray:
     return ((y + 1) @ b) / (b @ b)
 
 
-def shape_rmse(y: np.ndarray) -> float:
+def shape_rmse(y: np.ndarray, amplitudes: np.ndarray | None = None) -> float:
     """RMS distance of the curves from the family a·b − 1: 0 for any real curve."""
     b = x_grid(y.shape[1]) ** 2 + 1
-    residual = (y + 1) - a_hat(y)[:, None] * b[None, :]
+    a = a_hat(y) if amplitudes is None else amplitudes
+    residual = (y + 1) - a[:, None] * b[None, :]
     return float(np.sqrt(np.mean(residual**2)))
 
 
-def a_w1(y: np.ndarray) -> float:
+def a_w1(y: np.ndarray, amplitudes: np.ndarray | None = None) -> float:
     """1-Wasserstein distance between the curves' amplitudes and U(1, 2)."""
-    a = np.sort(a_hat(y))
+    a = np.sort(a_hat(y) if amplitudes is None else amplitudes)
     n = len(a)
     quantiles = 1 + (np.arange(n) + 0.5) / n
     return float(np.mean(np.abs(a - quantiles)))
 
 
-def coverage(y: np.ndarray) -> float:
+def coverage(y: np.ndarray, amplitudes: np.ndarray | None = None) -> float:
     """Fraction of the 10 equal bins of [1, 2] that hold at least 1/20 of the amplitudes."""
-    counts, _ = np.histogram(a_hat(y), bins=N_BINS, range=(1.0, 2.0))
+    a = a_hat(y) if amplitudes is None else amplitudes
+    # Equal bins of [1, 2], the last one closed as np.histogram's is; values outside (and NaN)
+    # fall in no bin. bincount is ~10× faster than np.histogram, which matters at every report.
+    inside = a[(a >= 1.0) & (a <= 2.0)]
+    bins = np.minimum(((inside - 1.0) * N_BINS).astype(np.int64), N_BINS - 1)
+    counts = np.bincount(bins, minlength=N_BINS)
     return float(np.mean(counts >= len(y) / 20))
 
 
 def quality(y: np.ndarray) -> dict[str, float]:
     """All four measures by name, as metrics.jsonl and `sample --format json` spell them."""
     y = np.asarray(y, dtype=np.float64)
+    amplitudes = a_hat(y)  # shared by three measures: computed once per report
     return {
         "in_bounds": in_bounds(y),
-        "a_w1": a_w1(y),
-        "shape_rmse": shape_rmse(y),
-        "coverage": coverage(y),
+        "a_w1": a_w1(y, amplitudes),
+        "shape_rmse": shape_rmse(y, amplitudes),
+        "coverage": coverage(y, amplitudes),
     }
