@@ -43,7 +43,12 @@ def train(
         typer.Option("--live/--no-live", help="Live dashboard (default: on a terminal)."),
     ] = None,
     engine: Annotated[
-        str, typer.Option(help="auto (fast where it applies) | fast | reference (autograd).")
+        str,
+        typer.Option(
+            help="auto: fast where it applies, else reference | fast: hand-written step "
+            "(numpy on CPU, CUDA graphs on GPU) | reference: the tutorial's autograd step "
+            "(always used on MPS). Every other option works with every engine."
+        ),
     ] = "auto",
     threads: Annotated[int, typer.Option(help="Torch CPU threads (1 is fastest here).")] = 1,
     detach: Annotated[
