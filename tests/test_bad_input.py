@@ -105,7 +105,7 @@ TABLE = {
     "sample empty file, fresh process": Case("sample --ckpt {empty}", 2, "the file is empty",
                                              how="process"),
     # -- plot ------------------------------------------------------------------------------------
-    "plot a missing run": Case("plot {scratch}/nope", 2, "not a run directory or metrics file"),
+    "plot a missing run": Case("plot {scratch}/nope", 2, "nope: no such run in runs"),
     "plot with no runs": Case("plot --runs-dir {dir}", 2, "no runs in"),
     "plot an unknown metric": Case("plot {run} --metric speed", 2, "'speed' is not a metric"),
     "plot a run with no reports": Case("plot {noreports}", 2, "no reports yet"),

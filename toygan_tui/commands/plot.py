@@ -7,7 +7,8 @@ from pathlib import Path
 from rich.console import Console
 
 from toygan_tui.commands.errors import UsageError
-from toygan_tui.core.runs import METRICS_FILE, list_runs, read_metrics
+from toygan_tui.core.runinfo import find_run
+from toygan_tui.core.runs import METRICS_FILE, read_metrics
 from toygan_tui.core.snapshot import METRIC_KEYS
 
 DEFAULT_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "in_bounds", "a_w1")
@@ -28,12 +29,7 @@ def run_plot(*, run: Path | None, metrics: list[str], runs_dir: Path) -> None:
 
 
 def _metrics_path(run: Path | None, runs_dir: Path) -> Path:
-    if run is None:
-        runs = list_runs(runs_dir)
-        if not runs:
-            raise UsageError(f"no runs in {runs_dir}; train one with: toygan train")
-        return runs[0].metrics
-    path = run / METRICS_FILE if run.is_dir() else run
-    if not path.is_file():
-        raise UsageError(f"{run}: not a run directory or metrics file")
-    return path
+    """RUN's metrics.jsonl: RUN is a metrics file, a run directory or id, or None (the newest)."""
+    if run is not None and run.is_file():
+        return run
+    return find_run(run, runs_dir) / METRICS_FILE

@@ -87,14 +87,6 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def list_runs(runs_dir: Path) -> list[RunDir]:
-    """Run directories (those with a config.json), newest first."""
-    if not runs_dir.is_dir():
-        return []
-    runs = [RunDir(p) for p in runs_dir.iterdir() if (p / CONFIG_FILE).is_file()]
-    return sorted(runs, key=lambda r: (r.config.stat().st_mtime, r.run_id), reverse=True)
-
-
 def check_run_id(run_id: str) -> None:
     """A run id names one directory inside runs/: no separators, no dot names."""
     if not run_id or run_id in (".", "..") or "/" in run_id or "\\" in run_id or "\0" in run_id:
