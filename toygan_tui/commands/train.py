@@ -92,6 +92,7 @@ def _train(session: Session, live: bool | None) -> None:
         f"checkpoint {session.run.checkpoint} (and {session.last_checkpoint})",
         markup=False,
         highlight=False,
+        soft_wrap=True,  # one line in a log, whatever the width
     )
 
 

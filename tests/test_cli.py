@@ -1,0 +1,128 @@
+"""The CLI end to end with Typer's CliRunner: train a short run, sample it in every format, plot it.
+
+One run is trained per module (a few hundred steps) and every command is then run against it,
+as a user would after `toygan train`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from toygan_tui.cli import app
+from toygan_tui.core.data import x_grid
+from toygan_tui.core.metrics import quality
+from toygan_tui.core.snapshot import METRIC_KEYS
+
+STEPS, REPORT = 300, 50
+runner = CliRunner()
+
+
+def invoke(*args: object) -> str:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    runs = tmp_path_factory.mktemp("cli") / "runs"
+    output = invoke(
+        "train", "--steps", STEPS, "--report-every", REPORT, "--save-every", 100,
+        "--runs-dir", runs, "--name", "e2e", "--device", "cpu", "--no-live",
+    )  # fmt: skip
+    return runs, output
+
+
+def test_train_prints_one_plain_line_per_report_and_where_the_checkpoint_is(
+    trained: tuple[Path, str],
+) -> None:
+    runs, output = trained
+    assert "\x1b" not in output  # not a terminal: no cursor or colour codes
+    lines = output.splitlines()
+    reports = [line for line in lines if line.startswith("step ")]
+    assert [line.split()[1] for line in reports] == [
+        f"{step}/{STEPS}" for step in range(REPORT, STEPS + 1, REPORT)
+    ]
+    for name in ("d_loss", "g_loss", "D(real)", "D(fake)", "in_bounds", "a_w1", "steps/s"):
+        assert name in reports[-1]
+    # The closing line is one line, however long the paths are.
+    assert lines[-1] == (
+        f"run e2e done at step {STEPS}/{STEPS}: checkpoint {runs / 'e2e' / 'ckpt.pt'} "
+        f"(and {runs / 'last.pt'})"
+    )
+
+
+def test_train_leaves_config_metrics_and_checkpoints(trained: tuple[Path, str]) -> None:
+    runs, _ = trained
+    config = json.loads((runs / "e2e" / "config.json").read_text())
+    assert config["steps"] == STEPS and config["seed"] == 1 and config["batch_size"] == 64
+    assert config["lr_g"] == config["lr_d"] == 1e-4 and config["run_id"] == "e2e"
+    rows = [json.loads(line) for line in (runs / "e2e" / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows] == list(range(REPORT, STEPS + 1, REPORT))
+    assert all(tuple(row) == METRIC_KEYS for row in rows)
+    assert all(np.isfinite(list(row.values())).all() for row in rows)
+    times = [row["time"] for row in rows]
+    assert times == sorted(times) and times[0] > 0
+    last, ckpt = runs / "last.pt", runs / "e2e" / "ckpt.pt"
+    assert last.read_bytes() == ckpt.read_bytes()
+
+
+def sample(runs: Path, *args: object) -> str:
+    return invoke("sample", "--ckpt", runs / "last.pt", *args)
+
+
+def test_sample_json_is_exactly_the_documented_shape(trained: tuple[Path, str]) -> None:
+    runs, _ = trained
+    data = json.loads(sample(runs, "--format", "json", "-n", 5, "--seed", 3))
+    assert list(data) == ["x", "curves", "metrics", "step"]
+    assert data["x"] == pytest.approx(x_grid(15).tolist())
+    assert np.shape(data["curves"]) == (5, 15)
+    assert data["metrics"] == pytest.approx(quality(np.array(data["curves"])))
+    assert list(data["metrics"]) == ["in_bounds", "a_w1", "shape_rmse", "coverage"]
+    assert data["step"] == STEPS
+
+
+def test_same_seed_same_curves_other_seed_other_curves(trained: tuple[Path, str]) -> None:
+    runs, _ = trained
+    first = sample(runs, "--format", "json", "--seed", 7)
+    assert sample(runs, "--format", "json", "--seed", 7) == first
+    assert sample(runs, "--format", "json", "--seed", 8) != first
+
+
+def test_csv_npy_and_json_hold_the_same_curves(trained: tuple[Path, str], tmp_path: Path) -> None:
+    runs, _ = trained
+    curves = np.array(json.loads(sample(runs, "--format", "json", "-n", 6))["curves"])
+    rows = list(csv.reader(io.StringIO(sample(runs, "--format", "csv", "-n", 6))))
+    assert np.array(rows, dtype=float) == pytest.approx(curves, abs=1e-6)  # one curve per row
+    sample(runs, "--format", "npy", "-n", 6, "--out", tmp_path / "s.npy")
+    assert np.load(tmp_path / "s.npy") == pytest.approx(curves)
+    sample(runs, "--format", "json", "-n", 6, "--out", tmp_path / "s.json")
+    assert json.loads((tmp_path / "s.json").read_text())["curves"] == pytest.approx(curves)
+
+
+def test_chart_and_table_show_the_curves_and_the_measures(trained: tuple[Path, str]) -> None:
+    runs, _ = trained
+    chart = sample(runs)
+    assert f"8 curves from the generator at step {STEPS}" in chart
+    assert any("\u2800" < ch <= "\u28ff" for ch in chart)  # braille dots: the curves are drawn
+    for name in ("in_bounds", "a_w1", "shape_rmse", "coverage"):
+        assert name in chart
+    table = sample(runs, "--format", "table", "-n", 3)
+    x_rows = [line for line in table.splitlines() if line.strip()[:1] in "+-"]
+    assert len(x_rows) == 15 and all(len(line.split()) == 4 for line in x_rows)
+
+
+def test_plot_charts_the_newest_run_and_only_the_asked_series(trained: tuple[Path, str]) -> None:
+    runs, _ = trained
+    every = invoke("plot", "--runs-dir", runs)
+    for title in ("losses", "D(real) / D(fake)", "in_bounds", "a_w1"):
+        assert title in every
+    only = invoke("plot", runs / "e2e", "--metric", "d_real")
+    assert "D(real) / D(fake)" in only and "losses" not in only and "a_w1" not in only
