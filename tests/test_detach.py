@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import torch
+from clikit import quick
+from clikit import toygan as toygan_in_process
 from watchkit import ROOT, Terminal, cli, kill_run, make_run, wait_for
 
 from toygan_tui.cli import app
@@ -181,3 +183,13 @@ def test_a_detached_resume_is_checked_in_the_foreground(
 ) -> None:
     code, _, err = cli(["train", "--detach", "--resume", str(runs_dir / "nothing")], capsys)
     assert code == 2 and "nothing" in err and len(err.splitlines()) == 1
+
+
+def test_detaching_the_resume_of_a_finished_run_says_so_and_starts_nothing(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    assert toygan_in_process(*quick(runs, "--name", "done", "--steps", 40)).code == 0
+    result = toygan_in_process("train", "--detach", "--resume", runs / "done")
+    assert result.code == 0, result.err
+    assert "run done already finished: step 40 of 40" in result.out
+    assert "started in the background" not in result.out
+    assert not (runs / "done" / "train.log").exists()

@@ -31,7 +31,12 @@ def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> 
     runs_dir = Path(params["runs_dir"])
     args = child_args(command, params, given)
     if params.get("resume") is not None:
-        run_dir, cfg, step = _checked_resume(Path(params["resume"]), params, given)
+        from toygan_tui.commands.train import already_finished
+
+        point, cfg = _checked_resume(Path(params["resume"]), params, given)
+        if already_finished(point, cfg):  # as in the foreground: said, and exit 0
+            return
+        run_dir, step = point.run.path, point.step
     else:
         cfg, step = _checked_config(params), 0
         run_dir = _claim_run_dir(runs_dir, params.get("name"))
@@ -61,30 +66,13 @@ def _check_device(device: str) -> None:
         resolve_device(device)
 
 
-def _checked_resume(
-    path: Path, params: dict[str, Any], given: Collection[str]
-) -> tuple[Path, Any, int]:
-    """The run a detached --resume continues, its config and step, checked as `train` does."""
-    from toygan_tui.core.resume import locate, merged_config
+def _checked_resume(path: Path, params: dict[str, Any], given: Collection[str]) -> Any:
+    """The ResumePoint and config a detached --resume continues, checked as `train` does."""
+    from toygan_tui.core.resume import plan
 
-    point = locate(path)
-    cfg = merged_config(point.saved, {k: params[k] for k in given if k in params})
+    point, cfg = plan(path, {k: params[k] for k in given if k in params})
     _check_device(cfg.device)
-    home = point.run.path.parent
-    if params.get("name") not in (None, point.run.run_id):
-        raise UsageError(
-            f"--name {params['name']!r}: a resumed run keeps its id {point.run.run_id!r}"
-        )
-    if "runs_dir" in given and Path(params["runs_dir"]).resolve() != home.resolve():
-        raise UsageError(
-            f"--runs-dir {params['runs_dir']}: the run resumed from {path} is in {home}"
-        )
-    if point.step >= cfg.steps:
-        raise UsageError(
-            f"run {point.run.run_id} already finished: step {point.step} of {cfg.steps}; "
-            f"to train further add --steps N"
-        )
-    return point.run.path, cfg, point.step
+    return point, cfg
 
 
 def _claim_run_dir(runs_dir: Path, name: str | None) -> Path:

@@ -17,6 +17,8 @@ from toygan_tui.commands.interrupt import StopRequest, stop_on_signals
 from toygan_tui.commands.terminal import SafeStream, hang_up, say, terminal_fds
 
 if TYPE_CHECKING:
+    from toygan_tui.core.config import TrainConfig
+    from toygan_tui.core.resume import ResumePoint
     from toygan_tui.core.session import Session
 
 EXIT_FAILED = 1
@@ -51,18 +53,23 @@ def _resumed_session(path: Path, typed: dict[str, Any]) -> Session | None:
     from toygan_tui.core.session import Session
 
     point, cfg = plan(path, typed)
-    if point.step >= cfg.steps:
-        where = (
-            f"step {point.step} of {cfg.steps}"
-            if point.step == cfg.steps
-            else (f"at step {point.step}, past --steps {cfg.steps}")
-        )
-        print(
-            f"run {point.run.run_id} already finished: {where} ({point.checkpoint}). "
-            f"To train further: toygan train --resume {point.run.path} --steps N"
-        )
-        return None
-    return Session.resume(point, cfg)
+    return None if already_finished(point, cfg) else Session.resume(point, cfg)
+
+
+def already_finished(point: ResumePoint, cfg: TrainConfig) -> bool:
+    """Say so (and how to go further) when the run is at or past its --steps."""
+    if point.step < cfg.steps:
+        return False
+    where = (
+        f"step {point.step} of {cfg.steps}"
+        if point.step == cfg.steps
+        else f"at step {point.step}, past --steps {cfg.steps}"
+    )
+    print(
+        f"run {point.run.run_id} already finished: {where} ({point.checkpoint}). "
+        f"To train further: toygan train --resume {point.run.path} --steps N"
+    )
+    return True
 
 
 def _train(session: Session, live: bool | None) -> None:
