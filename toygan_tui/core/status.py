@@ -10,12 +10,10 @@ Pure stdlib + numpy: a viewer builds Snapshots from this file without importing 
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
 import socket
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from toygan_tui.core.atomic import atomic_write
 from toygan_tui.core.process import process_start
 from toygan_tui.core.snapshot import Snapshot
 
@@ -48,27 +47,8 @@ def write_status_file(path: Path, payload: dict[str, Any]) -> None:
     possible, and every reader falls back to metrics.jsonl; an fsync per write would put a disk
     flush in the training loop for nothing.
     """
-    # The temp name carries the pid, as core/atomic.py's do, so leftovers of a killed writer
-    # are recognised and cleaned the same way.
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        os.fchmod(fd, _file_mode())  # mkstemp makes it private; viewers may be other users
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, separators=(",", ":"), allow_nan=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@functools.cache
-def _file_mode() -> int:
-    """0666 less the umask, as for any file; read once (reading the umask means setting it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
+    data = json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()
+    atomic_write(path, data, durable=False)
 
 
 class StatusWriter:
