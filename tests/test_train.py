@@ -18,7 +18,7 @@ from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.reference import ReferenceEngine, d_loss_from_logits, g_loss_from_logits
 from toygan_tui.core.snapshot import METRIC_KEYS, Snapshot
 from toygan_tui.core.state import DeviceError, TrainState, new_state, resolve_device
-from toygan_tui.core.train import MAX_CHUNK, train
+from toygan_tui.core.train import train
 
 CPU = torch.device("cpu")
 
@@ -329,19 +329,3 @@ def test_cpu_and_auto_resolve_without_a_gpu() -> None:
     assert resolve_device("cpu") == CPU
     if not torch.cuda.is_available():
         assert resolve_device("auto").type in ("cpu", "mps")
-
-
-@pytest.mark.parametrize("engine", ["reference", "auto"])
-def test_a_stop_is_heard_within_max_chunk_steps_whatever_the_report_interval(engine: str) -> None:
-    # Reports and saves far apart: without the chunk cap the first look at should_stop()
-    # would come only after 5 000 steps.
-    cfg = small(engine=engine, steps=5000, report_every=5000, save_every=5000)
-    state = new_state(cfg, CPU)
-    looks: list[int] = []
-
-    def stop_after_first_look() -> bool:
-        looks.append(state.step)
-        return len(looks) > 1
-
-    assert list(train(cfg, state, should_stop=stop_after_first_look)) == []
-    assert looks == [0, MAX_CHUNK] and state.step == MAX_CHUNK

@@ -19,10 +19,6 @@ from toygan_tui.core.reference import ReferenceEngine
 from toygan_tui.core.snapshot import Snapshot
 from toygan_tui.core.state import TrainState, new_state, resolve_device
 
-# The most steps taken between two looks at should_stop(): a Ctrl-C is answered within about
-# 0.1 s even on the reference engine, whatever --report-every and --save-every are.
-MAX_CHUNK = 100
-
 
 class Engine(Protocol):
     """Advances a TrainState; after run() returns, the state's modules, optimizers and RNGs
@@ -102,8 +98,7 @@ def train(
     """Train to cfg.steps, yielding a Snapshot every cfg.report_every steps and at the end.
 
     on_save(state) is called every cfg.save_every steps and when the run ends or stops;
-    should_stop() is polled between chunks of at most MAX_CHUNK steps (a chunk never crosses a
-    report or a save).
+    should_stop() is polled between chunks of steps (a chunk never crosses a report or save).
     """
     state = state or new_state(cfg, resolve_device(cfg.device))
     engine = make_engine(state)
@@ -128,8 +123,7 @@ def _loop(
     while state.step < cfg.steps and not should_stop():
         report_at = next_stop(state.step, cfg.report_every)
         save_at = next_stop(state.step, cfg.save_every)
-        chunk_end = min(report_at, save_at, cfg.steps, state.step + MAX_CHUNK)
-        stats = engine.run(chunk_end - state.step)
+        stats = engine.run(min(report_at, save_at, cfg.steps) - state.step)
         if state.step == report_at or state.step == cfg.steps:
             now = time.monotonic()
             speed = (state.step - last_step) / max(now - last_time, 1e-9)
