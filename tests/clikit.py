@@ -10,6 +10,7 @@ import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from toygan_tui.cli import main
 
@@ -56,3 +57,15 @@ def toygan_process(
 def quick(runs: Path, *extra: object) -> list[object]:
     """The options of a short CPU run into `runs` (a few hundred steps at most)."""
     return ["train", "--runs-dir", runs, "--device", "cpu", "--no-live", *extra]
+
+
+def read_to_exit(child: Any) -> str:
+    """Everything a child on a pty (ptyprocess.PtyProcess) writes, until it exits."""
+    out = b""
+    while True:
+        try:
+            out += child.read(65536)
+        except EOFError:
+            break
+    child.wait()
+    return out.decode("utf-8", "replace")

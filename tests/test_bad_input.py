@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from clikit import ROOT, Result, toygan, toygan_process
+from clikit import ROOT, Result, read_to_exit, toygan, toygan_process
 from ptyprocess import PtyProcess
 
 from toygan_tui.core import atomic
@@ -215,14 +215,8 @@ def run_case(case: Case, paths: dict[str, Path]) -> Result:
 def in_pty(args: list[str], env: dict[str, str], size: tuple[int, int]) -> Result:
     env["PYTHONPATH"] = str(ROOT)
     child = PtyProcess.spawn([sys.executable, "-m", "toygan_tui", *args], env=env, dimensions=size)
-    out = b""
-    while True:
-        try:
-            out += child.read(65536)
-        except EOFError:
-            break
-    child.wait()
-    return Result(child.exitstatus, out.decode("utf-8", "replace"), "")
+    out = read_to_exit(child)
+    return Result(child.exitstatus, out, "")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ import pickle
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,15 +34,6 @@ from toygan_tui.core.reference import ReferenceEngine
 from toygan_tui.core.state import TrainState, new_state
 
 CPU = torch.device("cpu")
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    # As `toygan train` does: a model this small runs fastest, and steadiest, on one thread.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def trained_state(steps: int = 30) -> TrainState:

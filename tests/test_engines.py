@@ -11,8 +11,6 @@ The random streams must agree exactly: checkpoints resume from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -36,15 +34,6 @@ CONFIGS = {
     "tutorial": TrainConfig(device="cpu"),
     "odd": TrainConfig(device="cpu", seed=3, batch_size=10, lr_g=3e-4, hidden=32, n_ideas=3),
 }
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    # As train() runs (cfg.threads = 1): two OpenMP threads on a busy 2-core box spin and crawl.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def device_style(state: TrainState) -> TrainState:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from clikit import ROOT, quick, toygan
+from clikit import ROOT, quick, read_to_exit, toygan
 from ptyprocess import PtyProcess
 
 from toygan_tui.commands.interrupt import stop_on_signals
@@ -163,14 +163,7 @@ def test_ctrl_c_at_the_dashboard_saves_and_says_how_to_resume(tmp_path: Path) ->
     runs = tmp_path / "runs"
     child = live_in_pty(runs, 10**6)
     child.write(b"\x03")  # the terminal turns it into SIGINT
-    out = b""
-    while True:
-        try:
-            out += child.read(65536)
-        except EOFError:
-            break
-    child.wait()
-    text = " ".join(out.decode("utf-8", "replace").split())
+    text = " ".join(read_to_exit(child).split())
 
     assert child.exitstatus == 130
     step = read_checkpoint(runs / "a" / "ckpt.pt")["step"]

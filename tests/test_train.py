@@ -91,8 +91,7 @@ def test_one_step_uses_d_loss_alone_for_d_and_g_loss_alone_for_g() -> None:
 def tutorial_406(seed: int, steps: int) -> tuple[nn.Sequential, nn.Sequential, dict[str, float]]:
     """The tutorial's loop as published, inside fork_rng so the global RNG is left alone."""
     batch_size, lr_g, lr_d, n_ideas, art_components = 64, 1e-4, 1e-4, 5, 15
-    numpy_state, threads = np.random.get_state(), torch.get_num_threads()
-    torch.set_num_threads(1)  # two threads are slower on this tiny model, more so when shared
+    numpy_state = np.random.get_state()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         np.random.seed(seed)
@@ -126,7 +125,6 @@ def tutorial_406(seed: int, steps: int) -> tuple[nn.Sequential, nn.Sequential, d
             D_loss.backward(retain_graph=True)
             opt_D.step()
     np.random.set_state(numpy_state)
-    torch.set_num_threads(threads)
     last = {
         "d_loss": D_loss.item(),
         "g_loss": G_loss.item(),
