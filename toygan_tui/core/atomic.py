@@ -3,7 +3,7 @@
 A writer killed at any instant (SIGKILL, power loss) leaves the old file intact plus, at worst,
 a temp file `.<name>.<pid>.<random>.tmp` beside it. The pid in the name tells a later run
 whether the writer is gone, so its leftovers can be removed without racing a live writer
-(two runs may share runs/last.pt). Stdlib only.
+(two runs may share runs/last.pt); our own temp files are never stale while we run. Stdlib only.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import os
 import re
 import tempfile
 from pathlib import Path
+
+from toygan_tui.core.process import process_alive
 
 # .<target name>.<writer pid>.<mkstemp's random part>.tmp
 _TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
@@ -73,23 +75,12 @@ def clean_stale_temps(directory: Path) -> list[Path]:
     with contextlib.suppress(OSError):
         for entry in Path(directory).iterdir():
             match = _TEMP_NAME.match(entry.name)
-            if match and entry.is_file() and not _alive(int(match["pid"])):
+            pid = int(match["pid"]) if match else 0
+            if match and entry.is_file() and pid != os.getpid() and not process_alive(pid):
                 with contextlib.suppress(OSError):
                     entry.unlink()
                     removed.append(entry)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True  # our own writes are never stale while we run
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else (EPERM)
-    return True
 
 
 def check_writable(directory: Path, nbytes: int) -> None:

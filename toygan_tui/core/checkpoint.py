@@ -19,13 +19,10 @@ import numpy as np
 import torch
 
 from toygan_tui import __version__
-from toygan_tui.core.atomic import atomic_write
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.model import make_generator
 from toygan_tui.core.state import TrainState, new_state
-
-__all__ = ["atomic_write", "CheckpointError", "read_checkpoint", "restore_state", "save_bytes"]
 
 FORMAT = "toygan-checkpoint"
 FORMAT_VERSION = 1

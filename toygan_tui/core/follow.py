@@ -7,8 +7,6 @@ waits for its newline; a damaged line is counted and skipped. Pure stdlib + nump
 
 from __future__ import annotations
 
-import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ import numpy as np
 
 from toygan_tui.core.data import x_grid
 from toygan_tui.core.runinfo import RunInfo, run_info
-from toygan_tui.core.runs import METRICS_FILE
+from toygan_tui.core.runs import METRICS_FILE, parse_row
 from toygan_tui.core.snapshot import Snapshot
 from toygan_tui.core.status import STATUS_FILE, read_status, snapshot_from_status
 
@@ -67,14 +65,9 @@ class MetricsTail:
     def _parse(self, line: bytes) -> dict[str, Any] | None:
         if not line.strip():
             return None
-        try:
-            row = json.loads(line)
-        except ValueError:
-            row = None
-        if isinstance(row, dict) and isinstance(row.get("step"), int):
-            return row
-        self.damaged += 1
-        return None
+        row = parse_row(line)
+        self.damaged += row is None
+        return row
 
 
 @dataclass
@@ -125,25 +118,13 @@ class RunFollower:
 def snapshot_from_row(row: dict[str, Any], info: RunInfo, extra: dict[str, str]) -> Snapshot:
     """A Snapshot from a metrics row alone (no curves): for runs without a usable status.json."""
     x = x_grid(15)
-    return Snapshot(
-        step=int(row["step"]),
+    return Snapshot.from_row(
+        row,
         total=info.total,
-        d_loss=_float(row.get("d_loss")),
-        g_loss=_float(row.get("g_loss")),
-        d_real=_float(row.get("d_real")),
-        d_fake=_float(row.get("d_fake")),
-        quality={k: _float(row.get(k)) for k in ("in_bounds", "a_w1", "shape_rmse", "coverage")},
         curves=np.empty((0, len(x))),
         x=x,
-        steps_per_s=_float(row.get("steps_per_s")),
-        elapsed=_float(row.get("time")),
         run_id=info.run_id,
         device=info.device,
         engine=info.engine,
         extra=dict(extra),
     )
-
-
-def _float(value: Any) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return float(value) if ok else math.nan

@@ -7,7 +7,6 @@ that cannot change the numbers (steps, device, engine, threads, reporting) may d
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,13 @@ from typing import Any
 from toygan_tui.core.atomic import atomic_write
 from toygan_tui.core.checkpoint import CheckpointError, config_of, read_checkpoint
 from toygan_tui.core.config import MATH_FIELDS, ConfigError, TrainConfig
-from toygan_tui.core.runs import CHECKPOINT_FILE, LAST_CHECKPOINT, RunDir, check_run_id
+from toygan_tui.core.runs import (
+    CHECKPOINT_FILE,
+    LAST_CHECKPOINT,
+    RunDir,
+    check_run_id,
+    parse_row,
+)
 
 
 @dataclass(frozen=True)
@@ -113,9 +118,5 @@ def trim_metrics(run: RunDir, step: int) -> int:
 
 
 def _row_step(line: str) -> int | None:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    step = row.get("step") if isinstance(row, dict) else None
-    return step if isinstance(step, int) and not isinstance(step, bool) else None
+    row = parse_row(line)
+    return None if row is None else row["step"]

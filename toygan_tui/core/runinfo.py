@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.process import process_alive
-from toygan_tui.core.runs import CONFIG_FILE, METRICS_FILE
+from toygan_tui.core.runs import CONFIG_FILE, METRICS_FILE, parse_row
 from toygan_tui.core.status import (
     DIVERGED,
     ENDED,
@@ -179,14 +179,9 @@ def last_row(path: Path) -> dict[str, Any]:
             lines = handle.read().split(b"\n")
     except OSError:
         return {}
-    for line in reversed(lines):
-        try:
-            row = json.loads(line)
-        except ValueError:  # a half-written or damaged line (or one cut by the seek)
-            continue
-        if isinstance(row, dict) and isinstance(row.get("step"), int):
-            return row
-    return {}
+    # A half-written or damaged line (or one cut by the seek) is no row.
+    rows = (parse_row(line) for line in reversed(lines))
+    return next((row for row in rows if row is not None), {})
 
 
 def list_run_infos(runs_dir: Path, now: float | None = None) -> list[RunInfo]:

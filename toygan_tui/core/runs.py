@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toygan_tui.core.atomic import atomic_write
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.snapshot import Snapshot
 
@@ -57,8 +58,6 @@ def new_run_id(runs_dir: Path) -> str:
 
 
 def write_config(run: RunDir, cfg: TrainConfig, extra: dict[str, Any]) -> None:
-    from toygan_tui.core.checkpoint import atomic_write
-
     text = json.dumps({**cfg.to_dict(), **extra}, indent=2) + "\n"
     atomic_write(run.config, text.encode())
 
@@ -70,21 +69,31 @@ def append_metrics(run: RunDir, snap: Snapshot) -> None:
         handle.write(json.dumps(row) + "\n")
 
 
+def parse_row(line: str | bytes) -> dict[str, Any] | None:
+    """One metrics.jsonl line as a row, or None for a half-written or damaged line: a JSON
+    object whose step is a whole number and whose other values are numbers or null."""
+    try:
+        row = json.loads(line)
+    except ValueError:  # JSONDecodeError, or bytes that are not UTF-8
+        return None
+    if not isinstance(row, dict) or not _whole(row.get("step")):
+        return None
+    numbers = all(v is None or (isinstance(v, (int, float)) and v is not True and v is not False)
+                  for v in row.values())  # fmt: skip
+    return row if numbers else None
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """Every complete line of a metrics.jsonl; a half-written or damaged line is skipped."""
-    rows = []
+    """Every complete row of a metrics.jsonl; a half-written or damaged line is skipped."""
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
         return []
-    for line in lines:
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict) and isinstance(row.get("step"), int):
-            rows.append(row)
-    return rows
+    return [row for row in map(parse_row, lines) if row is not None]
 
 
 def check_run_id(run_id: str) -> None:

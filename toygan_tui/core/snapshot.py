@@ -6,7 +6,10 @@ it holds no tensors, so building one is the only host sync of a report.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +18,8 @@ METRIC_KEYS = (
     "step", "d_loss", "g_loss", "d_real", "d_fake",
     "in_bounds", "a_w1", "shape_rmse", "coverage", "steps_per_s", "time",
 )  # fmt: skip
+
+QUALITY_KEYS = ("in_bounds", "a_w1", "shape_rmse", "coverage")
 
 # The tutorial's reference values: D(real) → 0.5 at equilibrium, D loss → 2·ln 2, G loss → −ln 2.
 REFERENCE = {"d_real": 0.5, "d_fake": 0.5, "d_score": -1.386, "d_loss": 1.386, "g_loss": -0.693}
@@ -58,3 +63,28 @@ class Snapshot:
         row["steps_per_s"] = self.steps_per_s
         row["time"] = self.elapsed
         return row
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], **fields: Any) -> Snapshot:
+        """The Snapshot a metrics row describes (the inverse of metrics_row; null reads as NaN),
+        completed by `fields` (total, curves, x, run_id, ...). TypeError if a value is no number."""
+        return cls(
+            step=int(row["step"]),
+            d_loss=json_number(row.get("d_loss")),
+            g_loss=json_number(row.get("g_loss")),
+            d_real=json_number(row.get("d_real")),
+            d_fake=json_number(row.get("d_fake")),
+            quality={k: json_number(row.get(k)) for k in QUALITY_KEYS},
+            steps_per_s=json_number(row.get("steps_per_s")),
+            elapsed=json_number(row.get("time")),
+            **fields,
+        )
+
+
+def json_number(value: Any) -> float:
+    """A JSON number as a float; null (a non-finite value when written) or absent reads as NaN."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    return float(value)

@@ -23,7 +23,7 @@ import numpy as np
 
 from toygan_tui.core.atomic import atomic_write
 from toygan_tui.core.process import process_start
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.snapshot import Snapshot, json_number
 
 STATUS_FILE = "status.json"
 FORMAT = "toygan-status"
@@ -165,28 +165,19 @@ def snapshot_from_status(
 ) -> Snapshot | None:
     """The Snapshot a status holds, or None before the first report (or if it is malformed)."""
     try:
-        metrics = data["metrics"]
-        x = np.asarray([_float(v) for v in data["x"]], dtype=np.float64)
-        curves = np.asarray([[_float(v) for v in row] for row in data["curves"]], dtype=np.float64)
+        x = np.asarray([json_number(v) for v in data["x"]], dtype=np.float64)
+        curves = np.asarray(
+            [[json_number(v) for v in row] for row in data["curves"]], dtype=np.float64
+        )
         if curves.size == 0:
             curves = np.empty((0, len(x)))
         if curves.ndim != 2 or curves.shape[1] != len(x):
             return None
-        quality = {
-            k: _float(metrics.get(k)) for k in ("in_bounds", "a_w1", "shape_rmse", "coverage")
-        }
-        return Snapshot(
-            step=int(data["step"]),
+        return Snapshot.from_row(
+            {**data["metrics"], "step": data["step"]},
             total=int(data["total"]),
-            d_loss=_float(metrics.get("d_loss")),
-            g_loss=_float(metrics.get("g_loss")),
-            d_real=_float(metrics.get("d_real")),
-            d_fake=_float(metrics.get("d_fake")),
-            quality=quality,
             curves=curves,
             x=x,
-            steps_per_s=_float(data.get("steps_per_s")),
-            elapsed=_float(data.get("elapsed")),
             run_id=str(data.get("run_id", "")),
             device=str(data.get("device", "")),
             engine=str(data.get("engine", "")),
@@ -201,15 +192,6 @@ def _num(value: float) -> float | None:
         return value  # a step stays a whole number
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-def _float(value: Any) -> float:
-    """A JSON number as a float; null (a non-finite value when written) reads as NaN."""
-    if value is None:
-        return math.nan
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"not a number: {value!r}")
-    return float(value)
 
 
 def _finite(*values: float) -> bool:
