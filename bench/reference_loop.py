@@ -30,6 +30,19 @@ def main() -> None:
 
 
 def train(steps: int, device: torch.device, seed: int) -> float:
+    """Steps per second of the loop, timed from its first step to its last."""
+    *_, seconds = tutorial_loop(steps, device, seed)
+    return steps / seconds
+
+
+def tutorial_loop(
+    steps: int, device: torch.device, seed: int
+) -> tuple[nn.Sequential, nn.Sequential, dict[str, float], float]:
+    """The loop as published: G, D, the last step's losses and mean D outputs, and the seconds
+    its steps took. It seeds torch's and numpy's global RNGs, as the tutorial does.
+
+    tests/test_train.py also runs it, as the spec toygan's reference engine must reproduce.
+    """
     torch.manual_seed(seed)
     np.random.seed(seed)
     paint_points = np.vstack([np.linspace(-1, 1, ART_COMPONENTS) for _ in range(BATCH_SIZE)])
@@ -64,7 +77,14 @@ def train(steps: int, device: torch.device, seed: int) -> float:
         opt_D.step()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return steps / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    last = {
+        "d_loss": D_loss.item(),
+        "g_loss": G_loss.item(),
+        "d_real": prob_artist0.mean().item(),
+        "d_fake": prob_artist1.mean().item(),
+    }
+    return G, D, last, seconds
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ report/save/stop cadence and the config checks are what every front end relies o
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +21,10 @@ from toygan_tui.core.reference import ReferenceEngine, d_loss_from_logits, g_los
 from toygan_tui.core.snapshot import METRIC_KEYS, Snapshot
 from toygan_tui.core.state import DeviceError, TrainState, new_state, resolve_device
 from toygan_tui.core.train import train
+
+# The learner's loop that bench/speed times is the tutorial as published: the spec here too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from reference_loop import tutorial_loop  # noqa: E402
 
 CPU = torch.device("cpu")
 
@@ -89,48 +95,12 @@ def test_one_step_uses_d_loss_alone_for_d_and_g_loss_alone_for_g() -> None:
 
 
 def tutorial_406(seed: int, steps: int) -> tuple[nn.Sequential, nn.Sequential, dict[str, float]]:
-    """The tutorial's loop as published, inside fork_rng so the global RNG is left alone."""
-    batch_size, lr_g, lr_d, n_ideas, art_components = 64, 1e-4, 1e-4, 5, 15
+    """The tutorial's loop as published (the one bench/speed times), inside fork_rng and with
+    numpy's global state put back, so the test leaves the global RNGs alone."""
     numpy_state = np.random.get_state()
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        np.random.seed(seed)
-        paint_points = np.vstack([np.linspace(-1, 1, art_components) for _ in range(batch_size)])
-
-        def artist_works() -> torch.Tensor:
-            a = np.random.uniform(1, 2, size=batch_size)[:, np.newaxis]
-            paintings = a * np.power(paint_points, 2) + (a - 1)
-            return torch.from_numpy(paintings).float()
-
-        G = nn.Sequential(nn.Linear(n_ideas, 128), nn.ReLU(), nn.Linear(128, art_components))
-        D = nn.Sequential(
-            nn.Linear(art_components, 128), nn.ReLU(), nn.Linear(128, 1), nn.Sigmoid()
-        )
-        opt_D = torch.optim.Adam(D.parameters(), lr=lr_d)
-        opt_G = torch.optim.Adam(G.parameters(), lr=lr_g)
-        for _ in range(steps):
-            artist_paintings = artist_works()
-            G_ideas = torch.randn(batch_size, n_ideas, requires_grad=True)
-            G_paintings = G(G_ideas)
-            prob_artist1 = D(G_paintings)
-            G_loss = torch.mean(torch.log(1.0 - prob_artist1))
-            opt_G.zero_grad()
-            G_loss.backward()
-            opt_G.step()
-
-            prob_artist0 = D(artist_paintings)
-            prob_artist1 = D(G_paintings.detach())
-            D_loss = -torch.mean(torch.log(prob_artist0) + torch.log(1.0 - prob_artist1))
-            opt_D.zero_grad()
-            D_loss.backward(retain_graph=True)
-            opt_D.step()
+        G, D, last, _ = tutorial_loop(steps, CPU, seed)
     np.random.set_state(numpy_state)
-    last = {
-        "d_loss": D_loss.item(),
-        "g_loss": G_loss.item(),
-        "d_real": prob_artist0.mean().item(),
-        "d_fake": prob_artist1.mean().item(),
-    }
     return G, D, last
 
 
