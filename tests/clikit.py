@@ -1,12 +1,17 @@
 """Run `toygan` as a user would: in this process (fast), or in a fresh one (the real exit,
-the real stderr: proof that no traceback escapes)."""
+the real stderr: proof that no traceback escapes). Also the small helpers the CLI tests share."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +30,10 @@ class Result:
 
 
 def toygan(*args: object) -> Result:
-    """`toygan ARGS` inside this process, with stdout and stderr captured."""
+    """`toygan ARGS` inside this process, with stdout and stderr captured.
+
+    The exit code is the command's: SystemExit(None) is 0, SystemExit(n) is n, and a message
+    (SystemExit("...")) is 1, as the interpreter itself would exit."""
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         try:
@@ -36,17 +44,49 @@ def toygan(*args: object) -> Result:
     return Result(code, out.getvalue(), err.getvalue())
 
 
+def toygan_argv(*args: object, via: Sequence[object] = ("-m", "toygan_tui")) -> list[str]:
+    """The command line of `python -m toygan_tui ARGS` in a fresh interpreter; `via` may
+    replace `-m toygan_tui` (`-c CODE [ITS ARGS]`, where CODE calls toygan_tui.cli.main)."""
+    return [sys.executable, *map(str, via), *map(str, args)]
+
+
+def toygan_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """`env` (default: os.environ) with this checkout first on PYTHONPATH."""
+    full_env = dict(os.environ if env is None else env)
+    full_env["PYTHONPATH"] = str(ROOT)
+    return full_env
+
+
+def toygan_start(
+    *args: object,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    via: Sequence[object] = ("-m", "toygan_tui"),
+    **popen: Any,
+) -> subprocess.Popen[str]:
+    """`python -m toygan_tui ARGS` started in the background: text pipes for stdout and
+    stderr unless `popen` says otherwise, stdin /dev/null. The caller must kill it."""
+    options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
+    return subprocess.Popen(
+        toygan_argv(*args, via=via),
+        text=True,
+        env=toygan_env(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        **options,
+    )
+
+
 def toygan_process(
     *args: object, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
 ) -> Result:
-    """`python -m toygan_tui ARGS` in a fresh interpreter; env replaces os.environ if given."""
-    full_env = dict(os.environ if env is None else env)
-    full_env["PYTHONPATH"] = str(ROOT)
+    """`python -m toygan_tui ARGS` in a fresh interpreter; env replaces os.environ if given.
+    A child still running after `timeout` s is killed and the test fails."""
     done = subprocess.run(
-        [sys.executable, "-m", "toygan_tui", *map(str, args)],
+        toygan_argv(*args),
         capture_output=True,
         text=True,
-        env=full_env,
+        env=toygan_env(env),
         cwd=cwd,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
@@ -59,13 +99,69 @@ def quick(runs: Path, *extra: object) -> list[object]:
     return ["train", "--runs-dir", runs, "--device", "cpu", "--no-live", *extra]
 
 
-def read_to_exit(child: Any) -> str:
-    """Everything a child on a pty (ptyprocess.PtyProcess) writes, until it exits."""
+def sample_json(ckpt: Path) -> str:
+    """`toygan sample --seed 7 --format json` of a checkpoint: equal for equal runs."""
+    result = toygan("sample", "--ckpt", ckpt, "--seed", 7, "--format", "json")
+    assert result.code == 0, result.err
+    return result.out
+
+
+def read_to_exit(child: Any, timeout: float = 120) -> str:
+    """Everything a child on a pty (ptyprocess.PtyProcess) writes, until it exits. A child
+    still running after `timeout` s is killed and the test fails (it never hangs)."""
     out = b""
-    while True:
-        try:
-            out += child.read(65536)
-        except EOFError:
-            break
-    child.wait()
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(
+                    f"the child still runs after {timeout} s; it wrote:\n"
+                    + out.decode("utf-8", "replace")
+                )
+            if not select.select([child.fd], [], [], left)[0]:
+                continue
+            try:
+                out += child.read(65536)
+            except EOFError:
+                break
+        child.wait()
+    finally:
+        if child.isalive():
+            child.kill(signal.SIGKILL)
+            child.wait()
     return out.decode("utf-8", "replace")
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll until predicate() is truthy (returning it); fail the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def disk_full(fd: int) -> None:
+    """A stand-in for os.fsync on a full disk: every write fails with ENOSPC."""
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+class Payload:
+    """Unpickled, it creates a file (the target): the proof that code from a file ran.
+    A checkpoint must never run code."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = str(target)
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (self.target, "w"))

@@ -8,19 +8,26 @@ that no traceback reaches the user. For exit 2 the whole of stderr is one `toyga
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import torch
-from clikit import ROOT, Result, read_to_exit, toygan, toygan_process
+from clikit import (
+    Payload,
+    Result,
+    disk_full,
+    read_to_exit,
+    toygan,
+    toygan_argv,
+    toygan_env,
+    toygan_process,
+)
 from ptyprocess import PtyProcess
 
 from toygan_tui.core import atomic
@@ -171,16 +178,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
-class Payload:
-    """Unpickled, it would create a file: a checkpoint must never run code."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = str(target)
-
-    def __reduce__(self) -> tuple[object, tuple[str, str]]:
-        return (open, (self.target, "w"))
-
-
 @pytest.fixture
 def readonly(tmp_path: Path) -> Iterator[Path]:
     """A runs directory nobody may write to (root too: chattr +i where chmod is not enough)."""
@@ -213,9 +210,8 @@ def run_case(case: Case, paths: dict[str, Path]) -> Result:
 
 
 def in_pty(args: list[str], env: dict[str, str], size: tuple[int, int]) -> Result:
-    env["PYTHONPATH"] = str(ROOT)
-    child = PtyProcess.spawn([sys.executable, "-m", "toygan_tui", *args], env=env, dimensions=size)
-    out = read_to_exit(child)
+    child = PtyProcess.spawn(toygan_argv(*args), env=toygan_env(env), dimensions=size)
+    out = read_to_exit(child)  # killed, and the test failed, if it never ends
     return Result(child.exitstatus, out, "")
 
 
@@ -246,7 +242,3 @@ def test_bad_input(
     if case.how == "pty" and case.env.get("TERM") == "dumb":
         assert "\x1b[" not in result.out  # plain lines, no cursor control
     assert not (world["runs"].parent / "pwned").exists()
-
-
-def disk_full(fd: int) -> None:
-    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

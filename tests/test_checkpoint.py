@@ -12,13 +12,11 @@ import json
 import os
 import pickle
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
-from clikit import ROOT, quick, toygan, toygan_process
+from clikit import ROOT, Payload, dead_pid, disk_full, quick, toygan, toygan_process
 
 from toygan_tui import __version__
 from toygan_tui.core import atomic
@@ -71,16 +69,6 @@ def test_a_restored_state_takes_the_same_next_steps_as_the_original(tmp_path: Pa
 
 
 # -- loading never runs code -------------------------------------------------------------------
-
-
-class Payload:
-    """Unpickling this creates a file: the proof that code from the file ran."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = str(target)
-
-    def __reduce__(self) -> tuple[object, tuple[str, str]]:
-        return (open, (self.target, "w"))
 
 
 def payload_files(tmp_path: Path) -> dict[str, tuple[Path, Path]]:
@@ -142,10 +130,6 @@ def test_atomic_write_leaves_the_old_file_whole_when_the_write_fails(
 ) -> None:
     path = tmp_path / "last.pt"
     atomic_write(path, b"old")
-
-    def disk_full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
     monkeypatch.setattr(atomic.os, "fsync", disk_full)
     with pytest.raises(OSError, match="No space"):
         atomic_write(path, b"new" * 1000)
@@ -160,12 +144,6 @@ def test_atomic_write_makes_files_as_readable_as_the_umask_allows(tmp_path: Path
     mask = os.umask(0o022)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
-
-
-def dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
 
 
 def test_stale_temp_files_of_a_dead_writer_are_removed_and_live_ones_kept(tmp_path: Path) -> None:

@@ -7,16 +7,15 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
-from clikit import quick
+from clikit import ROOT, Result, quick, toygan_process, wait_for
 from clikit import toygan as toygan_in_process
-from watchkit import ROOT, Terminal, cli, kill_run, make_run, wait_for
+from watchkit import Terminal, kill_run, make_run
 
 from toygan_tui.cli import app
 from toygan_tui.commands.detach import child_args
@@ -24,14 +23,9 @@ from toygan_tui.commands.detach import child_args
 SMALL = ["--device", "cpu", "--report-every", "20", "--save-every", "500"]
 
 
-def toygan(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "toygan_tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+def toygan(*args: object) -> Result:
+    """`toygan ARGS` in a fresh interpreter, run from the checkout."""
+    return toygan_process(*args, cwd=ROOT)
 
 
 def status_of(run: Path) -> dict:
@@ -52,25 +46,27 @@ def runs_dir(tmp_path: Path) -> Iterator[Path]:
 
 def detach(runs_dir: Path, *args: str) -> tuple[Path, str]:
     """Start a detached run; its directory and what the command printed."""
-    result = toygan("train", "--detach", "--runs-dir", str(runs_dir), *SMALL, *args)
-    assert result.returncode == 0, result.stderr
-    run_id = re.match(r"run (\S+) started in the background", result.stdout)
-    assert run_id, result.stdout
-    return runs_dir / run_id[1], result.stdout
+    result = toygan("train", "--detach", "--runs-dir", runs_dir, *SMALL, *args)
+    assert result.code == 0, result.err
+    run_id = re.match(r"run (\S+) started in the background", result.out)
+    assert run_id, result.out
+    return runs_dir / run_id[1], result.out
 
 
 def test_a_detached_run_trains_in_its_own_session_and_says_how_to_watch_it(
     runs_dir: Path,
 ) -> None:
+    # A run that cannot end before it is looked at (the runs_dir fixture kills it), and one
+    # that is left to finish.
+    endless, _ = detach(runs_dir, "--steps", "1000000", "--name", "endless")
     run, out = detach(runs_dir, "--steps", "300")
     assert f"directory: {run}" in out and str(run / "train.log") in out
     assert f"toygan watch {run}" in out
-    pid = status_of(run)["pid"]
-    try:
-        assert os.getsid(pid) == pid != os.getsid(0)  # a session leader: no terminal to lose
-        assert os.readlink(f"/proc/{pid}/fd/0") == "/dev/null"
-    except ProcessLookupError:
-        pass  # already done: the checks below still hold
+    pid = wait_for(lambda: status_of(endless).get("pid"), 60, "the endless run's pid")
+    assert os.getsid(pid) == pid != os.getsid(0)  # a session leader: no terminal to lose
+    assert os.readlink(f"/proc/{pid}/fd/0") == "/dev/null"
+    assert status_of(endless)["state"] == "running"  # so the pid was still the run's
+    os.kill(pid, signal.SIGKILL)
     wait_for(lambda: status_of(run).get("state") == "finished", 120, "the run to finish")
     log = (run / "train.log").read_text()
     assert "step 300/300" in log and "\x1b" not in log
@@ -82,9 +78,9 @@ def test_a_detached_run_can_be_resumed_detached(runs_dir: Path) -> None:
     run, _ = detach(runs_dir, "--steps", "300")
     wait_for(lambda: status_of(run).get("state") == "finished", 120, "the run to finish")
     started = status_of(run)["started"]
-    result = toygan("train", "--detach", "--resume", str(run), "--steps", "600")
-    assert result.returncode == 0, result.stderr
-    assert f"run {run.name} started in the background" in result.stdout
+    result = toygan("train", "--detach", "--resume", run, "--steps", "600")
+    assert result.code == 0, result.err
+    assert f"run {run.name} started in the background" in result.out
     wait_for(lambda: status_of(run).get("state") == "finished", 120, "the resumed run to finish")
     assert status_of(run)["step"] == 600 and status_of(run)["started"] == started
     assert "step 600/600" in (run / "train.log").read_text()
@@ -105,7 +101,7 @@ def test_watch_sees_a_detached_run_advance_then_killed(runs_dir: Path) -> None:
         assert term.exit_status() == 0
     finally:
         term.close()
-    listed = json.loads(toygan("runs", "--runs-dir", str(runs_dir), "--format", "json").stdout)
+    listed = json.loads(toygan("runs", "--runs-dir", runs_dir, "--format", "json").out)
     assert [(r["id"], r["status"]) for r in listed] == [("long", "interrupted")]
     assert listed[0]["step"] > 0
 
@@ -119,33 +115,24 @@ def test_watch_sees_a_detached_run_advance_then_killed(runs_dir: Path) -> None:
         (["--engine", "turbo"], "--engine must be one of"),
     ],
 )
-def test_bad_input_fails_in_the_foreground(
-    runs_dir: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
-) -> None:
-    code, out, err = cli(["train", "--detach", "--runs-dir", str(runs_dir), *args], capsys)
-    assert code == 2 and out == ""
+def test_bad_input_fails_in_the_foreground(runs_dir: Path, args: list[str], message: str) -> None:
+    result = toygan_in_process("train", "--detach", "--runs-dir", runs_dir, *args)
+    err = result.err
+    assert result.code == 2 and result.out == ""
     assert err.startswith("toygan: error: ") and message in err and len(err.splitlines()) == 1
     assert not runs_dir.exists() or not any(runs_dir.iterdir())  # no run was started
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_a_missing_device_fails_in_the_foreground(
-    runs_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _, err = cli(
-        ["train", "--detach", "--runs-dir", str(runs_dir), "--device", "cuda"], capsys
-    )
-    assert code == 2 and "CUDA is not available" in err
+def test_a_missing_device_fails_in_the_foreground(runs_dir: Path) -> None:
+    result = toygan_in_process("train", "--detach", "--runs-dir", runs_dir, "--device", "cuda")
+    assert result.code == 2 and "CUDA is not available" in result.err
 
 
-def test_an_existing_run_name_fails_in_the_foreground(
-    runs_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_existing_run_name_fails_in_the_foreground(runs_dir: Path) -> None:
     make_run(runs_dir, "taken", [10])
-    code, _, err = cli(
-        ["train", "--detach", "--runs-dir", str(runs_dir), "--name", "taken"], capsys
-    )
-    assert code == 2 and "already exists" in err
+    result = toygan_in_process("train", "--detach", "--runs-dir", runs_dir, "--name", "taken")
+    assert result.code == 2 and "already exists" in result.err
     assert sorted(p.name for p in (runs_dir / "taken").iterdir()) == [
         "config.json",
         "metrics.jsonl",
@@ -178,11 +165,9 @@ def test_the_background_run_gets_the_options_that_were_typed() -> None:
     ]
 
 
-def test_a_detached_resume_is_checked_in_the_foreground(
-    runs_dir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _, err = cli(["train", "--detach", "--resume", str(runs_dir / "nothing")], capsys)
-    assert code == 2 and "nothing" in err and len(err.splitlines()) == 1
+def test_a_detached_resume_is_checked_in_the_foreground(runs_dir: Path) -> None:
+    result = toygan_in_process("train", "--detach", "--resume", runs_dir / "nothing")
+    assert result.code == 2 and "nothing" in result.err and len(result.err.splitlines()) == 1
 
 
 def test_detaching_the_resume_of_a_finished_run_says_so_and_starts_nothing(tmp_path: Path) -> None:

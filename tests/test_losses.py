@@ -70,4 +70,10 @@ def test_saturated_gradients_are_finite_and_nonzero_where_they_should_be() -> No
     (grad,) = torch.autograd.grad(g_loss_from_logits(far), [far])
     # d/dl of −softplus(l) averaged over 4 = −σ(l)/4 → −1/4: G still learns from a sure D.
     torch.testing.assert_close(grad, torch.full((4, 1), -0.25))
-    assert torch.isfinite(grad).all()
+    # A D that is sure and wrong (real scored −100, fake +100) must still be pushed back:
+    # d/dl_r softplus(−l_r)/4 = −(1 − σ(l_r))/4 → −1/4 and d/dl_f softplus(l_f)/4 → +1/4.
+    real = torch.full((4, 1), -100.0, requires_grad=True)
+    fake = torch.full((4, 1), 100.0, requires_grad=True)
+    grad_real, grad_fake = torch.autograd.grad(d_loss_from_logits(real, fake), [real, fake])
+    torch.testing.assert_close(grad_real, torch.full((4, 1), -0.25))
+    torch.testing.assert_close(grad_fake, torch.full((4, 1), 0.25))

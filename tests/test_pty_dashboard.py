@@ -6,104 +6,68 @@ from __future__ import annotations
 import re
 import signal
 import sys
-import time
 from pathlib import Path
 
-import pexpect
-import pyte
-import pytest
+from snapshots import braille_cells
+from watchkit import Terminal, wait_for
 
 TOTAL = 1_000_000  # far more than the test lasts: the fast engine does thousands a second
 STEP = re.compile(r"step ([\d,]+)/1,000,000")
 STARTUP_S = 60  # torch's import and the first report; generous for a loaded CI machine
+ADVANCE_S = 30  # frames are paced by their cost (3% of the time): far apart on a busy machine
+# The frame's last line: the x-axis labels under the history chart (…1M) and the curves (-1…1).
+X_LABELS = re.compile(r"\b1M +-1\b.* 1 *$")
 
 
-class Terminal:
-    """A child process on a pty of the given size, and the screen its output paints."""
-
-    def __init__(self, args: list[str], width: int, height: int, cwd: Path) -> None:
-        self.screen = pyte.Screen(width, height)
-        self.stream = pyte.ByteStream(self.screen)
-        env = {"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(cwd)}
-        self.child = pexpect.spawn(
-            sys.executable, args, dimensions=(height, width), env=env, cwd=str(cwd)
-        )
-
-    def pump(self, seconds: float) -> None:
-        """Read the child's output into the screen for about `seconds`."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            try:
-                self.stream.feed(self.child.read_nonblocking(1 << 16, timeout=0.05))
-            except pexpect.TIMEOUT:
-                continue
-            except pexpect.EOF:
-                return
-
-    def settle(self, quiet: float = 0.1, most: float = 5.0) -> None:
-        """Read until the output pauses: a big frame arrives in several chunks, and a screen
-        read between two of them would show a half-drawn frame."""
-        end = time.monotonic() + most
-        while time.monotonic() < end:
-            try:
-                self.stream.feed(self.child.read_nonblocking(1 << 16, timeout=quiet))
-            except (pexpect.TIMEOUT, pexpect.EOF):
-                return
-
-    def step(self) -> int | None:
-        found = STEP.search("\n".join(self.screen.display))
-        return int(found.group(1).replace(",", "")) if found else None
-
-    def wait_for_step(self, timeout: float) -> int:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and self.child.isalive():
-            self.settle()
-            if self.step():
-                return self.step() or 0
-        pytest.fail("no step counter on screen:\n" + "\n".join(self.screen.display))
-
-    def stop(self) -> int:
-        """Ctrl-C, as a person would; the exit status."""
-        if self.child.isalive():
-            self.child.kill(signal.SIGINT)
-            end = time.monotonic() + 20
-            while self.child.isalive() and time.monotonic() < end:
-                self.pump(0.2)
-        if self.child.isalive():
-            self.child.terminate(force=True)
-        self.child.close()
-        return self.child.exitstatus if self.child.exitstatus is not None else -1
-
-
-def assert_dashboard_moves(term: Terminal, width: int, height: int) -> None:
-    """The counter advances within half a second, and the frame shows numbers and curves."""
-    first = term.wait_for_step(STARTUP_S)
-    term.pump(0.5)
+def step_on(term: Terminal) -> int | None:
+    """The step counter of the frame on screen, read once a frame has been drawn whole."""
     term.settle()
-    second = term.step()
+    found = STEP.search(term.text())
+    return int(found.group(1).replace(",", "")) if found else None
+
+
+def step_past(term: Terminal, past: int) -> int | None:
+    """The step on screen if it is beyond `past`: the counter moved."""
+    step = step_on(term)
+    return step if step is not None and step > past else None
+
+
+def assert_dashboard_moves(term: Terminal) -> None:
+    """The counter advances, and a whole frame fits the screen: numbers and curves."""
+    first = wait_for(lambda: step_on(term), STARTUP_S, "a step counter on screen")
+    wait_for(lambda: step_past(term, first), ADVANCE_S, f"the counter to move past {first}")
     rows = term.screen.display
-    screen = "\n".join(rows)
-    assert second is not None and second > first, screen  # the counter moves
-    assert "toygan run" in rows[0], screen  # the header is on the first row
-    assert len(rows) == height and all(len(row) <= width for row in rows)
+    screen = term.text()
+    # The whole frame is on screen, one line short of the terminal (rich's Live ends with a
+    # newline): header on the first row, the charts' x-axis labels on the last but one. A frame
+    # too tall or too wide (wrapped) would have scrolled its header away or moved the labels.
+    assert "toygan run" in rows[0], screen
+    assert X_LABELS.search(rows[-2]), screen
+    assert rows[-1].strip() == "", screen
+    assert rows[-3].endswith("┘"), screen  # the curves chart ends in the last column
     assert re.search(r"D\(real\)\s+\d\.\d{3}", screen), screen  # the numbers
     assert re.search(r"in_bounds\s+\d\.\d{3}", screen), screen
     assert "bounds x², 2x²+1" in screen, screen  # the curves chart and its legend
-    assert sum(0x2800 < ord(ch) <= 0x28FF for ch in screen) > 100, screen
+    assert braille_cells(screen) > 100, screen
 
 
 def test_live_dashboard_in_a_real_terminal_and_after_a_resize(tmp_path: Path) -> None:
-    args = ["-m", "toygan_tui", "train", "--steps", str(TOTAL), "--runs-dir", "runs", "--live"]
-    term = Terminal(args, 80, 24, tmp_path)
+    argv = [sys.executable, "-m", "toygan_tui", "train", "--steps", str(TOTAL)]
+    argv += ["--runs-dir", "runs", "--live"]
+    # No COLUMNS or LINES: they would pin rich's idea of the size and hide the resize.
+    env = {"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    term = Terminal(argv, 80, 24, env=env, cwd=tmp_path)
     try:
-        assert_dashboard_moves(term, 80, 24)
-        # The window grows: the next frames use the new size (history charts appear).
+        assert_dashboard_moves(term)
+        # The window grows: the next frames use the new size (history charts appear). The
+        # screen starts blank, so only what is drawn from now on is on it.
         term.child.setwinsize(50, 200)
         term.screen.resize(50, 200)
-        term.pump(0.3)
-        term.settle()
-        assert_dashboard_moves(term, 200, 50)
-        assert any("━ in_bounds" in row for row in term.screen.display)
+        term.screen.reset()
+        assert_dashboard_moves(term)
+        assert any("━ in_bounds" in row for row in term.screen.display), term.text()
+        term.child.kill(signal.SIGINT)  # Ctrl-C, as a person would
+        status = term.exit_status(60)
     finally:
-        status = term.stop()
+        term.close()
     assert status == 130  # Ctrl-C ends the run the documented way

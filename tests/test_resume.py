@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from clikit import quick, toygan
+from clikit import quick, sample_json, toygan
 
 from toygan_tui.core.checkpoint import read_checkpoint
 
@@ -28,12 +28,6 @@ def train(runs: Path, *extra: object) -> None:
 def rows(run: Path) -> list[dict[str, object]]:
     lines = (run / "metrics.jsonl").read_text().splitlines()
     return [{k: v for k, v in json.loads(line).items() if k not in TIMING} for line in lines]
-
-
-def sample_json(ckpt: Path) -> str:
-    result = toygan("sample", "--ckpt", ckpt, "--seed", 7, "--format", "json")
-    assert result.code == 0, result.err
-    return result.out
 
 
 def assert_same_state(a: Path, b: Path) -> None:

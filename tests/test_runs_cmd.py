@@ -17,15 +17,16 @@ from toygan_tui.core.status import STATUS_FILE
 def runs_dir(tmp_path: Path) -> Path:
     """Four runs, oldest first: finished, interrupted (process gone), diverged, running."""
     runs = tmp_path / "runs"
-    make_run(runs, "r-finished", [500, 1000], total=1000, end="finished", d_real=0.501)
-    time.sleep(0.02)
+    finished = make_run(runs, "r-finished", [500, 1000], total=1000, end="finished", d_real=0.501)
     killed = make_run(runs, "r-killed", [100, 200], total=1000)
     edit_status(killed, pid=dead_pid())
-    time.sleep(0.02)
-    make_run(runs, "r-diverged", [100], total=1000, end="diverged", d_loss=math.nan)
-    time.sleep(0.02)
+    diverged = make_run(runs, "r-diverged", [100], total=1000, end="diverged", d_loss=math.nan)
     quality = {"in_bounds": 0.9, "a_w1": 0.0421, "shape_rmse": 0.03, "coverage": 0.9}
-    make_run(runs, "r-running", [50], total=1000, quality=quality)
+    running = make_run(runs, "r-running", [50], total=1000, quality=quality)
+    # A minute apart, newest first, set outright rather than left to the clock between makes.
+    now = time.time()
+    for age, run in enumerate((running, diverged, killed, finished)):
+        edit_status(run, started=now - 60 * age)
     return runs
 
 

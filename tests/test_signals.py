@@ -2,21 +2,33 @@
 
 Each test runs the real command in its own process (signals are per process) and checks what a
 user would: the exit code, the message, and that the checkpoint on disk is there and loads.
+A signal is sent only once the run shows it is training under the command's handlers, and
+every child is killed when its test ends, passed or failed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from clikit import ROOT, quick, read_to_exit, toygan
+from clikit import (
+    quick,
+    read_to_exit,
+    sample_json,
+    toygan,
+    toygan_argv,
+    toygan_env,
+    toygan_start,
+    wait_for,
+)
 from ptyprocess import PtyProcess
 
 from toygan_tui.commands.interrupt import stop_on_signals
@@ -24,36 +36,39 @@ from toygan_tui.core.checkpoint import read_checkpoint
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.train import train
 
-ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+ENV = toygan_env({**os.environ, "PYTHONUNBUFFERED": "1"})
+MINUTE = 60  # s: the waits below fail the test after a minute or two, never hang
 
 
-def start(args: list[object], **popen: object) -> subprocess.Popen[str]:
-    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
-    return subprocess.Popen(
-        [sys.executable, "-m", "toygan_tui", *map(str, args)],
-        env=ENV, text=True, stdin=subprocess.DEVNULL, **streams,  # type: ignore[call-overload]
-    )  # fmt: skip
+@contextlib.contextmanager
+def running(
+    args: list[object],
+    *,
+    unread: bool = False,
+    via: Sequence[object] = ("-m", "toygan_tui"),
+    **popen: object,
+) -> Iterator[subprocess.Popen[str]]:
+    """`toygan ARGS` in a fresh process for the block, killed at its end if still running.
+    unread: stdout is a pipe whose reader has gone, so every write fails with EPIPE."""
+    child = toygan_start(*args, env=ENV, via=via, **popen)
+    with child:  # Popen's own exit closes the pipes and reaps the child
+        try:
+            if unread:
+                assert child.stdout is not None
+                child.stdout.close()
+                child.stdout = None
+            yield child
+        finally:
+            if child.poll() is None:
+                child.kill()
 
 
-def start_unread(args: list[object]) -> subprocess.Popen[str]:
-    """Started with stdout a pipe whose reader has gone: every write fails with EPIPE."""
-    child = start(args)
-    assert child.stdout is not None
-    child.stdout.close()
-    child.stdout = None
-    return child
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
-def training(runs: Path) -> Callable[[], bool]:
-    """True once the run has started training (its starting checkpoint is on disk)."""
-    return lambda: (runs / "a" / "ckpt.pt").exists()
+def reported(run: Path) -> Callable[[], bool]:
+    """True once the run's first report is in metrics.jsonl. Reports are made inside the
+    command's signal handlers (installed before training starts), so a signal sent after
+    this is the command's to handle."""
+    metrics = run / "metrics.jsonl"
+    return lambda: metrics.exists() and metrics.read_text().endswith("\n")
 
 
 # -- Ctrl-C and SIGTERM: finish the step, save, say how to resume --------------------------------
@@ -67,11 +82,10 @@ def test_a_stop_signal_saves_says_how_to_resume_and_the_resume_is_exact(
 ) -> None:
     runs = tmp_path / "runs"
     args = quick(runs, "--name", "a", "--steps", 10**6, "--report-every", 50, "--save-every", 10**5)
-    child = start(args)
-    assert child.stdout is not None
-    child.stdout.readline()  # the first report: training is under way
-    child.send_signal(signum)
-    out, err = child.communicate(timeout=60)
+    with running(args) as child:
+        wait_for(reported(runs / "a"), MINUTE, "the first report: training is under way")
+        child.send_signal(signum)
+        out, err = child.communicate(timeout=MINUTE)
 
     assert child.returncode == code, err
     step = read_checkpoint(runs / "a" / "ckpt.pt")["step"]
@@ -86,25 +100,48 @@ def test_a_stop_signal_saves_says_how_to_resume_and_the_resume_is_exact(
     # Nothing lost: resumed to step + 100, the run matches one that was never interrupted.
     assert toygan("train", "--resume", runs / "a", "--steps", step + 100, "--no-live").code == 0
     assert toygan(*quick(runs, "--name", "whole", "--steps", step + 100)).code == 0
-    samples = [
-        toygan("sample", "--ckpt", runs / r / "ckpt.pt", "--seed", 7, "--format", "json").out
-        for r in ("a", "whole")
-    ]
-    assert samples[0] == samples[1]
+    assert sample_json(runs / "a" / "ckpt.pt") == sample_json(runs / "whole" / "ckpt.pt")
+
+
+# Runs `toygan ARGS` (after MARKS, a directory) and shows the test where it is: MARKS/chunk once
+# training is inside a chunk of steps (so under the handlers, past the stop check before it),
+# MARKS/stop once a stop request is recorded. Each Ctrl-C can then be sent after the previous
+# one was handled: none lands before the handlers, and two never merge into one.
+OBSERVED = """
+import sys
+from pathlib import Path
+from toygan_tui.cli import main
+from toygan_tui.commands import interrupt
+from toygan_tui.core.reference import ReferenceEngine
+marks = Path(sys.argv[1])
+run = ReferenceEngine.run
+def run_marked(self, n):
+    (marks / "chunk").touch()
+    return run(self, n)
+ReferenceEngine.run = run_marked
+class Request(interrupt.StopRequest):
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if name == "signum" and value is not None:
+            (marks / "stop").touch()
+interrupt.StopRequest = Request
+main(sys.argv[2:])
+"""
 
 
 def test_a_second_ctrl_c_aborts_at_once_and_the_last_checkpoint_stays(tmp_path: Path) -> None:
-    runs = tmp_path / "runs"
+    runs, marks = tmp_path / "runs", tmp_path / "marks"
+    marks.mkdir()
     # One very long chunk of steps: the first Ctrl-C alone would wait for its end.
     args = quick(runs, "--name", "a", "--steps", 10**7, "--report-every", 10**7, "--engine",
                  "reference", "--save-every", 10**7)  # fmt: skip
-    child = start(args)
-    wait_for(training(runs))
-    time.sleep(0.3)
-    child.send_signal(signal.SIGINT)
-    time.sleep(0.3)
-    child.send_signal(signal.SIGINT)
-    out, err = child.communicate(timeout=30)
+    with running(args, via=("-c", OBSERVED, marks)) as child:
+        wait_for((marks / "chunk").exists, MINUTE, "the long chunk of steps to start")
+        child.send_signal(signal.SIGINT)
+        wait_for((marks / "stop").exists, MINUTE, "the first Ctrl-C to be recorded")
+        assert child.poll() is None  # the first Ctrl-C only asks: the chunk goes on
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=MINUTE)
 
     assert child.returncode == 130, err
     assert "aborted by a second Ctrl-C; the last good checkpoint is" in err
@@ -124,18 +161,33 @@ IGNORING_SIGHUP = (
 )
 
 
-def live_in_pty(runs: Path, steps: int, *, ignore_sighup: bool = False) -> PtyProcess:
-    """`toygan train --live` in a real terminal, once its dashboard shows a report."""
+@contextlib.contextmanager
+def live_in_pty(runs: Path, steps: int, *, ignore_sighup: bool = False) -> Iterator[PtyProcess]:
+    """`toygan train --live` in a real terminal, once its dashboard shows a report; killed
+    when the block ends if still running."""
     args = quick(runs, "--name", "a", "--steps", steps, "--report-every", 50, "--save-every", 1000)
     args[args.index("--no-live")] = "--live"
-    start = ["-c", IGNORING_SIGHUP] if ignore_sighup else ["-m", "toygan_tui"]
-    child = PtyProcess.spawn(
-        [sys.executable, *start, *map(str, args)], env=ENV, dimensions=(30, 100)
-    )
-    metrics = runs / "a" / "metrics.jsonl"
-    while not (metrics.exists() and metrics.read_text().endswith("\n")):  # the first report
-        child.read(4096)  # (the dashboard redraws: this never waits long)
-    return child
+    via = ("-c", IGNORING_SIGHUP) if ignore_sighup else ("-m", "toygan_tui")
+    child = PtyProcess.spawn(toygan_argv(*args, via=via), env=ENV, dimensions=(30, 100))
+    first_report = reported(runs / "a")
+
+    def drained_until_report() -> bool:
+        while select.select([child.fd], [], [], 0)[0]:  # the dashboard redraws: read it all
+            try:
+                child.read(65536)
+            except EOFError:
+                raise AssertionError("the run ended before its first report") from None
+        return first_report()
+
+    try:
+        wait_for(drained_until_report, MINUTE, "the first report")
+        yield child
+    finally:
+        if child.isalive():
+            child.kill(signal.SIGKILL)
+            child.wait()
+        if not child.closed:
+            child.close()
 
 
 def last_step(run: Path) -> int:
@@ -147,23 +199,24 @@ def test_closing_the_terminal_keeps_training_headless_to_the_end(
     tmp_path: Path, ignore_sighup: bool
 ) -> None:
     runs = tmp_path / "runs"
-    child = live_in_pty(runs, 20000, ignore_sighup=ignore_sighup)
-    assert last_step(runs / "a") < 20000  # the terminal goes while the run is going
-    child.fileobj.close()  # the SSH connection drops: the kernel hangs up the terminal
-    child.closed = True
-    _, status = os.waitpid(child.pid, 0)
+    with live_in_pty(runs, 20000, ignore_sighup=ignore_sighup) as child:
+        assert last_step(runs / "a") < 20000  # the terminal goes while the run is going
+        child.fileobj.close()  # the SSH connection drops: the kernel hangs up the terminal
+        child.closed = True
+        wait_for(lambda: not child.isalive(), 2 * MINUTE, "the headless run to end")
+        status = child.status
 
     # Every later write, the final frame Rich draws included, met a dead terminal (EIO).
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert read_checkpoint(runs / "a" / "ckpt.pt")["step"] == 20000
     assert last_step(runs / "a") == 20000
 
 
 def test_ctrl_c_at_the_dashboard_saves_and_says_how_to_resume(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    child = live_in_pty(runs, 10**6)
-    child.write(b"\x03")  # the terminal turns it into SIGINT
-    text = " ".join(read_to_exit(child).split())
+    with live_in_pty(runs, 10**6) as child:
+        child.write(b"\x03")  # the terminal turns it into SIGINT
+        text = " ".join(read_to_exit(child, timeout=MINUTE).split())
 
     assert child.exitstatus == 130
     step = read_checkpoint(runs / "a" / "ckpt.pt")["step"]
@@ -174,11 +227,10 @@ def test_ctrl_c_at_the_dashboard_saves_and_says_how_to_resume(tmp_path: Path) ->
 def test_sighup_with_output_to_a_file_keeps_logging(tmp_path: Path) -> None:
     runs, log = tmp_path / "runs", tmp_path / "train.log"
     args = quick(runs, "--name", "a", "--steps", 3000, "--report-every", 50)
-    with log.open("w") as out:
-        child = start(args, stdout=out)
-        wait_for(lambda: "step 50/" in log.read_text())
+    with log.open("w") as out, running(args, stdout=out) as child:
+        wait_for(lambda: "step 50/" in log.read_text(), MINUTE, "the first report in the log")
         child.send_signal(signal.SIGHUP)
-        _, err = child.communicate(timeout=60)
+        _, err = child.communicate(timeout=MINUTE)
 
     assert child.returncode == 0, err
     assert "run a done at step 3000/3000" in log.read_text()
@@ -187,8 +239,9 @@ def test_sighup_with_output_to_a_file_keeps_logging(tmp_path: Path) -> None:
 
 def test_a_reader_that_leaves_early_never_stops_training(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    child = start_unread(quick(runs, "--name", "a", "--steps", 500, "--report-every", 10))
-    _, err = child.communicate(timeout=60)  # `toygan train | head -1`: every write fails
+    args = quick(runs, "--name", "a", "--steps", 500, "--report-every", 10)
+    with running(args, unread=True) as child:  # `toygan train | head -1`: every write fails
+        _, err = child.communicate(timeout=MINUTE)
 
     assert child.returncode == 0, err
     assert err == ""
@@ -204,8 +257,8 @@ def test_sample_and_plot_into_a_closed_pipe_exit_quietly(tmp_path: Path, args: l
     runs = tmp_path / "runs"
     assert toygan(*quick(runs, "--steps", 40, "--report-every", 20)).code == 0
     where = ["--ckpt", runs / "last.pt"] if args[0] == "sample" else ["--runs-dir", runs]
-    child = start_unread([*args, *where])  # `| head -1` that has already gone
-    _, err = child.communicate(timeout=60)
+    with running([*args, *where], unread=True) as child:  # `| head -1` that has already gone
+        _, err = child.communicate(timeout=MINUTE)
 
     assert err == ""  # no traceback, no "Exception ignored"
     assert child.returncode in (0, 1)

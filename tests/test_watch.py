@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -101,31 +103,79 @@ def test_watch_never_imports_torch(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[-1] == "NO-TORCH"
 
 
-def test_plain_lines_follow_a_running_run_until_its_process_is_gone(tmp_path: Path) -> None:
-    with fake_trainer(tmp_path, "live") as trainer:
-        watcher = subprocess.Popen(
-            [sys.executable, "-m", "toygan_tui", "watch", "--runs-dir", str(tmp_path)],
+class PlainWatch:
+    """`toygan watch` in a child whose stdout and stderr are pipes (no terminal: plain lines).
+    Threads read both, so no read can hang the test: next_line() gives up at a deadline. The
+    child is killed when the `with` block ends, however it ends."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "toygan_tui", "watch", "--runs-dir", str(runs_dir)],
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             cwd=ROOT,
         )
+        self.lines: queue.Queue[str | None] = queue.Queue()  # None: the output ended
+        self.errors: list[str] = []
+        self.readers = [
+            threading.Thread(target=self._read_out, daemon=True),
+            threading.Thread(target=self._read_err, daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    def _read_out(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def _read_err(self) -> None:
+        assert self.proc.stderr is not None
+        self.errors.append(self.proc.stderr.read())
+
+    def next_line(self, deadline: float) -> str | None:
+        """The next line of stdout (None: it ended); fail the test at the deadline."""
         try:
-            assert watcher.stdout is not None
-            steps = []
-            for line in watcher.stdout:
-                match = re.match(r"step (\d+)/1000000 .*status running", line)
-                assert match, line
-                steps.append(int(match[1]))
-                if len(set(steps)) >= 3:
-                    break
-            assert steps == sorted(steps)
-            trainer.send_signal(signal.SIGKILL)
-            rest, err = watcher.communicate(timeout=60)
-        finally:
-            watcher.kill()
-            watcher.wait()
-    assert watcher.returncode == 0, err
+            return self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError("timed out waiting for a line from `toygan watch`") from None
+
+    def __enter__(self) -> PlainWatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        for reader in self.readers:  # the pipes close with the child: the readers end
+            reader.join(timeout=10)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.errors)
+
+
+def test_plain_lines_follow_a_running_run_until_its_process_is_gone(tmp_path: Path) -> None:
+    with fake_trainer(tmp_path, "live") as trainer, PlainWatch(tmp_path) as watcher:
+        deadline = time.monotonic() + 60
+        steps: list[int] = []
+        while len(set(steps)) < 3:
+            line = watcher.next_line(deadline)
+            assert line is not None, f"the output ended after steps {steps}"
+            match = re.match(r"step (\d+)/1000000 .*status running", line)
+            assert match, line
+            steps.append(int(match[1]))
+        assert steps == sorted(steps)
+        trainer.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        rest = "".join(iter(lambda: watcher.next_line(deadline), None))
+        code = watcher.proc.wait(timeout=60)
+    assert code == 0, watcher.stderr
     assert not ESCAPE.search(rest)
     assert re.search(
         r"^run live interrupted at step \d+/1000000 \(its process is gone\)", rest, re.M

@@ -150,8 +150,8 @@ def test_a_reused_pid_is_not_the_run(tmp_path: Path) -> None:
 
 def test_a_zombie_is_not_alive() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
-    time.sleep(0.5)  # it exits; not reaped until wait()
     try:
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # it exits; still not reaped
         assert not process_alive(child.pid)
     finally:
         child.wait()
@@ -193,8 +193,10 @@ def test_a_damaged_status_json_falls_back_to_the_metrics(tmp_path: Path, damage:
 
 def test_runs_are_listed_newest_first_and_found_by_id_or_path(tmp_path: Path) -> None:
     old = make_run(tmp_path, "old", [10])
-    time.sleep(0.02)
     new = make_run(tmp_path, "new", [10])
+    now = time.time()  # by start time, not by name ("old" sorts after "new")
+    edit_status(old, started=now - 60)
+    edit_status(new, started=now)
     (tmp_path / "not-a-run").mkdir()
     assert [i.run_id for i in list_run_infos(tmp_path)] == ["new", "old"]
     assert find_run(None, tmp_path) == new

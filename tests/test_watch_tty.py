@@ -14,6 +14,7 @@ import pytest
 from watchkit import Terminal, fake_trainer, wait_for
 
 STEP = r"step ([\d,]+)/1,000,000"
+LOOK_S = 0.25  # how often `toygan watch` looks at the files (its default --refresh)
 
 
 def watch(runs_dir: Path, *args: str, cols: int = 100, rows: int = 30) -> Terminal:
@@ -81,9 +82,12 @@ def test_nothing_is_redrawn_while_nothing_changes(tmp_path: Path) -> None:
             step_on(term)
             os.kill(trainer.pid, signal.SIGSTOP)  # the run pauses: its files stop changing
             try:
-                term.pump(0.75)  # the frame of the last write arrives
+                # The frame of the last write arrives, however late: then no output for 3 looks.
+                assert term.settle(quiet=3 * LOOK_S, timeout=30), (
+                    "it kept drawing though nothing changed"
+                )
                 quiet = len(term.output)
-                term.pump(1.0)  # 4 looks at the files, all the same
+                term.pump(4 * LOOK_S)  # 4 more looks at the files, all the same
                 assert len(term.output) == quiet
             finally:
                 os.kill(trainer.pid, signal.SIGCONT)

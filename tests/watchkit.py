@@ -11,31 +11,30 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pexpect
 import pyte
 import pytest
+from clikit import ROOT, toygan
+from clikit import dead_pid as dead_pid  # re-exported: the watch tests import it from here
+from clikit import wait_for as wait_for  # re-exported, as dead_pid
 from snapshots import make_snapshot
 
-from toygan_tui.cli import main
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.runs import RunDir, append_metrics, write_config
 from toygan_tui.core.status import STATUS_FILE, StatusWriter
 
-ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 
 
-def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run `toygan ARGV` in this process: (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), out, err
+def cli(argv: list[str], capsys: pytest.CaptureFixture[str] | None = None) -> tuple[int, str, str]:
+    """`toygan ARGV` in this process: clikit.toygan (and its exit codes) as (code, out, err).
+    `capsys` is accepted for the callers that pass it; toygan captures the output itself."""
+    result = toygan(*argv)
+    return result.code, result.out, result.err
 
 
 def make_run(
@@ -70,13 +69,6 @@ def edit_status(run_dir: Path, **changes: Any) -> None:
     data = json.loads(path.read_text())
     data.update(changes)
     path.write_text(json.dumps(data))
-
-
-def dead_pid() -> int:
-    """The pid of a process that has exited (and been reaped)."""
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
 
 
 # A trainer stand-in: reports every 0.05 s through the real StatusWriter and metrics writer,
@@ -125,40 +117,59 @@ def kill_run(run_dir: Path) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll until predicate() is truthy (returning it); fail the test after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 class Terminal:
     """A command in a real pseudo-terminal of a given size, its screen read through pyte."""
 
-    def __init__(self, argv: list[str], cols: int = 100, rows: int = 30) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        cols: int = 100,
+        rows: int = 30,
+        *,
+        env: dict[str, str] | None = None,
+        cwd: Path = ROOT,
+    ) -> None:
+        """env, if given, is the child's whole environment; by default it is this process's
+        with TERM, COLUMNS and LINES set for the pty. (COLUMNS and LINES pin rich's idea of the
+        size: a test that resizes the terminal passes an env without them.)"""
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
-        env.pop("NO_COLOR", None)
-        self.child = pexpect.spawn(argv[0], argv[1:], dimensions=(rows, cols), env=env, cwd=ROOT)
+        if env is None:
+            env = {**os.environ, "TERM": "xterm-256color"}
+            env.update(COLUMNS=str(cols), LINES=str(rows))
+            env.pop("NO_COLOR", None)
+        self.child = pexpect.spawn(
+            argv[0], argv[1:], dimensions=(rows, cols), env=env, cwd=str(cwd)
+        )
         self.output = b""
+
+    def _feed(self, data: bytes) -> None:
+        self.output += data
+        self.stream.feed(data)
 
     def pump(self, seconds: float = 0.1) -> None:
         """Feed what the program wrote meanwhile to the screen."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and self.child.isalive():
             with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
-                data = self.child.read_nonblocking(65536, timeout=0.05)
-                self.output += data
-                self.stream.feed(data)
+                self._feed(self.child.read_nonblocking(65536, timeout=0.05))
         with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
             while data := self.child.read_nonblocking(65536, timeout=0):
-                self.output += data
-                self.stream.feed(data)
+                self._feed(data)
+
+    def settle(self, quiet: float = 0.1, timeout: float = 5.0) -> bool:
+        """Pump until the program has written nothing for `quiet` s (True), or give up after
+        `timeout` s of output that never paused that long (False). A big frame arrives in
+        several chunks, and a screen read between two of them would show a half-drawn one."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self._feed(self.child.read_nonblocking(65536, timeout=min(quiet, left)))
+            except pexpect.TIMEOUT:
+                return left >= quiet  # a whole `quiet` span without a byte
+            except pexpect.EOF:
+                return True  # it exited: nothing more will come
+        return False
 
     def text(self) -> str:
         return "\n".join(self.screen.display)
@@ -170,7 +181,10 @@ class Terminal:
             self.pump()
             return re.search(pattern, self.text())
 
-        return wait_for(found, timeout, f"{pattern!r} on screen:\n{self.text()}")
+        try:
+            return wait_for(found, timeout, f"{pattern!r} on screen")
+        except AssertionError as exc:  # show the screen as it is now, not as it was at first
+            raise AssertionError(f"{exc}; the screen:\n{self.text()}") from None
 
     def exit_status(self, timeout: float = 30) -> int:
         wait_for(lambda: (self.pump(), not self.child.isalive())[1], timeout, "exit")
