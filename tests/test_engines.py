@@ -2,10 +2,14 @@
 
 Tolerance, and why it is not zero: the fast engines add float32 products in a different order
 than autograd's kernels (hand-written matmuls, biases folded into them, one fused Adam kernel),
-so a step agrees with the reference to rounding (~1e-7). A GAN amplifies such differences
-slowly, and now and then a ReLU input within rounding of 0 flips for one sample, which moves a
-weight by ~1e-6; so runs of a few hundred steps are compared at 2e-5. A real mistake (a sign,
-a missing bias, a gradient leaking between players) moves parameters by ~lr = 1e-4 per step.
+so a step agrees with the reference to rounding (~1e-7). Now and then a ReLU input lies within
+rounding of 0 and flips for one sample (over 300 steps of the tutorial run that happens about
+once: it does at step ~290 on an AMD EPYC host). One flip changes that hidden unit's gradient by
+about 1/batch of one sample's share: Adam's first moment of that row moves by ~4e-4 (0.3 % of the
+tensor's norm) and its weights by at most about one Adam step (lr). So parameters are compared
+elementwise at the run's learning rate, and Adam's moments by their relative norm (1 %).
+A real mistake (a sign, a missing bias, a gradient leaking between players) moves parameters by
+~lr on every step, hundreds of lr over a run, and Adam's moments by tens of percent.
 The random streams must agree exactly: checkpoints resume from them.
 """
 
@@ -27,7 +31,8 @@ from toygan_tui.core.state import TrainState, new_state
 from toygan_tui.core.train import make_engine, train
 
 CPU = torch.device("cpu")
-ATOL = 2e-5
+ATOL = 2e-5  # losses and stats of one report: rounding only
+MOMENT_RTOL = 1e-2  # Adam moments: relative norm of the difference (one ReLU flip is ~3e-3)
 # The tutorial's setup, and one where nothing is the default: a batch whose noise cannot be
 # drawn in chunks (10 × 5 values), different learning rates (two Adam calls), a narrow net.
 CONFIGS = {
@@ -48,9 +53,16 @@ def fresh(cfg: TrainConfig, device_streams: bool = False) -> TrainState:
     return device_style(state) if device_streams else state
 
 
-def assert_same_state(fast: TrainState, ref: TrainState, atol: float = ATOL) -> None:
-    """Parameters and Adam moments within atol, step counts and random streams exactly."""
+def assert_close_norm(got: torch.Tensor, want: torch.Tensor, rtol: float) -> None:
+    """‖got − want‖ ≤ rtol·‖want‖: a few elements may move (a flipped ReLU), the tensor may not."""
+    assert float((got - want).norm()) <= rtol * float(want.norm()) + 1e-12
+
+
+def assert_same_state(fast: TrainState, ref: TrainState) -> None:
+    """Parameters within one Adam step, Adam moments within 1 % of their norm, step counts and
+    random streams exactly."""
     assert fast.step == ref.step
+    atol = max(ref.cfg.lr_g, ref.cfg.lr_d)
     for mine, theirs in ((fast.G, ref.G), (fast.D, ref.D)):
         for p, q in zip(mine.parameters(), theirs.parameters(), strict=True):
             torch.testing.assert_close(p, q, rtol=0, atol=atol)
@@ -59,10 +71,8 @@ def assert_same_state(fast: TrainState, ref: TrainState, atol: float = ATOL) -> 
         assert a.keys() == b.keys()
         for key in a:
             assert float(a[key]["step"]) == float(b[key]["step"])
-            torch.testing.assert_close(a[key]["exp_avg"], b[key]["exp_avg"], rtol=0, atol=atol)
-            torch.testing.assert_close(
-                a[key]["exp_avg_sq"], b[key]["exp_avg_sq"], rtol=1e-3, atol=1e-10
-            )
+            for moment in ("exp_avg", "exp_avg_sq"):
+                assert_close_norm(a[key][moment], b[key][moment], MOMENT_RTOL)
     assert torch.equal(fast.noise_gen.get_state(), ref.noise_gen.get_state())
     if ref.data_rng is not None:
         assert fast.data_rng is not None
