@@ -36,9 +36,17 @@ def shape_rmse(y: np.ndarray, amplitudes: np.ndarray | None = None) -> float:
 
 def a_w1(y: np.ndarray, amplitudes: np.ndarray | None = None) -> float:
     """1-Wasserstein distance between the curves' amplitudes and U(1, 2)."""
-    a = np.sort(a_hat(y) if amplitudes is None else amplitudes)
+    return w1_to_uniform(a_hat(y) if amplitudes is None else amplitudes, 1.0, 2.0)
+
+
+def w1_to_uniform(values: np.ndarray, lo: float, hi: float) -> float:
+    """1-Wasserstein distance between the values and U(lo, hi): the mean distance of the
+    sorted values from the uniform's quantiles lo + (hi − lo)·(i + ½)/n (NaN for no values)."""
+    a = np.sort(values)
     n = len(a)
-    quantiles = 1 + (np.arange(n) + 0.5) / n
+    if n == 0:
+        return float("nan")
+    quantiles = lo + (hi - lo) * ((np.arange(n) + 0.5) / n)
     return float(np.mean(np.abs(a - quantiles)))
 
 

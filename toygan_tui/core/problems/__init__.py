@@ -1,0 +1,34 @@
+"""The problems toygan trains, by the name --problem takes. Adding one: a module in this
+package holding one object that meets problems.base.Problem, and its line below.
+
+Importing this package never imports torch (a torch-free reader lists measures from here).
+"""
+
+from __future__ import annotations
+
+from toygan_tui.core.errors import InputError
+from toygan_tui.core.problems.base import Measure, Problem
+from toygan_tui.core.problems.cond_curves import COND_CURVES
+from toygan_tui.core.problems.curves import CURVES
+from toygan_tui.core.problems.grid import GRID
+from toygan_tui.core.problems.ring import RING
+from toygan_tui.core.problems.two import TWO
+
+PROBLEMS: dict[str, Problem] = {p.name: p for p in (CURVES, RING, GRID, TWO, COND_CURVES)}
+DEFAULT_PROBLEM = "curves"
+
+
+class UnknownProblem(InputError):
+    """--problem names no problem; the message is one line for the user."""
+
+
+def get_problem(name: str) -> Problem:
+    """The problem called `name`, else UnknownProblem naming the choices."""
+    try:
+        return PROBLEMS[name]
+    except KeyError:
+        choices = ", ".join(PROBLEMS)
+        raise UnknownProblem(f"--problem must be one of {choices}, got {name!r}") from None
+
+
+__all__ = ["DEFAULT_PROBLEM", "PROBLEMS", "Measure", "Problem", "UnknownProblem", "get_problem"]

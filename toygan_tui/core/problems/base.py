@@ -1,0 +1,142 @@
+"""The seam every problem fills: what the real data is and how G's output is judged.
+
+A problem is one module in this package holding one object that meets `Problem`, plus its
+entry in `PROBLEMS` (problems/__init__.py). Everything else reads a problem through this
+protocol, never by its name:
+
+- the training side draws real batches (`real_batch` on the CPU's numpy stream, exactly the
+  tutorial's for `curves`; `real_batch_torch` on a device), builds the nets from `noise_dim`,
+  `out_dim`, `cond_dim` and the sizes in `defaults`, and gives G the labels of the real batch;
+- the report measures G's output on fixed evaluation noise (and `eval_labels`) with `measure`;
+- the dashboard, `plot`, `runs`, `watch` and `sample` list `measures` (name, direction, good
+  level, meaning) and draw the samples with the view named by `view`.
+
+This half imports numpy only, so the torch-free readers (watch, runs, plot) can use it: a
+problem's torch sampler imports torch inside the method.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+View = Literal["curves", "points"]  # curves between bounds; 2-D points over D's heatmap
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One quality measure of G's samples, as every reader shows it."""
+
+    name: str  # the key in metrics.jsonl, status.json and `sample --format json`
+    higher_is_better: bool
+    good: float  # a value at least this good counts as good (the dashboard turns it green)
+    target: str  # what to aim for, as the dashboard writes it after the arrow: "~0.9", "8"
+    meaning: str  # one line for a newcomer
+
+    @property
+    def arrow(self) -> str:
+        return "↑" if self.higher_is_better else "↓"
+
+    def is_good(self, value: float) -> bool:
+        """Whether `value` reached the good level (NaN never does)."""
+        if not math.isfinite(value):
+            return False
+        return value >= self.good if self.higher_is_better else value <= self.good
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """A problem's own nets and hyperparameters; an option the user types wins over them."""
+
+    hidden: int  # width of every hidden layer of G and D
+    depth: int  # hidden layers of G and of D (the tutorial's nets have one)
+    batch_size: int
+    lr_g: float
+    lr_d: float
+    beta1: float  # Adam's betas (torch's defaults: 0.9, 0.999)
+    beta2: float
+    steps: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Problem(Protocol):
+    # Read-only members (properties here), so a frozen dataclass meets the protocol too.
+    @property
+    def name(self) -> str:
+        """What --problem takes."""
+        ...
+
+    @property
+    def summary(self) -> str:
+        """One line for --help and the README."""
+        ...
+
+    @property
+    def noise_dim(self) -> int:
+        """Size of G's noise z."""
+        ...
+
+    @property
+    def out_dim(self) -> int:
+        """Size of one sample: 15 points of a curve, 2 coordinates of a point."""
+        ...
+
+    @property
+    def labels(self) -> tuple[int, ...]:
+        """The classes a conditional problem has; () when unconditional."""
+        ...
+
+    @property
+    def defaults(self) -> Defaults: ...
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        """In the order readers list them; the dashboard charts the first two over time."""
+        ...
+
+    @property
+    def view(self) -> View: ...
+
+    @property
+    def cond_dim(self) -> int:
+        """Inputs the condition adds to G and to D (0: unconditional)."""
+        ...
+
+    def real_batch(
+        self, rng: np.random.RandomState, n: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """n real samples (n × out_dim, float64) and their labels (None if unconditional),
+        drawn from the run's numpy stream."""
+        ...
+
+    def real_batch_torch(
+        self, gen: torch.Generator, n: int, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The same distribution drawn on a device (float32), with no host round trip."""
+        ...
+
+    def eval_labels(self, n: int) -> np.ndarray | None:
+        """The labels G is asked for on the evaluation noise (None if unconditional)."""
+        ...
+
+    def measure(self, samples: np.ndarray, labels: np.ndarray | None) -> dict[str, float]:
+        """Every measure in `measures`, by name, of G's samples (given the labels asked for)."""
+        ...
+
+
+def measure_names(problem: Problem) -> tuple[str, ...]:
+    return tuple(m.name for m in problem.measures)
+
+
+def good_flags(problem: Problem, values: Mapping[str, float]) -> dict[str, bool]:
+    """Which of `values` reached their measure's good level."""
+    return {m.name: m.is_good(values.get(m.name, math.nan)) for m in problem.measures}
