@@ -183,6 +183,25 @@ def tick_label(value: float) -> str:
     return f"{value:.3g}"
 
 
+def canvas_shape(axes: Axes, width: int, height: int, color: bool) -> tuple[int, int]:
+    """(rows, cols) of the plotting area inside plotext's axes at width × height (0, 0: none)."""
+    frame = _frame(axes, width, height, color)
+    return frame.rows, frame.cols
+
+
+def draw_in_axes(
+    axes: Axes, width: int, height: int, color: bool, canvas: list[list[Segment]]
+) -> list[list[Segment]]:
+    """plotext's axes at width × height with `canvas` (canvas_shape's rows, each its cols
+    wide) in the plotting area: for views that draw their own data (ui/points.py)."""
+    frame = _frame(axes, width, height, color)
+    rows = [list(line) for line in frame.lines]
+    for r, row in enumerate(canvas[: frame.rows]):
+        prefix, _, suffix = frame.split[r]
+        rows[frame.top + r] = prefix + row + suffix
+    return rows
+
+
 @dataclass(frozen=True)
 class _Frame:
     """plotext's empty chart as segment lines, and where its canvas sits inside them."""
