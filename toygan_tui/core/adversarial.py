@@ -1,0 +1,84 @@
+"""One training step of any (problem, loss) pair, written plainly with autograd: the spec the
+reference engine runs and every faster engine must match.
+
+The caller draws every random input (real batch and labels, noise, the penalty's ε) from the
+run's streams, so this module holds no state and knows no problem or loss by name.
+
+A step is the tutorial's: both players updated from the same (G, D) state (G's step against
+the old D; D's step on the fakes made before G's step, detached, so D's gradient is that of
+D's loss alone). A loss with n_critic > 1 (wgan-gp) first takes n_critic − 1 critic-only
+steps on fresh batches, so D is updated n_critic times per G update and n_critic = 1 is the
+tutorial exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from toygan_tui.core.losses import Loss, Ops
+from toygan_tui.core.penalty import gradient_penalty, interpolate
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The random inputs of one update."""
+
+    real: torch.Tensor  # (B × out_dim)
+    labels: torch.Tensor | None  # (B × 1) float labels of a conditional problem, else None
+    z: torch.Tensor  # (B × noise_dim)
+    eps: torch.Tensor | None  # (B × 1) ~ U(0, 1), the penalty's mix; None without a penalty
+
+
+@dataclass(frozen=True)
+class Players:
+    G: nn.Module
+    D: nn.Module
+    opt_G: torch.optim.Optimizer
+    opt_D: torch.optim.Optimizer
+
+
+def with_labels(x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """A net's input: the sample (or noise), then the label when the problem has one."""
+    return x if labels is None else torch.cat([x, labels], dim=1)
+
+
+def joint_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> torch.Tensor:
+    """The tutorial's simultaneous update; returns the loss's stats (detached, not synced)."""
+    fake = p.G(with_labels(batch.z, batch.labels))
+
+    # (1) Update G against the current D: G's gradient only, D's parameters untouched.
+    g_loss = loss.g_loss(p.D(with_labels(fake, batch.labels)), ops)
+    p.opt_G.zero_grad(set_to_none=True)
+    g_loss.backward(inputs=list(p.G.parameters()))
+    p.opt_G.step()
+
+    # (2) Update D on the real batch and the fakes made before G's step (detached).
+    d_loss, logit_real, logit_fake = _critic_update(p, batch, fake.detach(), loss, gp_weight, ops)
+    stats = loss.report(d_loss, g_loss, logit_real, logit_fake, ops)
+    return torch.stack([torch.as_tensor(s) for s in stats]).detach()
+
+
+def critic_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> None:
+    """A D-only update against fresh fakes (the extra steps of n_critic > 1)."""
+    with torch.no_grad():
+        fake = p.G(with_labels(batch.z, batch.labels))
+    _critic_update(p, batch, fake, loss, gp_weight, ops)
+
+
+def _critic_update(
+    p: Players, batch: Batch, fake: torch.Tensor, loss: Loss, gp_weight: float, ops: Ops
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    logit_real = p.D(with_labels(batch.real, batch.labels))
+    logit_fake = p.D(with_labels(fake, batch.labels))
+    d_loss = loss.d_loss(logit_real, logit_fake, ops)
+    if gp_weight:
+        assert batch.eps is not None, "a penalised loss needs the batch's ε"
+        x_hat = interpolate(batch.real, fake, batch.eps)
+        d_loss = d_loss + gp_weight * gradient_penalty(p.D, x_hat, batch.labels)
+    p.opt_D.zero_grad(set_to_none=True)
+    d_loss.backward()
+    p.opt_D.step()
+    return d_loss, logit_real, logit_fake
