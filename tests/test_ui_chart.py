@@ -171,3 +171,13 @@ def test_braille_dots_follow_the_line_and_dashes_leave_gaps() -> None:
     solid_dots = np.unpackbits(rasterize([flat], (0, 1), (0, 1), 4, 40)[0]).sum()
     dashed_dots = np.unpackbits(rasterize([dashed], (0, 1), (0, 1), 4, 40)[0]).sum()
     assert 0.3 * solid_dots < dashed_dots < 0.7 * solid_dots
+
+
+def test_conditional_curves_take_one_colour_and_one_legend_entry_per_class() -> None:
+    chart = curves_chart(X, real_curves([1.1, 1.9, 1.2, 1.8]), classes=np.array([0, 1, 0, 1]))
+    drawn = chart.lines[:4]
+    assert [s.label for s in drawn] == ["class 0", "class 1", "", ""]
+    assert drawn[0].color == drawn[2].color != drawn[1].color == drawn[3].color
+    assert chart.legend().plain.startswith("━ class 0  ━ class 1  ━ bounds")
+    lines = visible(draw(chart, 60, 20))
+    assert braille_cells("\n".join(lines)) > 40

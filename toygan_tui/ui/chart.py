@@ -101,14 +101,25 @@ def wants_color(console: Console) -> bool:
 
 
 def curves_chart(
-    x: np.ndarray, curves: np.ndarray, height: int | None = None, label: str = "G's curves"
+    x: np.ndarray,
+    curves: np.ndarray,
+    height: int | None = None,
+    label: str = "G's curves",
+    classes: np.ndarray | None = None,
 ) -> Chart:
-    """The bounds x² and 2x² + 1 with the generated curves (n_show × n_points) between them."""
+    """The bounds x² and 2x² + 1 with the generated curves (n_show × n_points) between them.
+
+    With `classes` (one label per curve, a conditional problem's) each class has one colour
+    and one legend entry ("class 0", "class 1"), so the classes can be told apart."""
     x = np.asarray(x, dtype=np.float64)
-    drawn = [
-        series("" if i else label, x, row, CURVE_COLORS[i % len(CURVE_COLORS)])
-        for i, row in enumerate(np.atleast_2d(curves))
-    ]
+    rows = np.atleast_2d(curves)
+    if classes is None:
+        drawn = [
+            series("" if i else label, x, row, CURVE_COLORS[i % len(CURVE_COLORS)])
+            for i, row in enumerate(rows)
+        ]
+    else:
+        drawn = _class_series(x, rows, np.asarray(classes))
     bounds = [
         series("bounds x², 2x²+1", x, upper_bound(x), BOUND_COLOR, dashed_without_color=True),
         series("", x, lower_bound(x), BOUND_COLOR, dashed_without_color=True),
@@ -116,6 +127,20 @@ def curves_chart(
     finite = x[np.isfinite(x)]
     xlim = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
     return Chart(Axes(xlim, CURVES_YLIM, yticks=(0, 1, 2, 3)), drawn + bounds, height)
+
+
+CLASS_COLORS = ("bright_cyan", "bright_magenta", "bright_green", "yellow")
+
+
+def _class_series(x: np.ndarray, rows: np.ndarray, classes: np.ndarray) -> list[Series]:
+    """One colour per class; the first curve of each class carries its legend entry."""
+    labelled: set[int] = set()
+    drawn = []
+    for row, c in zip(rows, classes.tolist(), strict=True):
+        name = "" if c in labelled else f"class {c}"
+        labelled.add(c)
+        drawn.append(series(name, x, row, CLASS_COLORS[int(c) % len(CLASS_COLORS)]))
+    return drawn
 
 
 def history_chart(
