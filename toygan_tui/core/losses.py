@@ -189,8 +189,8 @@ HINGE = Loss(
     g_loss=lambda f, o: (-f).mean(),
     stats=_loss_stats(2.0, 0.0, "relu(1 − l_real) + relu(1 + l_fake)")
     + (
-        Stat("logit_real", "D logit(real)", 0.0, "mean D logit on real samples", _real_mean),
-        Stat("logit_fake", "D logit(fake)", 0.0, "mean D logit on G's samples", _fake_mean),
+        Stat("logit_real", "logit real", 0.0, "mean D logit on real samples", _real_mean),
+        Stat("logit_fake", "logit fake", 0.0, "mean D logit on G's samples", _fake_mean),
     ),
     logit_grads=lambda r, f: (
         -(r < 1).astype(r.dtype),
@@ -206,8 +206,8 @@ WGAN_GP = Loss(
     g_loss=lambda f, o: (-f).mean(),
     stats=_loss_stats(None, None, "critic: mean l_fake − mean l_real + λ·penalty")
     + (
-        Stat("critic_real", "critic(real)", None, "mean critic score on real samples", _real_mean),
-        Stat("critic_fake", "critic(fake)", None, "mean critic score on G's samples", _fake_mean),
+        Stat("critic_real", "critic real", None, "mean critic score on real samples", _real_mean),
+        Stat("critic_fake", "critic fake", None, "mean critic score on G's samples", _fake_mean),
         Stat("critic_gap", "critic gap", 0.0, "mean score real − fake; → 0 as G catches up", _gap),
     ),
     logit_grads=None,
