@@ -78,3 +78,29 @@ def test_watch_shows_the_finished_v1_run(runs: Path) -> None:
     result = toygan("watch", runs / RUN_ID)
     assert result.code == 0, result.err
     assert "step 60/60" in result.out and "finished" in result.out
+
+
+def test_the_v1_checkpoint_reads_as_curves_and_minimax_and_new_ones_are_format_2(
+    runs: Path, tmp_path: Path
+) -> None:
+    import torch
+
+    from toygan_tui.core.checkpoint import FORMAT_VERSION, config_of, read_checkpoint
+
+    old = runs / RUN_ID / "ckpt.pt"
+    data = read_checkpoint(old)
+    assert data["format_version"] == 1 and "n_ideas" in data["config"]
+    cfg = config_of(old, data)
+    assert (cfg.problem, cfg.loss, cfg.seed, cfg.steps) == ("curves", "minimax", 1, 60)
+
+    assert toygan("train", "--resume", runs / RUN_ID, "--steps", 80, "--no-live").code == 0
+    data = read_checkpoint(old)  # rewritten by the resumed run, in this toygan's format
+    assert data["format_version"] == FORMAT_VERSION == 2
+    assert data["config"]["problem"] == "curves" and "n_ideas" not in data["config"]
+
+    data["config"]["spectral_norm"] = True  # what a newer toygan might write
+    crafted = tmp_path / "newer.pt"
+    torch.save(data, crafted)
+    result = toygan("sample", "--ckpt", crafted)
+    assert result.code == 2 and "unknown option 'spectral_norm'" in result.err
+    assert len(result.err.strip().splitlines()) == 1

@@ -19,13 +19,16 @@ import numpy as np
 import torch
 
 from toygan_tui import __version__
-from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.config import ConfigError, TrainConfig, upgrade_v1
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.model import make_generator
 from toygan_tui.core.state import TrainState, new_state
 
 FORMAT = "toygan-checkpoint"
-FORMAT_VERSION = 1
+# 2: the config names its problem and loss (and the nets' depth, Adam's betas, n_critic, the
+# penalty's weight). 1: the released curves + minimax format, still read (config.upgrade_v1).
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 # The top-level entries every checkpoint of this format version has, with their types.
 _LAYOUT: dict[str, type | tuple[type, ...]] = {
@@ -120,11 +123,12 @@ def _weights_only_enforced() -> Iterator[None]:
 def _validate(path: Path, data: Any) -> None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a toygan checkpoint")
-    if data.get("format_version") != FORMAT_VERSION:
-        version = data.get("format_version")
+    version = data.get("format_version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        readable = " and ".join(map(str, READABLE_VERSIONS))
         raise CheckpointError(
             f"{path}: checkpoint format {version!r} is not supported "
-            f"(this toygan reads format {FORMAT_VERSION})"
+            f"(this toygan reads formats {readable})"
         )
     for key, kind in _LAYOUT.items():
         if key not in data:
@@ -139,8 +143,12 @@ def _validate(path: Path, data: Any) -> None:
 
 
 def config_of(path: Path, data: dict[str, Any]) -> TrainConfig:
+    """The run's config; a key this toygan does not know is refused, not dropped."""
+    config = data["config"]
     try:
-        return TrainConfig.from_dict(data["config"])
+        if data["format_version"] == 1:
+            config = upgrade_v1(config)
+        return TrainConfig.from_dict(config)
     except (ConfigError, TypeError) as exc:
         raise CheckpointError(f"{path}: damaged checkpoint config ({exc})") from None
 

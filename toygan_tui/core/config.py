@@ -1,14 +1,22 @@
-"""Every knob of a training run, in one frozen dataclass. Defaults are the tutorial's."""
+"""Every knob of a training run, in one frozen dataclass. Defaults are the tutorial's.
+
+A run's values come from three places, the later winning: the problem's defaults (its nets and
+hyperparameters), the loss's published settings, and the options the user typed
+(`resolve`). config.json and the checkpoint record the resolved values.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.losses import Loss, get_loss
+from toygan_tui.core.problems import Problem, get_problem
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 ENGINE_CHOICES = ("auto", "fast", "reference")
@@ -21,13 +29,18 @@ class ConfigError(InputError):
 @dataclass(frozen=True)
 class TrainConfig:
     # -- the math: changing any of these changes the numbers a run produces ---------------
+    problem: str = "curves"  # what G learns to draw (core/problems); curves is the tutorial's
+    loss: str = "minimax"  # D's and G's objective (core/losses); minimax is the tutorial's
     seed: int = 1  # the tutorial's torch.manual_seed(1) / np.random.seed(1)
-    batch_size: int = 64  # the tutorial's BATCH_SIZE: real and fake curves per step
+    batch_size: int = 64  # the tutorial's BATCH_SIZE: real and fake samples per step
     lr_g: float = 1e-4  # the tutorial's LR_G, Adam for the generator
     lr_d: float = 1e-4  # the tutorial's LR_D, Adam for the discriminator
-    n_ideas: int = 5  # the tutorial's N_IDEAS: size of G's input noise z
-    n_points: int = 15  # the tutorial's ART_COMPONENTS: points per curve on linspace(-1, 1)
-    hidden: int = 128  # width of the one hidden layer of both G and D, as in the tutorial
+    beta1: float = 0.9  # Adam's β1 for both players (torch's default, the tutorial's)
+    beta2: float = 0.999  # Adam's β2 for both players
+    hidden: int = 128  # width of every hidden layer of G and D, as in the tutorial
+    depth: int = 1  # hidden layers of G and of D; the tutorial's nets have one
+    n_critic: int = 1  # D updates per G update (wgan-gp's published setting is 5)
+    gp_weight: float = 0.0  # weight λ of wgan-gp's gradient penalty (0: the loss has none)
     # -- how long ---------------------------------------------------------------------------
     steps: int = 10_000  # total steps of the run; a resumed run stops at the same total
     # -- where and how fast: these never change the math on a given device ------------------
@@ -37,8 +50,8 @@ class TrainConfig:
     # -- what the run reports and saves -----------------------------------------------------
     report_every: int = 50  # steps between snapshots (each one is a host sync on a GPU)
     save_every: int = 1000  # steps between checkpoints
-    n_eval: int = 1000  # curves the quality measures are computed over, from a fixed noise batch
-    n_show: int = 8  # curves of a fixed noise batch shown in the chart, so the same ones evolve
+    n_eval: int = 1000  # samples the quality measures are computed over, from fixed noise
+    n_show: int = 8  # samples of a fixed noise batch shown in the view, so the same ones evolve
     eval_seed: int = 12345  # seed of the fixed noise batches; never touches the training stream
 
     def __post_init__(self) -> None:
@@ -48,9 +61,32 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainConfig:
+        """The config a dict describes; a key this toygan does not know is refused (a newer
+        toygan's option silently dropped would train another run than the one asked for)."""
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown option {unknown[0]!r} (written by a newer toygan?)")
+        return cls(**data)
+
+    @property
+    def the_problem(self) -> Problem:
+        return get_problem(self.problem)
+
+    @property
+    def n_ideas(self) -> int:
+        """Size of G's noise: the problem's (5 for the curves, the tutorial's N_IDEAS)."""
+        return self.the_problem.noise_dim
+
+    @property
+    def n_points(self) -> int:
+        """Size of one sample: the problem's (15 points of a curve, ART_COMPONENTS)."""
+        return self.the_problem.out_dim
+
+    @property
+    def the_loss(self) -> Loss:
+        return get_loss(self.loss)
 
 
 # Adam's first step is lr / (1 − β1) = 10·lr, which must fit a float32 (3.4e38); any rate near
@@ -58,12 +94,17 @@ class TrainConfig:
 MAX_LR = 1e15
 
 # Options that change the numbers of a run: a resumed run must keep them.
-MATH_FIELDS = ("seed", "batch_size", "lr_g", "lr_d", "n_ideas", "n_points", "hidden")
+MATH_FIELDS = (
+    "problem", "loss", "seed", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "hidden", "depth",
+    "n_critic", "gp_weight",
+)  # fmt: skip
 
 
 def validate(cfg: TrainConfig) -> None:
     """Raise ConfigError with one readable line for the first value training cannot use."""
-    positive_ints = ("steps", "batch_size", "n_ideas", "n_points", "hidden", "threads")
+    get_problem(cfg.problem)
+    loss = get_loss(cfg.loss)
+    positive_ints = ("steps", "batch_size", "hidden", "depth", "n_critic", "threads")
     for name in positive_ints + ("report_every", "save_every", "n_eval", "n_show"):
         value = getattr(cfg, name)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -76,6 +117,15 @@ def validate(cfg: TrainConfig) -> None:
             raise ConfigError(f"{_flag(name)} must be a positive finite number, got {value}")
         if value > MAX_LR:
             raise ConfigError(f"{_flag(name)} must be at most {MAX_LR:g}, got {value:g}")
+    for name in ("beta1", "beta2"):
+        value = getattr(cfg, name)
+        if not isinstance(value, (int, float)) or not 0 <= value < 1:
+            raise ConfigError(f"{_flag(name)} must be in [0, 1), got {value}")
+    gp = cfg.gp_weight
+    if not isinstance(gp, (int, float)) or not math.isfinite(gp) or gp < 0:
+        raise ConfigError(f"--gp-weight must be a finite number ≥ 0, got {gp}")
+    if gp and not loss.gp_weight:
+        raise ConfigError(f"--gp-weight applies to wgan-gp only; --loss {cfg.loss} has no penalty")
     if cfg.engine not in ENGINE_CHOICES:
         raise ConfigError(
             f"--engine must be one of {', '.join(ENGINE_CHOICES)}, got {cfg.engine!r}"
@@ -92,3 +142,37 @@ def check_device_name(name: str) -> None:
 
 def _flag(field: str) -> str:
     return "--" + field.replace("_", "-")
+
+
+# The options a problem's or a loss's defaults may set (the rest keep the dataclass's).
+TUNED = ("hidden", "depth", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "steps", "n_critic",
+         "gp_weight")  # fmt: skip
+
+
+def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:
+    """The config of a new run: `options` holds every option by field name; those named in
+    `typed` win over the loss's defaults, which win over the problem's."""
+    problem = get_problem(options.get("problem", TrainConfig.problem))
+    loss = get_loss(options.get("loss", TrainConfig.loss))
+    values = {k: v for k, v in options.items() if k not in TUNED or k in typed}
+    defaults = {
+        **problem.defaults.as_dict(),
+        "n_critic": loss.n_critic,
+        "gp_weight": loss.gp_weight,
+    }
+    defaults.update(loss.defaults)
+    return TrainConfig(**{**defaults, **values})
+
+
+# What a release before problems and losses (checkpoint format 1) wrote: the curve problem's
+# sizes as options. They are the problem's now; anything else was never a run that release made.
+V1_SIZES = {"n_ideas": 5, "n_points": 15}
+
+
+def upgrade_v1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A format-1 config as this toygan's: the tutorial's problem, loss and Adam betas."""
+    config = dict(data)
+    for key, value in V1_SIZES.items():
+        if config.pop(key, value) != value:
+            raise ConfigError(f"{key} {data[key]!r}: format 1 runs have {key} {value}")
+    return config
