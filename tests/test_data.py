@@ -96,9 +96,9 @@ def test_different_seeds_give_different_real_batches() -> None:
     assert not np.array_equal(cpu_batches(seed=1, n_batches=1), cpu_batches(seed=2, n_batches=1))
 
 
-@pytest.mark.parametrize("n_points", [2, 15, 40])
-def test_real_batch_shape_follows_the_config(n_points: int) -> None:
-    cfg = TrainConfig(device="cpu", n_points=n_points, batch_size=8)
+@pytest.mark.parametrize("batch_size", [1, 8, 33])
+def test_real_batch_shape_follows_the_config(batch_size: int) -> None:
+    cfg = TrainConfig(device="cpu", batch_size=batch_size)
     batch = new_state(cfg, torch.device("cpu")).real_batch()
-    assert batch.shape == (8, n_points)
+    assert batch.shape == (batch_size, 15)
     assert batch.dtype == torch.float32

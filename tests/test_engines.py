@@ -37,7 +37,7 @@ MOMENT_RTOL = 1e-2  # Adam moments: relative norm of the difference (one ReLU fl
 # drawn in chunks (10 × 5 values), different learning rates (two Adam calls), a narrow net.
 CONFIGS = {
     "tutorial": TrainConfig(device="cpu"),
-    "odd": TrainConfig(device="cpu", seed=3, batch_size=10, lr_g=3e-4, hidden=32, n_ideas=3),
+    "odd": TrainConfig(device="cpu", seed=3, batch_size=10, lr_g=3e-4, hidden=32),
 }
 
 
