@@ -58,8 +58,15 @@ def train(
         Path | None,
         typer.Option(help="Continue a run: its directory, a checkpoint, or runs/last.pt."),
     ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(help="Start capped at this many steps/s (+ and - change it when live)."),
+    ] = None,
 ) -> None:
-    """Train the artist-curves GAN and watch it learn."""
+    """Train the artist-curves GAN and watch it learn (keys: space pause, s step, +/- speed)."""
+    from toygan_tui.commands.controls import check_speed
+
+    check_speed(speed)
     if detach:
         from toygan_tui.commands.detach import run_detach
 
@@ -70,6 +77,7 @@ def train(
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
         live=live, engine=engine, threads=threads, resume=resume, given=_typed(ctx),
+        speed=speed,
     )  # fmt: skip
 
 
