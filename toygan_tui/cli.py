@@ -138,6 +138,30 @@ def watch(
 
 
 @app.command()
+def replay(
+    run: Annotated[
+        Path | None, typer.Argument(help="Run id or directory (default: newest).")
+    ] = None,
+    runs_dir: RunsDir = Path("runs"),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write a recording (FILE.cast, asciinema v2) or one frame (FILE.svg)."),
+    ] = None,
+    step: Annotated[
+        int | None,
+        typer.Option(help="Start at the report at or before this step (the frame for .svg)."),
+    ] = None,
+    fps: Annotated[float, typer.Option(help="Reports per second when playing.")] = 10.0,
+    width: Annotated[int, typer.Option(help="Columns of --out.")] = 100,
+    height: Annotated[int, typer.Option(help="Lines of --out.")] = 30,
+) -> None:
+    """Replay a run's dashboard from its files: arrows step, space plays, q leaves."""
+    from toygan_tui.commands.replay import run_replay
+
+    run_replay(run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height)
+
+
+@app.command()
 def runs(
     runs_dir: RunsDir = Path("runs"),
     fmt: Annotated[str, typer.Option("--format", help="table | json.")] = "table",

@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
 import numpy as np
 
 from toygan_tui.core.atomic import atomic_write
@@ -177,7 +178,17 @@ def trim_frames(run_dir: Path, step: int) -> int:
     return len(frames) - len(kept)
 
 
-
 def view_arrays(snap: Snapshot) -> dict[str, np.ndarray]:
     """What the curve view draws at a report (other problems' views will name their own)."""
     return {"x": snap.x, "curves": snap.curves}
+
+
+def view_fields(frame: Frame | None) -> dict[str, np.ndarray] | None:
+    """The Snapshot fields a stored frame gives back (x, curves as float64); None if the frame
+    is missing or holds another view's arrays."""
+    if frame is None or not {"x", "curves"} <= frame.arrays.keys():
+        return None
+    x, curves = (frame.arrays[k].astype(np.float64) for k in ("x", "curves"))
+    if curves.ndim != 2 or x.ndim != 1 or curves.shape[1] != len(x):
+        return None
+    return {"x": x, "curves": curves}

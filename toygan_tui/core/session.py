@@ -21,8 +21,8 @@ import numpy as np
 from toygan_tui.core.atomic import atomic_write, check_writable, clean_stale_temps
 from toygan_tui.core.checkpoint import params_finite, restore_state, save_bytes
 from toygan_tui.core.config import ConfigError, TrainConfig
-from toygan_tui.core.frames import append_frame, trim_frames, view_arrays
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.frames import append_frame, trim_frames, view_arrays
 from toygan_tui.core.resume import ResumePoint, trim_metrics
 from toygan_tui.core.runs import (
     LAST_CHECKPOINT,
