@@ -21,7 +21,6 @@ from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.keys import Keys, key_names
 from toygan_tui.commands.player import QUIT, Player
 from toygan_tui.commands.watch import MIN_INTERVAL_S
-from toygan_tui.core.atomic import atomic_write
 from toygan_tui.core.runinfo import find_run
 from toygan_tui.core.tape import Tape
 from toygan_tui.ui.dashboard import Dashboard, render
@@ -96,7 +95,7 @@ def _export(tape: Tape, out: Path, start: int | None, fps: float, width: int, he
         lines = asciicast(frames, width, height, fps, f"toygan replay {run_id}")
         text = "".join(line + "\n" for line in lines)
     try:
-        atomic_write(out, text.encode(), durable=False)
+        out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"wrote {out}")
