@@ -22,7 +22,7 @@ from toygan_tui.commands.interrupt import StopRequest
 from toygan_tui.commands.keys import Keys, key_names
 from toygan_tui.core.snapshot import Snapshot
 from toygan_tui.core.status import StatusWriter
-from toygan_tui.ui.dashboard import render
+from toygan_tui.ui.dashboard import Dashboard, render
 from toygan_tui.ui.history import History
 from toygan_tui.ui.keybar import WithKeyBar, key_bar
 
@@ -79,9 +79,12 @@ class Controls:
         self.anchor: tuple[float, int] | None = None  # (time, step) the cap is counted from
         self.beat = 0.0  # when status.json was last rewritten while holding
 
-    def frame(self, snapshot: Snapshot | None, history: History) -> WithKeyBar:
-        """The dashboard with what the keys set in its header, and the key bar under it."""
-        return WithKeyBar(render(self._dressed(snapshot), history), key_bar(KEYS))
+    def frame(self, snapshot: Snapshot | None, history: History) -> Dashboard | WithKeyBar:
+        """The dashboard with what the keys set in its header, and the key bar under it while
+        a terminal's keys are read (not with stdin from a file, nor after a hang-up)."""
+        frame = render(self._dressed(snapshot), history)
+        reading = self.keys is not None and self.keys.fd is not None
+        return WithKeyBar(frame, key_bar(KEYS)) if reading else frame
 
     def _dressed(self, snap: Snapshot | None) -> Snapshot | None:
         if snap is None:
