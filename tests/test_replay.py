@@ -18,8 +18,10 @@ from clikit import ROOT, toygan, toygan_start, wait_for
 from snapshots import braille_cells
 from watchkit import Terminal, fake_trainer, make_run
 
+from toygan_tui.commands.replay import frame_at
 from toygan_tui.core.frames import FRAMES_FILE, encode, read_frames
 from toygan_tui.core.runs import read_metrics
+from toygan_tui.core.tape import Tape
 
 STEPS = list(range(50, 1050, 50))  # 20 reports of a finished 1 000-step run
 STEP = re.compile(r"step ([\d,]+)/")
@@ -207,3 +209,17 @@ def test_a_run_killed_mid_write_replays_without_its_torn_frame(tmp_path: Path) -
     text = " ".join("".join(ET.parse(out).getroot().itertext()).replace("\xa0", " ").split())
     assert f"step {last.step:,}/10,000,000" in text
     assert braille_cells(text) > 100  # G's curves, from the last whole frame
+
+
+def test_a_long_run_draws_its_history_from_a_thinned_tape_ending_at_the_report(
+    tmp_path: Path,
+) -> None:
+    run = make_run(tmp_path / "runs", "long", list(range(10, 25_010, 10)), total=25_000,
+                   status=False)  # fmt: skip
+    tape = Tape(run)
+    assert len(tape) == 2500 and tape.index_at(12_345) == 1233 and tape.index_at(3) == 0
+    frame = frame_at(tape, 1233, {})
+    assert frame.snapshot is not None and frame.snapshot.step == 12_340
+    d_real = next(line for line in frame.d_history.lines if line.label == "D(real)")
+    assert d_real.x[-1] == 12_340  # the history ends at the report shown...
+    assert 600 <= len(d_real.x) <= 1000  # ...drawn from at most 1 000 of its 1 234 rows

@@ -36,6 +36,9 @@ KEYS = (
 )  # fmt: skip
 FORMATS = (".cast", ".svg")
 SIZES = {"--width": (20, 1000), "--height": (6, 500)}
+# A history chart is a few hundred braille dots wide: a long run's history is drawn from at
+# most this many rows, so a frame of a 1M-step run costs what one of a 50k-step run does.
+HISTORY_ROWS = 1000
 
 
 def run_replay(
@@ -78,7 +81,9 @@ def _check_options(out: Path | None, step: int | None, fps: float, width: int, h
 def frame_at(tape: Tape, i: int, extra: dict[str, str]) -> Dashboard:
     """The dashboard as it stood at report i: that report, and the history up to it."""
     history = History()
-    for row in tape.rows[: i + 1]:
+    rows = tape.rows[: i + 1]
+    stride = math.ceil(len(rows) / HISTORY_ROWS)
+    for row in rows[::-stride][::-1]:  # every stride-th row back from this one, which is in
         history.add_row(row)
     where = {"replay": f"{i + 1}/{len(tape)}", **extra}
     return render(tape.snapshot(i, where), history)

@@ -6,6 +6,7 @@ Read-only and torch-free (stdlib + numpy), like every reader of runs/.
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,7 @@ class Tape:
 
     def index_at(self, step: int) -> int:
         """The report at or before `step` (the first one if `step` comes before all)."""
-        before = [i for i, row in enumerate(self.rows) if row["step"] <= step]
-        return before[-1] if before else 0
+        return max(bisect.bisect_right([row["step"] for row in self.rows], step) - 1, 0)
 
     def snapshot(self, i: int, extra: dict[str, str]) -> Snapshot:
         """Report i as the dashboard showed it: its row, and its frame where one was stored."""

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 
 from toygan_tui.core.snapshot import Snapshot
@@ -27,7 +27,11 @@ clock = time.perf_counter  # module attribute, so tests can swap in a fake clock
 
 
 class Framed(Protocol):
+    """A frame for Live: a Dashboard, or one with a key bar (ui/keybar.py)."""
+
     def leaving_lines(self, spare: int) -> Framed: ...
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult: ...
 
 
 FrameT = TypeVar("FrameT", bound=Framed)
