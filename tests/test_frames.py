@@ -71,9 +71,10 @@ def test_a_torn_last_record_is_ignored_wherever_it_was_cut(tmp_path: Path) -> No
     whole = path.read_bytes()
     last = whole.rindex(MAGIC)
     for cut in range(last + 1, len(whole)):  # every byte the killed writer may have reached
-        path.write_bytes(whole[:cut])
-        frames = read_frames(path)
-        assert [f.step for f in frames] == [50, 100], cut
+        frames, used, _ = parse(whole[:cut])
+        assert [f.step for f in frames] == [50, 100] and used <= last, cut
+    path.write_bytes(whole[: last + 300])  # and as a file on disk
+    assert [f.step for f in read_frames(path)] == [50, 100]
 
 
 def test_a_damaged_record_is_skipped_and_the_next_one_found(tmp_path: Path) -> None:
