@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from rich.console import Console
 
-from toygan_tui.commands.controls import Controls, keys_for
 from toygan_tui.commands.interrupt import StopRequest, stop_on_signals
 from toygan_tui.commands.terminal import SafeStream, hang_up, say, terminal_fds
 
@@ -75,6 +74,7 @@ def already_finished(point: ResumePoint, cfg: TrainConfig) -> bool:
 
 
 def _train(session: Session, live: bool | None, speed: float | None = None) -> None:
+    from toygan_tui.commands.controls import Controls, keys_for
     from toygan_tui.core.session import Diverged, SaveFailed
     from toygan_tui.ui.live import present, wants_live
 
