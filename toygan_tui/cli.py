@@ -58,8 +58,15 @@ def train(
         Path | None,
         typer.Option(help="Continue a run: its directory, a checkpoint, or runs/last.pt."),
     ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(help="Start capped at this many steps/s (+ and - change it when live)."),
+    ] = None,
 ) -> None:
-    """Train the artist-curves GAN and watch it learn."""
+    """Train the artist-curves GAN and watch it learn (keys: space pause, s step, +/- speed)."""
+    from toygan_tui.commands.controls import check_speed
+
+    check_speed(speed)
     if detach:
         from toygan_tui.commands.detach import run_detach
 
@@ -70,6 +77,7 @@ def train(
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
         live=live, engine=engine, threads=threads, resume=resume, given=_typed(ctx),
+        speed=speed,
     )  # fmt: skip
 
 
@@ -127,6 +135,30 @@ def watch(
     from toygan_tui.commands.watch import run_watch
 
     run_watch(run=run, runs_dir=runs_dir, refresh=refresh)
+
+
+@app.command()
+def replay(
+    run: Annotated[
+        Path | None, typer.Argument(help="Run id or directory (default: newest).")
+    ] = None,
+    runs_dir: RunsDir = Path("runs"),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write a recording (FILE.cast, asciinema v2) or one frame (FILE.svg)."),
+    ] = None,
+    step: Annotated[
+        int | None,
+        typer.Option(help="Start at the report at or before this step (the frame for .svg)."),
+    ] = None,
+    fps: Annotated[float, typer.Option(help="Reports per second when playing.")] = 10.0,
+    width: Annotated[int, typer.Option(help="Columns of --out.")] = 100,
+    height: Annotated[int, typer.Option(help="Lines of --out.")] = 30,
+) -> None:
+    """Replay a run's dashboard from its files: arrows step, space plays, q leaves."""
+    from toygan_tui.commands.replay import run_replay
+
+    run_replay(run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height)
 
 
 @app.command()

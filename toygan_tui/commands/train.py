@@ -31,20 +31,21 @@ def run_train(
     live: bool | None,
     resume: Path | None = None,
     given: Collection[str] = (),
+    speed: float | None = None,
     **options: Any,
 ) -> None:
     """Train (or continue) a run; `given` names the options the user typed, which a resumed
-    run takes over its own."""
+    run takes over its own; `speed` caps the steps per second (keys change it when live)."""
     from toygan_tui.core.config import TrainConfig
     from toygan_tui.core.session import Session
 
     if resume is None:
-        _train(Session(TrainConfig(**options), runs_dir, name), live)
+        _train(Session(TrainConfig(**options), runs_dir, name), live, speed)
         return
     everything = {**options, "runs_dir": runs_dir, "name": name}
     session = _resumed_session(resume, {k: everything[k] for k in given if k in everything})
     if session is not None:
-        _train(session, live)
+        _train(session, live, speed)
 
 
 def _resumed_session(path: Path, typed: dict[str, Any]) -> Session | None:
@@ -72,7 +73,8 @@ def already_finished(point: ResumePoint, cfg: TrainConfig) -> bool:
     return True
 
 
-def _train(session: Session, live: bool | None) -> None:
+def _train(session: Session, live: bool | None, speed: float | None = None) -> None:
+    from toygan_tui.commands.controls import Controls, keys_for
     from toygan_tui.core.session import Diverged, SaveFailed
     from toygan_tui.ui.live import present, wants_live
 
@@ -85,9 +87,13 @@ def _train(session: Session, live: bool | None) -> None:
         hang_up(ttys)
 
     show = wants_live(console) if live is None else live
-    with stop_on_signals(on_hangup=stop_drawing) as stop:
+    # Keys outside the signal handlers: theirs (SIGTERM: checkpoint, then 143) come first.
+    with keys_for(show) as keys, stop_on_signals(on_hangup=stop_drawing) as stop:
+        controls = Controls(keys, stop, lambda: session.status, speed)
         try:
-            present(session.snapshots(stop, on_warning=_warn), console, live=show)
+            present(
+                session.snapshots(stop, on_warning=_warn), console, live=show, steering=controls
+            )
         except KeyboardInterrupt:
             _aborted(session, stop)
         except (Diverged, SaveFailed) as exc:

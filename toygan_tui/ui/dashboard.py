@@ -71,6 +71,15 @@ class Dashboard:
         self.spare_lines = spare
         return self
 
+    def parts(self, width: int, height: int) -> tuple[bool, int]:
+        """What a frame of this size shows besides the numbers: (the curves chart, how many
+        history charts). A key bar takes a line only where that line costs none of them."""
+        body = height - 2
+        if width >= SIDE_BY_SIDE_MIN_WIDTH:
+            return body > 0, _history_charts(body - 2 * NUMBER_ROWS - 1)
+        numbers = NUMBER_ROWS if width >= 2 * NUMBERS_WIDTH + 1 else 2 * NUMBER_ROWS
+        return body - numbers >= MIN_CHART_ROWS + 1, 0
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
         height = options.height if options.height is not None else options.size.height
@@ -108,12 +117,16 @@ class Dashboard:
         lines = [line for text in numbers for line in _block(console, text, width, NUMBER_ROWS)]
         lines += _block(console, Text(""), width, 1)
         rest = height - len(lines)
-        charts = [self.d_history, self.q_history] if rest >= 2 * (MIN_CHART_ROWS + 1) else []
-        charts = charts or ([self.d_history] if rest >= MIN_CHART_ROWS + 1 else [])
+        charts = [self.d_history, self.q_history][: _history_charts(rest)]
         for i, chart in enumerate(charts):
             rows = rest // len(charts) + (rest % len(charts) if i == 0 else 0)
             lines += _titled(console, chart, width, rows)
         return _fit(lines, width, height)
+
+
+def _history_charts(rows: int) -> int:
+    """How many history charts fit in `rows` under the numbers: two, one, or none."""
+    return 2 if rows >= 2 * (MIN_CHART_ROWS + 1) else 1 if rows >= MIN_CHART_ROWS + 1 else 0
 
 
 def _block(console: Console, renderable: RenderableType, width: int, height: int) -> Lines:
