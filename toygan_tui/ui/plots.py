@@ -17,7 +17,14 @@ from toygan_tui.ui.history import History
 CHART_HEIGHT = 12
 # One colour per compared run, none of them the reference lines' grey: more runs than colours
 # would make two runs look like one, so that is the most runs one plot compares.
-RUN_COLORS = ("bright_cyan", "bright_magenta", "bright_green", "yellow", "bright_blue", "bright_red")
+RUN_COLORS = (
+    "bright_cyan",
+    "bright_magenta",
+    "bright_green",
+    "yellow",
+    "bright_blue",
+    "bright_red",
+)
 
 Rows = Iterable[Mapping[str, float | None]]
 HALF = {"0.5": REFERENCE["d_real"]}
