@@ -26,7 +26,8 @@ def run_plot(*, runs: list[Path], metrics: list[str], runs_dir: Path) -> None:
 
     if len(runs) > len(RUN_COLORS):
         raise UsageError(f"plot compares at most {len(RUN_COLORS)} runs, got {len(runs)}")
-    paths = [_metrics_path(run, runs_dir) for run in runs or [None]]
+    wanted: list[Path | None] = list(runs) or [None]  # None: the newest run
+    paths = [_metrics_path(run, runs_dir) for run in wanted]
     chosen = metrics or list(DEFAULT_METRICS)
     if len(paths) == 1:
         view = history_view(_reports(paths[0]), chosen, title=str(paths[0].parent))
