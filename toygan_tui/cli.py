@@ -109,16 +109,20 @@ def sample(
 
 @app.command()
 def plot(
-    run: Annotated[
-        Path | None, typer.Argument(help="Run directory or its metrics.jsonl (default: newest).")
+    runs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Run ids, directories or metrics.jsonl files (default: the newest run); "
+            "several are overlaid to compare them."
+        ),
     ] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Series to plot (repeatable).")] = None,
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
-    """Chart a run's training history."""
+    """Chart a run's training history, or compare several runs."""
     from toygan_tui.commands.plot import run_plot
 
-    run_plot(run=run, metrics=metric or [], runs_dir=runs_dir)
+    run_plot(runs=runs or [], metrics=metric or [], runs_dir=runs_dir)
 
 
 @app.command()
