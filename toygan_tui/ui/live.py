@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.live import Live
 
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.snapshot import Snapshot, Starting
 from toygan_tui.ui.dashboard import Dashboard, render
-from toygan_tui.ui.format import plain_line
+from toygan_tui.ui.format import plain_line, starting_line
 from toygan_tui.ui.history import History
 
 UI_BUDGET = 0.03  # at most this share of wall time goes to drawing; the rest is training's
@@ -36,15 +36,24 @@ def present(
     *,
     live: bool,
     refresh_per_second: float = 4.0,
+    starting: Starting | None = None,
 ) -> Snapshot | None:
-    """Consume the stream, showing it as it comes; return the last snapshot (None if empty)."""
+    """Consume the stream, showing it as it comes; return the last snapshot (None if empty).
+
+    The first frame (or line) is drawn before the stream is first asked for a snapshot, with
+    what `starting` says: the stream may take its time to start (`train` imports torch in it).
+    """
     if not live:
-        return _plain(snapshots, console)
-    return _live(snapshots, console, refresh_per_second)
+        return _plain(snapshots, console, starting)
+    return _live(snapshots, console, refresh_per_second, starting)
 
 
-def _plain(snapshots: Iterable[Snapshot], console: Console) -> Snapshot | None:
+def _plain(
+    snapshots: Iterable[Snapshot], console: Console, starting: Starting | None
+) -> Snapshot | None:
     """One plain line per snapshot: no colour, no cursor movement, no markup."""
+    if starting is not None:
+        console.out(starting_line(starting), highlight=False)
     last = None
     for last in snapshots:
         console.out(plain_line(last), highlight=False)
@@ -73,13 +82,18 @@ class Pacer:
         self.next_at = started + max(self.interval, typical / self.budget)
 
 
-def _live(snapshots: Iterable[Snapshot], console: Console, per_second: float) -> Snapshot | None:
+def _live(
+    snapshots: Iterable[Snapshot], console: Console, per_second: float, starting: Starting | None
+) -> Snapshot | None:
     history = History()
     pacer = Pacer(per_second)
     last: Snapshot | None = None
     behind = False  # a snapshot arrived that the screen does not show yet
     with Live(
-        fit_to_screen(render(None, history)), console=console, auto_refresh=False, transient=False
+        fit_to_screen(render(None, history, starting)),
+        console=console,
+        auto_refresh=False,
+        transient=False,
     ) as screen:
         try:
             for last in snapshots:
