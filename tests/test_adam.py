@@ -124,13 +124,16 @@ def modules_at_exit(*args: object) -> dict[str, bool]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_train_and_sample_never_import_torch_dynamo(tmp_path: Path) -> None:
+def test_no_command_imports_torch_dynamo_unless_the_reference_engine_is_asked_for(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     train = ["train", "--runs-dir", runs, "--steps", 60, "--report-every", 20, "--save-every", 30]
     assert modules_at_exit(*train, "--no-live") == {"torch": True, "torch._dynamo": False}
     ckpt = runs / "last.pt"
     assert modules_at_exit("sample", "--ckpt", ckpt) == {"torch": True, "torch._dynamo": False}
     assert modules_at_exit("sample", "--ckpt", ckpt, "--format", "json")["torch._dynamo"] is False
+    for reader in (["runs"], ["watch"], ["plot"]):  # the run-files side: no torch at all
+        loaded = modules_at_exit(*reader, "--runs-dir", runs)
+        assert loaded == {"torch": False, "torch._dynamo": False}, reader
     # A resumed run loads the optimizers' state, and may switch engine: still no dynamo...
     resumed = ["train", "--resume", runs, "--steps", 90, "--no-live"]
     assert modules_at_exit(*resumed)["torch._dynamo"] is False
