@@ -124,7 +124,9 @@ def modules_at_exit(*args: object) -> dict[str, bool]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_no_command_imports_torch_dynamo_unless_the_reference_engine_is_asked_for(tmp_path: Path) -> None:
+def test_no_command_imports_torch_dynamo_unless_the_reference_engine_is_asked(
+    tmp_path: Path,
+) -> None:
     runs = tmp_path / "runs"
     train = ["train", "--runs-dir", runs, "--steps", 60, "--report-every", 20, "--save-every", 30]
     assert modules_at_exit(*train, "--no-live") == {"torch": True, "torch._dynamo": False}
