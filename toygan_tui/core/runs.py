@@ -9,14 +9,16 @@ runs/
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toygan_tui.core.atomic import atomic_write, check_writable
+from toygan_tui.core.atomic import atomic_write
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.snapshot import Snapshot
 
@@ -64,7 +66,9 @@ def claim_run_dir(runs_dir: Path, name: str | None) -> Path:
     if name is not None:
         check_run_id(name)
     try:
-        check_writable(runs_dir, 0)  # the full-size check comes with the Session
+        if runs_dir.exists() and not runs_dir.is_dir():  # mkdir would say "File exists"
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        runs_dir.mkdir(parents=True, exist_ok=True)  # the Session probes the room it needs
         path = runs_dir / name if name is not None else _new_run_dir(runs_dir)
         path.mkdir(exist_ok=True)
     except OSError as exc:
