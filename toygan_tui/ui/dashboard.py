@@ -68,7 +68,7 @@ class Dashboard:
         self.spare_lines = 0  # terminal lines left free below the frame
         # Charts capture their data now, so a later History.add cannot change this frame.
         self.curves = _curves(snapshot)
-        total = snapshot.total if snapshot is not None else starting.total if starting else 0
+        total = snapshot.total if snapshot else (starting.total if starting else 0)
         self.d_history = _d_history(history, total)
         self.q_history = _quality_history(history, total)
 
