@@ -38,48 +38,61 @@ class Finished:
     peak_rss_mb: float
     output: str
     returncode: int
+    marker_s: float | None = None  # when `marker` first appeared on the pty (None: never)
 
 
-def run_child(cmd: list[str], env: dict[str, str] | None = None, tty: bool = False) -> Finished:
-    """Run cmd to the end (stdout on a pipe, or on an 80×24 pseudo-terminal), with its peak RSS."""
+def run_child(
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    tty: bool = False,
+    *,
+    cwd: Path = ROOT,
+    marker: bytes | None = None,
+) -> Finished:
+    """Run cmd to the end (stdout on a pipe, or on an 80×24 pseudo-terminal), with its peak RSS
+    and, on a pty, the seconds until `marker` first appeared in its output."""
     started = time.perf_counter()
+    marker_s = None
     if tty:
         master, slave = pty.openpty()
         import fcntl
         import termios
 
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd)
         os.close(slave)
-        output = _drain(master)
+        output, marker_s = _drain(master, marker, started)
         os.close(master)
     else:
         proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd
         )
         assert proc.stdout is not None
         output = proc.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    return Finished(seconds, usage.ru_maxrss / 1024, output, proc.returncode)
+    return Finished(seconds, usage.ru_maxrss / 1024, output, proc.returncode, marker_s)
 
 
-def _drain(master: int) -> str:
-    """Read a pseudo-terminal until the child closes it (a full pty would block the child)."""
-    chunks = []
+def _drain(master: int, marker: bytes | None, started: float) -> tuple[str, float | None]:
+    """Read a pseudo-terminal until the child closes it (a full pty would block the child);
+    note when `marker` first shows up."""
+    data, marker_s = b"", None
     while True:
         ready, _, _ = select.select([master], [], [], 1.0)
         if not ready:
             continue
         try:
-            data = os.read(master, 65536)
+            chunk = os.read(master, 65536)
         except OSError:  # EIO: the child has exited and closed its side
             break
-        if not data:
+        if not chunk:
             break
-        chunks.append(data)
-    return b"".join(chunks).decode(errors="replace")
+        data += chunk
+        if marker is not None and marker_s is None and marker in data[-len(chunk) - len(marker) :]:
+            marker_s = time.perf_counter() - started
+    return data.decode(errors="replace"), marker_s
 
 
 @dataclass

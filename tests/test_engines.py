@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+from toygan_tui.core.adam import AdamState
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.fast import make_fast_engine
 from toygan_tui.core.fast_blas import blas_threads, current_blas_threads
@@ -223,7 +224,7 @@ def test_where_no_fast_engine_applies_auto_falls_back_and_fast_says_why() -> Non
         make_fast_engine(state, required=True)
     assert "\n" not in str(error.value)
     state.device = CPU
-    state.opt_D = torch.optim.Adam(state.D.parameters(), lr=1e-4, weight_decay=0.1)
+    state.opt_D = AdamState(state.D.parameters(), lr=1e-4, weight_decay=0.1)
     assert make_fast_engine(state) is None  # not the tutorial's Adam: the reference runs it
 
 

@@ -41,8 +41,8 @@ def test_pause_step_speed_and_quit(tmp_path: Path) -> None:
     argv += ["--report-every", str(REPORT)]
     term = Terminal(argv, 100, 30)
     try:
-        term.wait_for(STEP.pattern)
-        assert "speed ≤300 steps/s" in header(term)  # --speed starts there
+        term.wait_for(r"speed ≤300 steps/s")  # --speed starts there, from the first report on
+        assert "speed ≤300 steps/s" in header(term)
         assert "space pause  s step  +/- speed  q quit" in term.text()  # the key bar
         # space: the training stops, and says so on screen and in status.json.
         term.child.send(" ")

@@ -10,8 +10,9 @@ from rich.cells import cell_len
 from rich.console import Console
 from snapshots import braille_cells, draw, make_snapshot, make_stream, visible
 
+from toygan_tui.core.snapshot import Starting
 from toygan_tui.ui.dashboard import render
-from toygan_tui.ui.format import duration, plain_line, rate
+from toygan_tui.ui.format import duration, plain_line, rate, starting_line
 from toygan_tui.ui.history import History
 
 SIZES = [(60, 20), (80, 24), (200, 50)]
@@ -200,3 +201,20 @@ def test_durations_and_rates() -> None:
         "--:--",
     ]
     assert [rate(r) for r in (884.4, 12.46, 0.0)] == ["884 steps/s", "12.5 steps/s", "-- steps/s"]
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_the_starting_frame_names_the_run_and_where_it_starts(width: int, height: int) -> None:
+    # A resumed run at step 4 350 of 10 000, before its first report: the history axes already
+    # span the whole run, so the first report lands where it belongs.
+    starting = Starting("remote-1", 4350, 10_000)
+    lines = visible(draw(render(None, History(), starting), width, height))
+    assert lines[0].startswith("toygan run remote-1  starting…"), lines
+    assert lines[1].startswith("step 4,350/10,000  waiting for the first report"), lines
+    assert all(cell_len(line) <= width for line in lines)
+    if height >= 50:  # the history charts are drawn: their x axis ends at the run's total
+        assert any("10k" in line for line in lines), lines
+
+
+def test_the_starting_plain_line() -> None:
+    assert starting_line(Starting("demo", 0, 10_000)) == "run demo: starting at step 0/10000"

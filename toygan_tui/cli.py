@@ -5,9 +5,11 @@ Importing this module must stay cheap (no torch): `toygan --help` and completion
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from typer.exceptions import TyperException
@@ -188,6 +190,33 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def run() -> NoReturn:
+    """The `toygan` command: main(), then exit without tearing the interpreter down.
+
+    Python's own exit frees torch's modules and objects one by one, 0.3 s and more after the
+    work is done (bench/startup). Every file toygan writes is closed by then and its terminal
+    restored, so flushing the standard streams is all that is left to do. (main() itself keeps
+    the ordinary SystemExit: tests call it in-process.)
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a dead terminal
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """What the interpreter makes of sys.exit(code): None is 0, a message is printed and 1."""
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
 
 
 def _usage_line(exc: TyperException) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.interrupt import StopRequest
 from toygan_tui.commands.keys import Keys, key_names
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.snapshot import Snapshot, Starting
 from toygan_tui.core.status import StatusWriter
 from toygan_tui.ui.dashboard import Dashboard, render
 from toygan_tui.ui.history import History
@@ -79,10 +79,12 @@ class Controls:
         self.anchor: tuple[float, int] | None = None  # (time, step) the cap is counted from
         self.beat = 0.0  # when status.json was last rewritten while holding
 
-    def frame(self, snapshot: Snapshot | None, history: History) -> Dashboard | WithKeyBar:
+    def frame(
+        self, snapshot: Snapshot | None, history: History, starting: Starting | None = None
+    ) -> Dashboard | WithKeyBar:
         """The dashboard with what the keys set in its header, and the key bar under it while
         a terminal's keys are read (not with stdin from a file, nor after a hang-up)."""
-        frame = render(self._dressed(snapshot), history)
+        frame = render(self._dressed(snapshot), history, starting)
         reading = self.keys is not None and self.keys.fd is not None
         return WithKeyBar(frame, key_bar(KEYS)) if reading else frame
 

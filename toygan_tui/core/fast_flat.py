@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from toygan_tui.core.adam import AdamState
 from toygan_tui.core.state import TrainState
 
 _BUFFERS = ("params", "grads", "exp_avg", "exp_avg_sq")
@@ -60,10 +61,10 @@ def linear_layers(model: nn.Module) -> list[nn.Linear]:
     return layers
 
 
-def adam_settings(opt: torch.optim.Optimizer, params: list[torch.Tensor]) -> AdamSettings:
+def adam_settings(opt: AdamState, params: list[torch.Tensor]) -> AdamSettings:
     """The plain Adam the reference uses (one group, no decay, no amsgrad), else NotApplicable."""
-    if type(opt) is not torch.optim.Adam or len(opt.param_groups) != 1:
-        raise NotApplicable("the fast engine needs one plain torch.optim.Adam group per player")
+    if len(opt.param_groups) != 1:
+        raise NotApplicable("the fast engine needs one plain Adam group per player")
     group = opt.param_groups[0]
     if [id(p) for p in group["params"]] != [id(p) for p in params]:
         raise NotApplicable("the optimizer does not hold exactly the model's parameters")
@@ -174,7 +175,7 @@ class FlatBuffers:
             self._step_values[like.device] = torch.zeros((), device=like.device)
         return self._step_values[like.device].fill_(self.adam_steps)
 
-    def _players(self) -> list[tuple[torch.optim.Optimizer, list[torch.Tensor]]]:
+    def _players(self) -> list[tuple[AdamState, list[torch.Tensor]]]:
         return [(self.state.opt_G, self.g_params), (self.state.opt_D, self.d_params)]
 
     def _state_tensors(self, name: str) -> list[torch.Tensor]:
@@ -188,7 +189,7 @@ class FlatBuffers:
         return [(id(t), t._version) for t in tensors]
 
     @staticmethod
-    def _adam_step_of(opt: torch.optim.Optimizer, params: list[torch.Tensor]) -> int:
+    def _adam_step_of(opt: AdamState, params: list[torch.Tensor]) -> int:
         """Steps Adam has taken: 0 for a fresh optimizer; every parameter must agree."""
         steps = {int(opt.state[p]["step"]) if p in opt.state else 0 for p in params}
         if len(steps) != 1:

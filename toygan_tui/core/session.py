@@ -21,7 +21,7 @@ import numpy as np
 from toygan_tui.core.atomic import atomic_write, check_writable, clean_stale_temps
 from toygan_tui.core.checkpoint import params_finite, restore_state, save_bytes
 from toygan_tui.core.config import ConfigError, TrainConfig
-from toygan_tui.core.errors import InputError
+from toygan_tui.core.errors import Diverged, InputError, SaveFailed
 from toygan_tui.core.frames import append_frame, trim_frames, view_arrays
 from toygan_tui.core.resume import ResumePoint, trim_metrics
 from toygan_tui.core.runs import (
@@ -36,21 +36,6 @@ from toygan_tui.core.snapshot import Snapshot
 from toygan_tui.core.state import TrainState, new_state, resolve_device
 from toygan_tui.core.status import StatusWriter
 from toygan_tui.core.train import train
-
-
-class Diverged(RuntimeError):
-    """Losses or parameters stopped being finite at `step`; nothing from it was saved."""
-
-    def __init__(self, step: int, what: str, last_good: Path, last_good_step: int) -> None:
-        super().__init__(
-            f"training diverged at step {step} ({what} not finite); stopped without saving it. "
-            f"The last good checkpoint is {last_good} (step {last_good_step})"
-        )
-        self.step = step
-
-
-class SaveFailed(RuntimeError):
-    """The run ended (finished or stopped) but its final state could not be written."""
 
 
 class Session:

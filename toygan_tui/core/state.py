@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from toygan_tui.core.adam import AdamState
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.data import curves_from_amplitudes, real_amplitudes, x_grid
 from toygan_tui.core.errors import InputError
@@ -24,8 +25,8 @@ class TrainState:
     device: torch.device
     G: nn.Sequential
     D: nn.Sequential
-    opt_G: torch.optim.Adam
-    opt_D: torch.optim.Adam
+    opt_G: AdamState  # torch.optim.Adam's state; the reference engine steps it with torch's Adam
+    opt_D: AdamState
     noise_gen: torch.Generator  # z for G, on the device
     data_rng: np.random.RandomState | None  # real curves on the CPU (the tutorial's numpy stream)
     data_gen: torch.Generator | None  # real curves off the CPU, drawn on the device
@@ -104,8 +105,8 @@ def new_state(cfg: TrainConfig, device: torch.device) -> TrainState:
         device=device,
         G=G,
         D=D,
-        opt_G=torch.optim.Adam(G.parameters(), lr=cfg.lr_g),
-        opt_D=torch.optim.Adam(D.parameters(), lr=cfg.lr_d),
+        opt_G=AdamState(G.parameters(), lr=cfg.lr_g),
+        opt_D=AdamState(D.parameters(), lr=cfg.lr_d),
         noise_gen=noise_gen,
         data_rng=data_rng,
         data_gen=data_gen,

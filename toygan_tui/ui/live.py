@@ -16,9 +16,9 @@ from typing import Protocol, TypeVar
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.snapshot import Snapshot, Starting
 from toygan_tui.ui.dashboard import render
-from toygan_tui.ui.format import plain_line
+from toygan_tui.ui.format import plain_line, starting_line
 from toygan_tui.ui.history import History
 
 UI_BUDGET = 0.03  # at most this share of wall time goes to drawing; the rest is training's
@@ -41,7 +41,9 @@ class Steering(Protocol):
     """Keys that steer a run as it is shown (commands/controls.py): they dress the frame
     (header, key bar) and may hold the stream between reports (pause, a speed cap)."""
 
-    def frame(self, snapshot: Snapshot | None, history: History) -> Framed: ...
+    def frame(
+        self, snapshot: Snapshot | None, history: History, starting: Starting | None = None
+    ) -> Framed: ...
 
     def hold(self, snapshot: Snapshot, show: Callable[[bool], None]) -> None:
         """Called after each report is shown, before the next is asked for: training waits
@@ -60,17 +62,27 @@ def present(
     live: bool,
     refresh_per_second: float = 4.0,
     steering: Steering | None = None,
+    starting: Starting | None = None,
 ) -> Snapshot | None:
-    """Consume the stream, showing it as it comes; return the last snapshot (None if empty)."""
+    """Consume the stream, showing it as it comes; return the last snapshot (None if empty).
+
+    The first frame (or line) is drawn before the stream is first asked for a snapshot, with
+    what `starting` says: the stream may take its time to start (`train` imports torch in it).
+    """
     if not live:
-        return _plain(snapshots, console, steering)
-    return _live(snapshots, console, refresh_per_second, steering)
+        return _plain(snapshots, console, steering, starting)
+    return _live(snapshots, console, refresh_per_second, steering, starting)
 
 
 def _plain(
-    snapshots: Iterable[Snapshot], console: Console, steering: Steering | None
+    snapshots: Iterable[Snapshot],
+    console: Console,
+    steering: Steering | None,
+    starting: Starting | None,
 ) -> Snapshot | None:
     """One plain line per snapshot: no colour, no cursor movement, no markup."""
+    if starting is not None:
+        console.out(starting_line(starting), highlight=False)
     last = None
     for last in snapshots:
         console.out(plain_line(last), highlight=False)
@@ -102,15 +114,17 @@ class Pacer:
 
 
 def _live(
-    snapshots: Iterable[Snapshot], console: Console, per_second: float, steering: Steering | None
+    snapshots: Iterable[Snapshot],
+    console: Console,
+    per_second: float,
+    steering: Steering | None,
+    starting: Starting | None,
 ) -> Snapshot | None:
     history = History()
     pacer = Pacer(per_second)
     last: Snapshot | None = None
     behind = False  # a snapshot arrived that the screen does not show yet
-    frame: Callable[[Snapshot | None, History], Framed] = (
-        render if steering is None else steering.frame
-    )
+    frame: Callable[..., Framed] = render if steering is None else steering.frame
 
     def show(force: bool = False) -> None:
         nonlocal behind
@@ -121,7 +135,10 @@ def _live(
             behind = False
 
     with Live(
-        fit_to_screen(frame(None, history)), console=console, auto_refresh=False, transient=False
+        fit_to_screen(frame(None, history, starting)),
+        console=console,
+        auto_refresh=False,
+        transient=False,
     ) as screen:
         try:
             for last in snapshots:
