@@ -144,9 +144,8 @@ def capture(state: TrainState, flat: FlatBuffers, step: DeviceStep) -> tuple[Gra
         stream = cuda.Stream()  # inside the device context: on the run's GPU, also for cuda:N
         try:
             _warm_up(step, stream)
-            return _record(step, saved.generators, UNROLL, stream), _record(
-                step, saved.generators, 1, stream
-            )
+            many = _record(step, saved.generators, UNROLL, stream)
+            return many, _record(step, saved.generators, 1, stream)
         except CaptureFailed:
             saved.replace_generators()
             raise

@@ -68,11 +68,11 @@ def require_private_ops(device: torch.device) -> None:
     missing = [name for name in _PRIVATE_OPS if not hasattr(torch, name)]
     if missing:
         raise NotApplicable(f"torch {torch.__version__} has no {', '.join(missing)}")
-    probe = [torch.zeros(1, device=device) for _ in range(4)]
+    p, g, m, v = ([torch.zeros(1, device=device)] for _ in range(4))
     try:
         torch._fused_adam_(
-            *([t] for t in probe), [], [torch.ones((), device=device)], lr=0.0, beta1=0.9,
-            beta2=0.999, weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False,
+            p, g, m, v, [], [torch.ones((), device=device)], lr=0.0, beta1=0.9, beta2=0.999,
+            weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False,
         )  # fmt: skip
     except NotImplementedError:
         raise NotApplicable(
