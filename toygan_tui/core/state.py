@@ -35,6 +35,12 @@ class TrainState:
     step: int = 0
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
 
+    def __post_init__(self) -> None:
+        # Parameters on "cuda" report "cuda:0", and torch.device("cuda") != "cuda:0": a state
+        # on an unindexed CUDA device would fail every device check of the fast engine.
+        if self.device.type == "cuda" and self.device.index is None:
+            raise ValueError(f"TrainState needs an indexed CUDA device, not {self.device}")
+
     def real_batch(self) -> torch.Tensor:
         """The next batch of real curves, from this run's own data stream."""
         if self.data_rng is not None:
@@ -52,10 +58,11 @@ class TrainState:
 
 
 def resolve_device(name: str) -> torch.device:
-    """auto → cuda, then mps, then cpu; an explicit device must exist, else DeviceError."""
+    """auto → cuda, then mps, then cpu; an explicit device must exist, else DeviceError.
+    A CUDA device always comes back with its index (`cuda` is the current GPU, `cuda:0`)."""
     if name == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda")
+            return indexed(torch.device("cuda"))
         return torch.device("mps" if _mps_available() else "cpu")
     device = torch.device(name)
     if device.type == "cuda":
@@ -72,6 +79,13 @@ def resolve_device(name: str) -> torch.device:
         raise DeviceError(
             "--device mps: Apple's MPS backend is not available here; use --device cpu"
         )
+    return indexed(device)
+
+
+def indexed(device: torch.device) -> torch.device:
+    """`cuda` as the GPU it means (`cuda:N`, N the current GPU); other devices as they are."""
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", torch.cuda.current_device())
     return device
 
 
@@ -85,6 +99,7 @@ def new_state(cfg: TrainConfig, device: torch.device) -> TrainState:
     The tutorial seeds torch's global RNG, builds G then D from it, and then draws every z
     from it; we do the same inside fork_rng so the caller's global RNG is left untouched.
     """
+    device = indexed(device)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         G, D = make_generator(cfg), make_discriminator(cfg)
