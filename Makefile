@@ -6,8 +6,11 @@ BIN := $(VENV)/bin
 # on a GPU box use e.g. `make train TORCH=torch` to take PyPI's default (CUDA) build.
 TORCH ?= torch==2.13.0
 ARGS ?=
+# test-newest-torch's own venv: the newest torch and numpy on PyPI (on Linux PyPI's torch is the
+# CUDA build, a few GB; it runs on a CPU too). CI keeps the pinned build above.
+NEWEST_VENV ?= .venv-newest
 
-.PHONY: train test lint install clean
+.PHONY: train test test-newest-torch lint install clean
 
 train: $(VENV)/.installed
 	$(BIN)/toygan train $(ARGS)
@@ -16,6 +19,14 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+test-newest-torch:
+	test -x $(NEWEST_VENV)/bin/python || $(PYTHON) -m venv $(NEWEST_VENV)
+	$(NEWEST_VENV)/bin/python -m pip install -q --upgrade pip
+	$(NEWEST_VENV)/bin/python -m pip install -q --upgrade torch numpy
+	$(NEWEST_VENV)/bin/python -m pip install -q -e ".[dev]"
+	$(NEWEST_VENV)/bin/python -c "import numpy, torch; print('torch', torch.__version__, 'numpy', numpy.__version__)"
+	$(NEWEST_VENV)/bin/python -m pytest
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy toygan_tui
@@ -34,4 +45,4 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(NEWEST_VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -21,8 +21,9 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 
 def use_project_python() -> None:
-    """Re-run this script with the project's .venv interpreter when there is one."""
-    if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+    """Re-run this script with the project's .venv interpreter when there is one and this is
+    no virtual environment's (another venv, e.g. one with another torch, is used as it is)."""
+    if VENV_PYTHON.exists() and sys.prefix == sys.base_prefix:
         os.execv(VENV_PYTHON, [str(VENV_PYTHON), sys.argv[0], *sys.argv[1:]])
 
 
@@ -38,48 +39,61 @@ class Finished:
     peak_rss_mb: float
     output: str
     returncode: int
+    marker_s: float | None = None  # when `marker` first appeared on the pty (None: never)
 
 
-def run_child(cmd: list[str], env: dict[str, str] | None = None, tty: bool = False) -> Finished:
-    """Run cmd to the end (stdout on a pipe, or on an 80×24 pseudo-terminal), with its peak RSS."""
+def run_child(
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    tty: bool = False,
+    *,
+    cwd: Path = ROOT,
+    marker: bytes | None = None,
+) -> Finished:
+    """Run cmd to the end (stdout on a pipe, or on an 80×24 pseudo-terminal), with its peak RSS
+    and, on a pty, the seconds until `marker` first appeared in its output."""
     started = time.perf_counter()
+    marker_s = None
     if tty:
         master, slave = pty.openpty()
         import fcntl
         import termios
 
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd)
         os.close(slave)
-        output = _drain(master)
+        output, marker_s = _drain(master, marker, started)
         os.close(master)
     else:
         proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=ROOT
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd
         )
         assert proc.stdout is not None
         output = proc.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    return Finished(seconds, usage.ru_maxrss / 1024, output, proc.returncode)
+    return Finished(seconds, usage.ru_maxrss / 1024, output, proc.returncode, marker_s)
 
 
-def _drain(master: int) -> str:
-    """Read a pseudo-terminal until the child closes it (a full pty would block the child)."""
-    chunks = []
+def _drain(master: int, marker: bytes | None, started: float) -> tuple[str, float | None]:
+    """Read a pseudo-terminal until the child closes it (a full pty would block the child);
+    note when `marker` first shows up."""
+    data, marker_s = b"", None
     while True:
         ready, _, _ = select.select([master], [], [], 1.0)
         if not ready:
             continue
         try:
-            data = os.read(master, 65536)
+            chunk = os.read(master, 65536)
         except OSError:  # EIO: the child has exited and closed its side
             break
-        if not data:
+        if not chunk:
             break
-        chunks.append(data)
-    return b"".join(chunks).decode(errors="replace")
+        data += chunk
+        if marker is not None and marker_s is None and marker in data[-len(chunk) - len(marker) :]:
+            marker_s = time.perf_counter() - started
+    return data.decode(errors="replace"), marker_s
 
 
 @dataclass
@@ -89,27 +103,33 @@ class TrainResult:
     final: dict[str, float]  # the last metrics.jsonl line
     rows: list[dict[str, float]]  # every metrics.jsonl line
     wall_s: float  # the whole process, start-up included
+    engine: str  # the engine the run reported (status.json)
+    output: str  # what it printed (on the pseudo-terminal: the dashboard's frames)
 
 
 def toygan_train(
-    args: list[str], live: bool, env_extra: dict[str, str] | None = None
+    args: list[str], live: bool, env_extra: dict[str, str] | None = None, runs_dir: str = ""
 ) -> TrainResult:
-    """`toygan train ARGS` in a fresh runs dir; speed from its metrics.jsonl."""
-    with tempfile.TemporaryDirectory() as runs:
-        flag = "--live" if live else "--no-live"
-        env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24")
-        env.pop("NO_COLOR", None)
-        env.update(env_extra or {})
-        done = run_child([*toygan_command(), "train", *args, "--runs-dir", runs, flag], env, live)
-        if done.returncode != 0:
-            raise SystemExit(f"toygan train failed ({done.returncode}):\n{done.output[-2000:]}")
-        if live and "\x1b[" not in done.output:
-            raise SystemExit("toygan train --live drew no dashboard on the pseudo-terminal")
-        lines = next(Path(runs).glob("*/metrics.jsonl")).read_text().splitlines()
-        rows = [json.loads(line) for line in lines]
-        final = rows[-1]
-        speed = final["step"] / final["time"]
-        return TrainResult(speed, done.peak_rss_mb, final, rows, done.seconds)
+    """`toygan train ARGS` in runs_dir (default: a fresh one, removed after); speed from its
+    metrics.jsonl."""
+    if not runs_dir:
+        with tempfile.TemporaryDirectory() as runs:
+            return toygan_train(args, live, env_extra, runs)
+    flag = "--live" if live else "--no-live"
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="80", LINES="24")
+    env.pop("NO_COLOR", None)
+    env.update(env_extra or {})
+    done = run_child([*toygan_command(), "train", *args, "--runs-dir", runs_dir, flag], env, live)
+    if done.returncode != 0:
+        raise SystemExit(f"toygan train failed ({done.returncode}):\n{done.output[-2000:]}")
+    if live and "\x1b[" not in done.output:
+        raise SystemExit("toygan train --live drew no dashboard on the pseudo-terminal")
+    run = max(Path(runs_dir).glob("*/metrics.jsonl"), key=lambda p: p.stat().st_mtime).parent
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    final = rows[-1]
+    speed = final["step"] / final["time"]
+    engine = json.loads((run / "status.json").read_text()).get("engine", "")
+    return TrainResult(speed, done.peak_rss_mb, final, rows, done.seconds, engine, done.output)
 
 
 def reference_loop(steps: int, device: str, threads: str, seed: int = 1) -> float:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 from clikit import (
+    ROOT,
     Payload,
     Result,
     disk_full,
@@ -117,6 +118,10 @@ TABLE = {
     "plot an unknown metric": Case("plot {run} --metric speed", 2, "'speed' is not a metric"),
     "plot a run with no reports": Case("plot {noreports}", 2, "no reports yet"),
     "plot a garbage metrics file": Case("plot {garbage}/metrics.jsonl", 2, "no reports yet"),
+    "plot runs, one missing": Case("plot {run} {scratch}/nope", 2, "nope: no such run in runs"),
+    "plot a run twice": Case("plot {run} {run}/metrics.jsonl", 2, "the same run is given twice"),
+    "plot seven runs": Case("plot {run} {run} {run} {run} {run} {run} {run}", 2,
+                            "plot compares at most 6 runs, got 7"),
     # -- the environment ---------------------------------------------------------------------------
     "no HOME": Case(f"{TRAIN} {SHORT}", 0, "done at step 60/60", how="process", env={"HOME": None}),
     "TERM=dumb": Case(f"train --device cpu --runs-dir {{scratch}} {SHORT}", 0, "step 40/60 d_loss",
@@ -128,8 +133,10 @@ TABLE = {
 MARKS = {"cuda without cuda": [NO_CUDA]}
 
 
-def test_the_table_has_at_least_30_bad_inputs_across_all_commands() -> None:
-    assert len(TABLE) >= 30
+def test_the_table_holds_as_many_bad_inputs_as_the_readme_says_across_all_commands() -> None:
+    promise = re.search(r"holds a table of (\d+) such inputs", (ROOT / "README.md").read_text())
+    assert promise is not None, "the README no longer says how many bad inputs are tested"
+    assert len(TABLE) == int(promise[1])
     commands = {case.args.split()[0] for case in TABLE.values()}
     assert {"train", "sample", "plot"} <= commands
 

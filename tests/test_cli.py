@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from clikit import toygan
 from snapshots import braille_cells
 from typer.testing import CliRunner
 
@@ -103,7 +105,9 @@ def test_csv_npy_and_json_hold_the_same_curves(trained: tuple[Path, str], tmp_pa
     rows = list(csv.reader(io.StringIO(sample(runs, "--format", "csv", "-n", 6))))
     assert np.array(rows, dtype=float) == pytest.approx(curves, abs=1e-6)  # one curve per row
     sample(runs, "--format", "npy", "-n", 6, "--out", tmp_path / "s.npy")
-    assert np.load(tmp_path / "s.npy") == pytest.approx(curves)
+    array = np.load(tmp_path / "s.npy")
+    assert array.dtype == np.float64 and array.shape == (6, 15)  # as the README promises
+    assert np.array_equal(array, curves)  # json keeps every bit of a float64
     sample(runs, "--format", "json", "-n", 6, "--out", tmp_path / "s.json")
     assert json.loads((tmp_path / "s.json").read_text())["curves"] == pytest.approx(curves)
 
@@ -120,10 +124,45 @@ def test_chart_and_table_show_the_curves_and_the_measures(trained: tuple[Path, s
     assert len(x_rows) == 15 and all(len(line.split()) == 4 for line in x_rows)
 
 
+def test_sample_without_ckpt_uses_runs_last_pt(
+    trained: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs, _ = trained
+    (tmp_path / "runs").mkdir()
+    monkeypatch.chdir(tmp_path)  # here runs/ holds last.pt alone: no run to find it by
+    missing = toygan("sample", "--format", "json", "--seed", 7)
+    assert missing.code == 2 and "runs/last.pt: no such file" in missing.err
+    shutil.copy(runs / "e2e" / "ckpt.pt", tmp_path / "runs" / "last.pt")
+    from_last = invoke("sample", "--format", "json", "--seed", 7)
+    assert from_last == sample(runs, "--format", "json", "--seed", 7)
+
+
+def charts(text: str) -> dict[str, int]:
+    """Braille cells (drawn dots) per chart of `toygan plot`, by the title above each chart."""
+    cells: dict[str, int] = {}
+    title = ""
+    for line in text.splitlines():
+        if "━ " in line and not braille_cells(line):  # a legend line starts the next chart
+            title = line.split("  ")[0]
+            cells[title] = 0
+        elif title:
+            cells[title] += braille_cells(line)
+    return cells
+
+
 def test_plot_charts_the_newest_run_and_only_the_asked_series(trained: tuple[Path, str]) -> None:
     runs, _ = trained
-    every = invoke("plot", "--runs-dir", runs)
-    for title in ("losses", "D(real) / D(fake)", "in_bounds", "a_w1"):
-        assert title in every
-    only = invoke("plot", runs / "e2e", "--metric", "d_real")
-    assert "D(real) / D(fake)" in only and "losses" not in only and "a_w1" not in only
+    every = charts(invoke("plot", "--runs-dir", runs))
+    titles = [
+        "losses",
+        "D(real) / D(fake)",
+        "in_bounds (higher is better)",
+        "a_w1 (lower is better)",
+    ]
+    assert list(every) == titles
+    # Each chart draws its series across the 6 reports: on 80 columns, 70+ cells a line (the
+    # dashed reference lines alone fill half that).
+    assert every["losses"] > 2 * 70 and every["D(real) / D(fake)"] > 2 * 70
+    assert every["in_bounds (higher is better)"] > 70 and every["a_w1 (lower is better)"] > 70
+    only = charts(invoke("plot", runs / "e2e", "--metric", "d_real"))
+    assert list(only) == ["D(real) / D(fake)"] and only["D(real) / D(fake)"] > 70

@@ -135,6 +135,7 @@ def test_an_existing_run_name_fails_in_the_foreground(runs_dir: Path) -> None:
     assert result.code == 2 and "already exists" in result.err
     assert sorted(p.name for p in (runs_dir / "taken").iterdir()) == [
         "config.json",
+        "frames",
         "metrics.jsonl",
         "status.json",
     ]

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+from toygan_tui.core.adam import AdamState
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.fast import make_fast_engine
 from toygan_tui.core.fast_blas import blas_threads, current_blas_threads
@@ -27,7 +28,7 @@ from toygan_tui.core.fast_cuda import DeviceEngine, DeviceStep
 from toygan_tui.core.fast_flat import FlatBuffers
 from toygan_tui.core.fast_streams import CpuStreams
 from toygan_tui.core.reference import ReferenceEngine, d_loss_from_logits, g_loss_from_logits
-from toygan_tui.core.state import TrainState, new_state
+from toygan_tui.core.state import TrainState, new_state, resolve_device
 from toygan_tui.core.train import make_engine, train
 
 CPU = torch.device("cpu")
@@ -223,7 +224,7 @@ def test_where_no_fast_engine_applies_auto_falls_back_and_fast_says_why() -> Non
         make_fast_engine(state, required=True)
     assert "\n" not in str(error.value)
     state.device = CPU
-    state.opt_D = torch.optim.Adam(state.D.parameters(), lr=1e-4, weight_decay=0.1)
+    state.opt_D = AdamState(state.D.parameters(), lr=1e-4, weight_decay=0.1)
     assert make_fast_engine(state) is None  # not the tutorial's Adam: the reference runs it
 
 
@@ -238,12 +239,24 @@ def test_train_reports_the_same_run_with_either_engine() -> None:
         np.testing.assert_allclose(a.curves, b.curves, atol=1e-4)
 
 
+@pytest.fixture
+def no_tf32(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full float32 matmuls: TF32 (a user may turn it on) moves results by ~1e-3."""
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+@pytest.mark.usefixtures("no_tf32")
 def test_cuda_graph_engine_takes_the_reference_steps_without_syncing() -> None:
     cfg = TrainConfig(device="cuda")
-    fast, ref = new_state(cfg, torch.device("cuda")), new_state(cfg, torch.device("cuda"))
+    fast, ref = new_state(cfg, resolve_device("cuda")), new_state(cfg, torch.device("cuda"))
+    assert fast.device == ref.device == torch.device("cuda", torch.cuda.current_device())
     engine = make_fast_engine(fast, required=True)
-    assert engine is not None and "graph" in engine.name
+    assert engine is not None and engine.name == "fast (CUDA graph)"
+    # `cuda` is the current GPU: the engine on it is the one on `cuda:N`.
+    indexed = new_state(cfg, resolve_device(f"cuda:{torch.cuda.current_device()}"))
+    assert make_engine(indexed).name == engine.name
     reference = ReferenceEngine(ref)
     for n in (50, 1, 99):
         torch.cuda.set_sync_debug_mode("error")  # any host sync inside run() raises

@@ -37,8 +37,8 @@ def run_harness(runs: Path, trials: int, seed: int) -> list[int]:
     from toygan_tui.cli import main
 
     torch.set_num_threads(1)
-    # One short run here first, so every child starts warm: the lazy imports (torch's optimizer
-    # pulls in torch._dynamo at its first step, seconds of work) are done once, before forking.
+    # One short run here first, so every child starts warm: the lazy imports (the engines,
+    # plotext, the checkpoint writer) are done once, before forking.
     warm_up = toygan(*quick(runs.parent / "warm-up", "--steps", 2, "--report-every", 1))
     if warm_up.code != 0:  # the harness fails (exit 1), saying why, and so does the test
         sys.exit(f"the warm-up run exited {warm_up.code}:\n{warm_up.err}")

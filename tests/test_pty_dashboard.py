@@ -39,12 +39,14 @@ def assert_dashboard_moves(term: Terminal) -> None:
     rows = term.screen.display
     screen = term.text()
     # The whole frame is on screen, one line short of the terminal (rich's Live ends with a
-    # newline): header on the first row, the charts' x-axis labels on the last but one. A frame
-    # too tall or too wide (wrapped) would have scrolled its header away or moved the labels.
+    # newline): header on the first row, the key bar on the last but one, the charts' x-axis
+    # labels above it. A frame too tall or too wide (wrapped) would have scrolled its header
+    # away or moved the labels.
     assert "toygan run" in rows[0], screen
-    assert X_LABELS.search(rows[-2]), screen
+    assert rows[-2].startswith("space pause  s step"), screen
+    assert X_LABELS.search(rows[-3]), screen
     assert rows[-1].strip() == "", screen
-    assert rows[-3].endswith("┘"), screen  # the curves chart ends in the last column
+    assert rows[-4].endswith("┘"), screen  # the curves chart ends in the last column
     assert re.search(r"D\(real\)\s+\d\.\d{3}", screen), screen  # the numbers
     assert re.search(r"in_bounds\s+\d\.\d{3}", screen), screen
     assert "bounds x², 2x²+1" in screen, screen  # the curves chart and its legend

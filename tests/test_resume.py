@@ -7,10 +7,13 @@ the weights, both optimizers, `toygan sample --seed 7 --format json`, and metric
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from clikit import quick, sample_json, toygan
@@ -30,30 +33,61 @@ def rows(run: Path) -> list[dict[str, object]]:
     return [{k: v for k, v in json.loads(line).items() if k not in TIMING} for line in lines]
 
 
-def assert_same_state(a: Path, b: Path) -> None:
-    """Bit-identical weights, optimizer moments and RNG streams."""
-    da, db = read_checkpoint(a), read_checkpoint(b)
-    assert da["step"] == db["step"]
-    for key in ("G", "D", "rng"):
-        flat_a, flat_b = _tensors(da[key]), _tensors(db[key])
-        assert flat_a.keys() == flat_b.keys()
-        for name in flat_a:
-            assert torch.equal(flat_a[name], flat_b[name]), f"{key}.{name} differs"
-    for key in ("opt_G", "opt_D"):
-        for index, moments in da[key]["state"].items():
-            for name, value in moments.items():
-                assert torch.equal(value, db[key]["state"][index][name]), f"{key} {name}"
+def assert_same_state(a: Path, b: Path, *may_differ: str) -> None:
+    """The two checkpoints are the same run at the same step: every entry equal, bit for bit
+    (weights, both optimizers with their param groups, torch's and numpy's random states,
+    the config...), except the entries named in `may_differ` ("run_id", "config.save_every")."""
+    assert_same_tree(read_checkpoint(a), read_checkpoint(b), "", frozenset(may_differ))
 
 
-def _tensors(tree: object, prefix: str = "") -> dict[str, torch.Tensor]:
-    if isinstance(tree, torch.Tensor):
-        return {prefix: tree}
-    if isinstance(tree, dict):
-        out: dict[str, torch.Tensor] = {}
-        for k, v in tree.items():
-            out.update(_tensors(v, f"{prefix}.{k}"))
-        return out
-    return {}
+def assert_same_tree(a: object, b: object, path: str, skip: frozenset[str]) -> None:
+    """Walk dicts, lists, tuples, tensors and arrays together; fail on any difference: a key,
+    a length, a type, a dtype, a shape, a value."""
+    where = path or "the checkpoint"
+    if path in skip:
+        return
+    assert type(a) is type(b), f"{where}: {type(a).__name__} vs {type(b).__name__}"
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), f"{where}: keys {list(a)} vs {list(b)}"
+        for key in a:
+            assert_same_tree(a[key], b[key], f"{path}.{key}".lstrip("."), skip)
+    elif isinstance(a, (list, tuple)):
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), f"{where}: lengths differ"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same_tree(x, y, f"{path}[{i}]", skip)
+    elif isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor)
+        assert (a.dtype, a.shape, a.device) == (b.dtype, b.shape, b.device), where
+        assert torch.equal(a, b), f"{where} differs"
+    elif isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape, where
+        assert np.array_equal(a, b), f"{where} differs"
+    else:
+        assert a == b, f"{where}: {a!r} vs {b!r}"
+
+
+def test_the_checkpoint_comparison_misses_nothing(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    train(runs, "--name", "a", "--steps", 20, "--report-every", 10, "--engine", "reference")
+    ckpt = read_checkpoint(runs / "a" / "ckpt.pt")
+    assert_same_tree(ckpt, copy.deepcopy(ckpt), "", frozenset())
+    changes: dict[tuple[str | int, ...], Callable[[Any], Any]] = {
+        ("rng", "data_numpy", "pos"): lambda pos: pos + 1,  # numpy's RNG state
+        ("opt_D", "param_groups", 0, "lr"): lambda lr: lr * 2,  # a param group
+        ("opt_G", "param_groups", 0, "betas"): list,  # a tuple turned list
+        ("G", "0.bias"): lambda bias: bias.double(),  # a dtype
+        ("D", "2.bias"): lambda bias: torch.nextafter(bias, bias + 1),  # the last bit
+        ("rng", "extra"): lambda _: 1,  # a key only one side has
+    }
+    for keys, change in changes.items():
+        changed = copy.deepcopy(ckpt)
+        parent = changed
+        for key in keys[:-1]:
+            parent = parent[key]
+        parent[keys[-1]] = change(parent.get(keys[-1]))
+        with pytest.raises(AssertionError):
+            assert_same_tree(ckpt, changed, "", frozenset())
+            pytest.fail(f"{keys} went unnoticed")
 
 
 @pytest.mark.parametrize("engine", ["reference", "auto"])
@@ -65,7 +99,10 @@ def test_n_steps_then_resume_to_m_is_bit_identical_to_m_steps(tmp_path: Path, en
     result = toygan("train", "--resume", runs / "split", "--steps", 400, "--no-live")
     assert result.code == 0, result.err
 
-    assert_same_state(runs / "whole" / "ckpt.pt", runs / "split" / "ckpt.pt")
+    assert_same_state(
+        runs / "whole" / "ckpt.pt", runs / "split" / "ckpt.pt", "run_id", "elapsed",
+        "config.save_every",
+    )  # fmt: skip
     assert sample_json(runs / "whole" / "ckpt.pt") == sample_json(runs / "split" / "ckpt.pt")
     # The same reports, each step once, plus the one where the first session ended.
     split = rows(runs / "split")
@@ -145,7 +182,10 @@ def test_options_that_do_not_change_the_math_may_change_and_repeating_one_is_fin
         "--save-every", 60, "--threads", 2, "--device", "cpu", "--no-live",
     )  # fmt: skip
     assert result.code == 0, result.err
-    assert_same_state(runs / "whole" / "ckpt.pt", runs / "a" / "ckpt.pt")
+    assert_same_state(
+        runs / "whole" / "ckpt.pt", runs / "a" / "ckpt.pt", "run_id", "elapsed",
+        "config.report_every", "config.save_every", "config.threads",
+    )  # fmt: skip
     config = json.loads((runs / "a" / "config.json").read_text())
     assert (config["steps"], config["report_every"], config["save_every"]) == (300, 25, 60)
 

@@ -62,6 +62,36 @@ def test_a_narrow_terminal_drops_columns_rather_than_wrapping(
     assert lines[1].split()[:2] == ["r-running", "running"]
 
 
+def test_columns_drop_in_the_promised_order_each_where_the_table_stops_fitting(
+    runs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def table(width: int) -> list[str]:
+        monkeypatch.setenv("COLUMNS", str(width))
+        code, out, _ = cli(["runs", "--runs-dir", str(runs_dir)])
+        assert code == 0
+        return out.splitlines()
+
+    def needs(lines: list[str]) -> int:  # the width this table takes
+        return max(len(line.rstrip()) for line in lines)
+
+    everything = table(200)
+    assert everything[0].split() == ALL_COLUMNS
+    full = needs(everything)
+    assert table(full)[0].split() == ALL_COLUMNS  # it fits exactly: nothing dropped
+    no_device = table(full - 1)  # one column short: device goes first...
+    assert no_device[0].split() == ALL_COLUMNS[:-1]
+    narrower = needs(no_device)
+    assert table(narrower)[0].split() == ALL_COLUMNS[:-1]
+    no_started = table(narrower - 1)  # ...then started
+    assert no_started[0].split() == ALL_COLUMNS[:-2]
+    for lines, width in ((no_device, full - 1), (no_started, narrower - 1)):
+        assert len(lines) == 5 and needs(lines) <= width  # every row whole, none wrapped
+
+
+ALL_COLUMNS = ["id", "status", "step", "D(real)", "D(fake)", "in_bounds", "a_w1", "started",
+               "device"]  # fmt: skip
+
+
 def test_json_is_for_scripts(runs_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(["runs", "--runs-dir", str(runs_dir), "--format", "json"], capsys)
     assert code == 0

@@ -7,10 +7,12 @@ import math
 import numpy as np
 import pytest
 from rich.cells import cell_len
+from rich.console import Console
 from snapshots import braille_cells, draw, make_snapshot, make_stream, visible
 
+from toygan_tui.core.snapshot import Starting
 from toygan_tui.ui.dashboard import render
-from toygan_tui.ui.format import duration, plain_line, rate
+from toygan_tui.ui.format import duration, plain_line, rate, starting_line
 from toygan_tui.ui.history import History
 
 SIZES = [(60, 20), (80, 24), (200, 50)]
@@ -94,9 +96,61 @@ def test_non_finite_numbers_are_shown_not_fatal() -> None:
         curves=curves,
         quality={"in_bounds": math.nan, "a_w1": math.inf, "shape_rmse": 0.1, "coverage": 0.5},
     )
-    text = "\n".join(frame(80, 24, snap))
-    assert "inf" in text and "ETA --:--" in text and "-- steps/s" in text
+    lines = frame(80, 24, snap)
+    text = "\n".join(lines)
+    shown = {name: cell(lines, name) for name in ("D loss", "G loss", "in_bounds", "a_w1")}
+    assert shown == {"D loss": "-", "G loss": "inf", "in_bounds": "-", "a_w1": "inf"}
+    assert (cell(lines, "D(real)"), cell(lines, "shape_rmse")) == ("0.470", "0.100")  # finite
+    assert "ETA --:--" in text and "-- steps/s" in text
     assert braille_cells(text) > 100
+
+
+def cell(lines: list[str], name: str) -> str:
+    """The value shown on the numbers' row of `name` ("D loss", "a_w1"...)."""
+    row = next(line for line in lines if line.startswith(f"{name} "))
+    return row[len(name) :].split()[0]
+
+
+def test_minus_infinity_is_shown_with_its_sign() -> None:
+    lines = frame(80, 24, make_snapshot(d_real=-math.inf, d_fake=math.nan))
+    assert (cell(lines, "D(real)"), cell(lines, "D(fake)")) == ("-inf", "-")
+
+
+def test_the_side_by_side_layout_starts_at_72_columns() -> None:
+    wide, narrow = frame(72, 24, make_snapshot()), frame(71, 24, make_snapshot())
+    # 72: the curves' legend on the numbers' first line, the history chart under the numbers.
+    assert wide[2].startswith("GAN signals") and "━ G's curves" in wide[2]
+    assert any(line.startswith("╌ 0.5  ━ D(real)") for line in wide)
+    assert wide[7].startswith("quality")  # the quality table under the signals
+    # 71: the two tables side by side on top, the curves' chart under them, no history.
+    assert narrow[2].startswith("GAN signals") and "quality" in narrow[2]
+    assert narrow[7].startswith("━ G's curves")
+    assert not any("D(real)  ━ D(fake)" in line for line in narrow)
+
+
+def colour_of(value: str, quality: dict[str, float]) -> str | None:
+    """The colour the frame gives the shown `value` of a quality measure."""
+    console = Console(width=80, height=24, force_terminal=True, color_system="standard")
+    frame = render(make_snapshot(quality=quality), History())
+    segments = console.render(frame, console.options.update(height=24))
+    styles = [seg.style for seg in segments if seg.text.strip() == value]
+    assert len(styles) == 1, (value, styles)
+    return styles[0].color.name if styles[0] and styles[0].color else None
+
+
+GOOD = {"in_bounds": 0.95, "a_w1": 0.04, "shape_rmse": 0.03, "coverage": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "not_yet"),
+    [("in_bounds", 0.85, 0.849), ("a_w1", 0.06, 0.061), ("shape_rmse", 0.05, 0.051),
+     ("coverage", 0.9, 0.8)],
+)  # fmt: skip
+def test_a_value_turns_green_at_its_good_level(name: str, good: float, not_yet: float) -> None:
+    others = {k: v for k, v in GOOD.items() if k != name}
+    shown = {good: f"{good:.3f}", not_yet: f"{not_yet:.3f}"}
+    assert colour_of(shown[good], {**others, name: good}) == "green"
+    assert colour_of(shown[not_yet], {**others, name: not_yet}) == "yellow"
 
 
 def test_the_frame_keeps_the_data_it_was_made_from() -> None:
@@ -147,3 +201,20 @@ def test_durations_and_rates() -> None:
         "--:--",
     ]
     assert [rate(r) for r in (884.4, 12.46, 0.0)] == ["884 steps/s", "12.5 steps/s", "-- steps/s"]
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_the_starting_frame_names_the_run_and_where_it_starts(width: int, height: int) -> None:
+    # A resumed run at step 4 350 of 10 000, before its first report: the history axes already
+    # span the whole run, so the first report lands where it belongs.
+    starting = Starting("remote-1", 4350, 10_000)
+    lines = visible(draw(render(None, History(), starting), width, height))
+    assert lines[0].startswith("toygan run remote-1  starting…"), lines
+    assert lines[1].startswith("step 4,350/10,000  waiting for the first report"), lines
+    assert all(cell_len(line) <= width for line in lines)
+    if height >= 50:  # the history charts are drawn: their x axis ends at the run's total
+        assert any("10k" in line for line in lines), lines
+
+
+def test_the_starting_plain_line() -> None:
+    assert starting_line(Starting("demo", 0, 10_000)) == "run demo: starting at step 0/10000"

@@ -13,10 +13,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from watchkit import ROOT, cli, fake_trainer, make_run, wait_for
+from snapshots import make_snapshot
+from watchkit import ROOT, cli, edit_status, fake_trainer, make_run, wait_for
+
+from toygan_tui.commands import watch
+from toygan_tui.core.runs import RunDir, append_metrics
+from toygan_tui.core.status import StatusWriter
 
 ESCAPE = re.compile(r"\x1b")
 
@@ -189,6 +195,79 @@ def test_a_diverged_run_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = cli(["watch", "--runs-dir", str(tmp_path)], capsys)
     assert code == 0
     assert "d_loss nan" in out and "run r1 diverged at step 100/1000" in out
+
+
+class ScriptedKeys:
+    """The viewer's keys, in this process: each wait (the pause between two looks at the files)
+    is recorded and, instead of waiting, makes the test's move for that look; then `q`."""
+
+    def __init__(self, moves: dict[int, Callable[[], object]], looks: int) -> None:
+        self.moves, self.looks = moves, looks
+        self.waits: list[float] = []
+
+    def __call__(self) -> ScriptedKeys:  # watch makes its Keys() here
+        return self
+
+    def __enter__(self) -> ScriptedKeys:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def wait(self, timeout: float) -> str:
+        self.waits.append(timeout)
+        self.moves.get(len(self.waits), lambda: None)()
+        return "q" if len(self.waits) >= self.looks else ""
+
+
+def report(run: Path, step: int) -> Callable[[], None]:
+    """A move: the run (of make_run's 1000 steps) writes its next report, as a trainer does."""
+
+    def write() -> None:
+        snap = make_snapshot(step=step, total=1000, run_id=run.name)
+        append_metrics(RunDir(run), snap)
+        StatusWriter(run, run.name, 1000, step, "cpu").report(snap)
+
+    return write
+
+
+@pytest.mark.parametrize(("refresh", "pause"), [("2", 2.0), ("0.1", 0.25), (None, 0.25)])
+def test_the_live_view_looks_once_per_refresh_and_draws_only_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refresh: str | None, pause: float
+) -> None:
+    run = make_run(tmp_path, "r1", [50])  # running: its pid is this test's, alive
+    keys = ScriptedKeys({3: report(run, 100), 6: report(run, 150)}, looks=9)
+    looks, frames = [], []
+    poll, render = watch.RunFollower.poll, watch.render
+    monkeypatch.setattr(watch, "Keys", keys)
+    monkeypatch.setattr(watch.RunFollower, "poll", lambda self: looks.append(1) or poll(self))
+    monkeypatch.setattr(watch, "render", lambda *a: frames.append(a[0].step) or render(*a))
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal, as far as the viewer can tell
+    args = ["watch", "--runs-dir", str(tmp_path)] + (["--refresh", refresh] if refresh else [])
+    code, out, _ = cli(args)
+    assert code == 0 and "\x1b[" in out
+    assert keys.waits == [pause] * 9  # --refresh 2: one look every 2 s; at most 4 a second
+    assert len(looks) == 9  # one read of the files per pause
+    assert frames == [50, 100, 150]  # a frame at the start and after each report, no other
+
+
+def test_plain_lines_come_once_per_refresh_and_only_for_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = make_run(tmp_path, "r1", [50], end=None)
+    pauses: list[float] = []
+    moves = {2: report(run, 100), 4: lambda: edit_status(run, state="finished", step=1000)}
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        moves.get(len(pauses), lambda: None)()
+
+    monkeypatch.setattr(watch.time, "sleep", sleep)
+    code, out, _ = cli(["watch", "--runs-dir", str(tmp_path), "--refresh", "2"])
+    assert code == 0
+    assert pauses == [2.0] * 4  # four pauses of 2 s, then the run had ended
+    steps = [line.split()[1] for line in out.splitlines() if line.startswith("step ")]
+    assert steps == ["50/1000", "100/1000", "1000/1000"]  # unchanged looks print nothing
 
 
 def test_wait_for_fails_loudly() -> None:

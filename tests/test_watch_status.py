@@ -168,6 +168,23 @@ def test_a_silent_run_reads_stalled_even_with_its_process_alive(tmp_path: Path) 
     assert run_info(run, now=later).status == "stalled"
 
 
+@pytest.mark.parametrize(
+    ("steps_per_s", "limit"),
+    [(884.0, 60.0), (5.0, 100.0)],  # 10 reports of 50 steps: 0.6 s, or 100 s at 5 steps/s
+    ids=["a-minute", "ten-reports"],
+)
+def test_stalled_means_silent_for_over_a_minute_or_ten_report_intervals(
+    tmp_path: Path, steps_per_s: float, limit: float
+) -> None:
+    run = make_run(tmp_path, "r1", [50], steps_per_s=steps_per_s)  # report_every 50, alive
+    updated = (run / STATUS_FILE).stat().st_mtime
+    assert run_info(run, now=updated + limit - 1).status == "running"
+    assert run_info(run, now=updated + limit).status == "running"
+    info = run_info(run, now=updated + limit + 1)
+    assert info.status == "stalled"
+    assert info.note == time.strftime("no update since %H:%M:%S", time.localtime(updated))
+
+
 def test_a_run_from_before_status_json_is_judged_from_its_metrics(tmp_path: Path) -> None:
     done = make_run(tmp_path, "done", [500, 1000], total=1000, status=False)
     cut = make_run(tmp_path, "cut", [500], total=1000, status=False)

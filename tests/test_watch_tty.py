@@ -14,7 +14,6 @@ import pytest
 from watchkit import Terminal, fake_trainer, wait_for
 
 STEP = r"step ([\d,]+)/1,000,000"
-LOOK_S = 0.25  # how often `toygan watch` looks at the files (its default --refresh)
 
 
 def watch(runs_dir: Path, *args: str, cols: int = 100, rows: int = 30) -> Terminal:
@@ -75,24 +74,54 @@ def test_leaving_restores_the_terminal(tmp_path: Path, leave: str, code: int) ->
     assert re.search(r"(?<!-)\bicanon\b", settings) and re.search(r"(?<!-)\becho\b", settings)
 
 
+# `toygan watch ARGS` (after EVENTS, a file) that notes in EVENTS each frame it builds ("f")
+# and each look at the run's files ("l"): the test counts redraws per look, not per second.
+COUNTED = """
+import sys
+from toygan_tui.cli import main
+from toygan_tui.commands import watch
+events = open(sys.argv[1], "a", buffering=1)
+render, poll = watch.render, watch.RunFollower.poll
+def counted_render(*args):
+    events.write("f\\n")
+    return render(*args)
+def counted_poll(self):
+    events.write("l\\n")
+    return poll(self)
+watch.render, watch.RunFollower.poll = counted_render, counted_poll
+main(sys.argv[2:])
+"""
+
+
 def test_nothing_is_redrawn_while_nothing_changes(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    events.touch()
+
+    def looks() -> int:
+        term.pump(0)  # read what it drew meanwhile: a full pty would block the viewer
+        return events.read_text().count("l")
+
+    def frames() -> int:
+        return events.read_text().count("f")
+
     with fake_trainer(tmp_path, "r1") as trainer:
-        term = watch(tmp_path)
+        argv = [sys.executable, "-c", COUNTED, str(events), "watch", "--runs-dir", str(tmp_path)]
+        term = Terminal(argv, 100, 30)
         try:
             step_on(term)
             os.kill(trainer.pid, signal.SIGSTOP)  # the run pauses: its files stop changing
             try:
-                # The frame of the last write arrives, however late: then no output for 3 looks.
-                assert term.settle(quiet=3 * LOOK_S, timeout=30), (
-                    "it kept drawing though nothing changed"
-                )
-                quiet = len(term.output)
-                term.pump(4 * LOOK_S)  # 4 more looks at the files, all the same
-                assert len(term.output) == quiet
+                stopped = looks()
+                # The look under way may still find the last write; the next one finds nothing.
+                wait_for(lambda: looks() >= stopped + 2, 60, "two looks after the pause")
+                drawn, since = frames(), looks()
+                # 16 more looks at unchanged files: 4 s at the default 4 looks a second, so a
+                # redraw on a timer (every 2 s, say) would show here. Not one frame.
+                wait_for(lambda: looks() >= since + 16, 60, "16 more looks")
+                assert frames() == drawn, f"{frames() - drawn} frames without a change"
             finally:
                 os.kill(trainer.pid, signal.SIGCONT)
-            before = step_on(term)
-            wait_for(lambda: step_on(term) > before, 60, "redraws to resume")
-            assert len(term.output) > quiet
+            wait_for(lambda: frames() > drawn, 60, "redraws to resume")
+            assert step_on(term) > 0
         finally:
             term.close()

@@ -24,6 +24,7 @@ from clikit import wait_for as wait_for  # re-exported, as dead_pid
 from snapshots import make_snapshot
 
 from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.frames import append_frame, view_arrays
 from toygan_tui.core.runs import RunDir, append_metrics, write_config
 from toygan_tui.core.status import STATUS_FILE, StatusWriter
 
@@ -46,8 +47,9 @@ def make_run(
     status: bool = True,
     **snap: Any,
 ) -> Path:
-    """A run directory as a trainer leaves it: config.json, one metrics row per step in `steps`,
-    status.json (unless status=False) written by this process, ended with `end` if given."""
+    """A run directory as a trainer leaves it: config.json, one metrics row and one frame per
+    step in `steps`, status.json (unless status=False) written by this process, ended with
+    `end` if given."""
     run = RunDir(runs_dir / run_id)
     run.path.mkdir(parents=True)
     write_config(run, TrainConfig(steps=total, device="cpu"), {"run_id": run_id, "device": "cpu"})
@@ -55,6 +57,7 @@ def make_run(
     for step in steps:
         report = make_snapshot(step=step, total=total, run_id=run_id, **snap)
         append_metrics(run, report)
+        append_frame(run.path, step, view_arrays(report))
         if writer is not None:
             writer.written_at = float("-inf")  # write every report, throttle or not
             writer.report(report)
@@ -79,6 +82,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from snapshots import make_snapshot
 from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.frames import append_frame, view_arrays
 from toygan_tui.core.runs import RunDir, append_metrics, write_config
 from toygan_tui.core.status import StatusWriter
 run = RunDir(Path(sys.argv[1]) / sys.argv[2])
@@ -90,6 +94,7 @@ while True:
     step += 10
     snap = make_snapshot(step=step, total=10**6, run_id=run.run_id)
     append_metrics(run, snap)
+    append_frame(run.path, step, view_arrays(snap))
     writer.report(snap)
     time.sleep(0.05)
 """

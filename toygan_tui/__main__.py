@@ -1,3 +1,3 @@
-from toygan_tui.cli import main
+from toygan_tui.cli import run
 
-main()
+run()

@@ -5,9 +5,11 @@ Importing this module must stay cheap (no torch): `toygan --help` and completion
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from typer.exceptions import TyperException
@@ -58,8 +60,15 @@ def train(
         Path | None,
         typer.Option(help="Continue a run: its directory, a checkpoint, or runs/last.pt."),
     ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(help="Start capped at this many steps/s (+ and - change it when live)."),
+    ] = None,
 ) -> None:
-    """Train the artist-curves GAN and watch it learn."""
+    """Train the artist-curves GAN and watch it learn (keys: space pause, s step, +/- speed)."""
+    from toygan_tui.commands.controls import check_speed
+
+    check_speed(speed)
     if detach:
         from toygan_tui.commands.detach import run_detach
 
@@ -70,6 +79,7 @@ def train(
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
         live=live, engine=engine, threads=threads, resume=resume, given=_typed(ctx),
+        speed=speed,
     )  # fmt: skip
 
 
@@ -101,16 +111,20 @@ def sample(
 
 @app.command()
 def plot(
-    run: Annotated[
-        Path | None, typer.Argument(help="Run directory or its metrics.jsonl (default: newest).")
+    runs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Run ids, directories or metrics.jsonl files (default: the newest run); "
+            "several are overlaid to compare them."
+        ),
     ] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Series to plot (repeatable).")] = None,
     runs_dir: RunsDir = Path("runs"),
 ) -> None:
-    """Chart a run's training history."""
+    """Chart a run's training history, or compare several runs."""
     from toygan_tui.commands.plot import run_plot
 
-    run_plot(run=run, metrics=metric or [], runs_dir=runs_dir)
+    run_plot(runs=runs or [], metrics=metric or [], runs_dir=runs_dir)
 
 
 @app.command()
@@ -127,6 +141,30 @@ def watch(
     from toygan_tui.commands.watch import run_watch
 
     run_watch(run=run, runs_dir=runs_dir, refresh=refresh)
+
+
+@app.command()
+def replay(
+    run: Annotated[
+        Path | None, typer.Argument(help="Run id or directory (default: newest).")
+    ] = None,
+    runs_dir: RunsDir = Path("runs"),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write a recording (FILE.cast, asciinema v2) or one frame (FILE.svg)."),
+    ] = None,
+    step: Annotated[
+        int | None,
+        typer.Option(help="Start at the report at or before this step (the frame for .svg)."),
+    ] = None,
+    fps: Annotated[float, typer.Option(help="Reports per second when playing.")] = 10.0,
+    width: Annotated[int, typer.Option(help="Columns of --out.")] = 100,
+    height: Annotated[int, typer.Option(help="Lines of --out.")] = 30,
+) -> None:
+    """Replay a run's dashboard from its files: arrows step, space plays, q leaves."""
+    from toygan_tui.commands.replay import run_replay
+
+    run_replay(run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height)
 
 
 @app.command()
@@ -152,6 +190,33 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def run() -> NoReturn:
+    """The `toygan` command: main(), then exit without tearing the interpreter down.
+
+    Python's own exit frees torch's modules and objects one by one, 0.3 s and more after the
+    work is done (bench/startup). Every file toygan writes is closed by then and its terminal
+    restored, so flushing the standard streams is all that is left to do. (main() itself keeps
+    the ordinary SystemExit: tests call it in-process.)
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a dead terminal
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """What the interpreter makes of sys.exit(code): None is 0, a message is printed and 1."""
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
 
 
 def _usage_line(exc: TyperException) -> str:

@@ -13,11 +13,11 @@ import dataclasses
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from toygan_tui.commands.errors import UsageError
+from toygan_tui.core.runs import claim_run_dir
 
 LOG_FILE = "train.log"
 # Options the parent sets itself for the child (or that only make sense in the parent).
@@ -39,7 +39,7 @@ def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> 
         run_dir, step = point.run.path, point.step
     else:
         cfg, step = _checked_config(params), 0
-        run_dir = _claim_run_dir(runs_dir, params.get("name"))
+        run_dir = claim_run_dir(runs_dir, params.get("name"))
         args += ["--name", run_dir.name]
     pid = _spawn(args + ["--no-live"], run_dir / LOG_FILE)
     _note_start(run_dir, pid, step, cfg.steps, cfg.device)
@@ -73,36 +73,6 @@ def _checked_resume(path: Path, params: dict[str, Any], given: Collection[str]) 
     point, cfg = plan(path, {k: params[k] for k in given if k in params})
     _check_device(cfg.device)
     return point, cfg
-
-
-def _claim_run_dir(runs_dir: Path, name: str | None) -> Path:
-    """Create the run directory now, so the log has a home and no other run takes the id."""
-    from toygan_tui.core.runs import CONFIG_FILE, check_run_id, new_run_id
-
-    if name is not None:
-        check_run_id(name)
-    try:
-        runs_dir.mkdir(parents=True, exist_ok=True)
-        if name is not None:
-            path = runs_dir / name
-            path.mkdir(exist_ok=True)
-        else:
-            path = _new_run_dir(runs_dir, new_run_id)
-    except OSError as exc:
-        raise UsageError(f"cannot create the run in {runs_dir}: {exc.strerror}") from None
-    if (path / CONFIG_FILE).exists():
-        raise UsageError(f"run {name!r} already exists in {runs_dir}; pick another --name")
-    return path
-
-
-def _new_run_dir(runs_dir: Path, new_run_id: Callable[[Path], str]) -> Path:
-    while True:
-        path = runs_dir / new_run_id(runs_dir)
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:  # another run took this second's id meanwhile
-            continue
 
 
 def child_args(command: Any, params: dict[str, Any], given: Collection[str]) -> list[str]:

@@ -26,6 +26,7 @@ class StopRequest:
 
     def __init__(self) -> None:
         self.signum: int | None = None  # the signal that asked to stop (the latest one)
+        self.key: str | None = None  # or the key that did, standing in for SIGINT
         self.hung_up = False
 
     def __call__(self) -> bool:
@@ -37,6 +38,8 @@ class StopRequest:
 
     @property
     def name(self) -> str:
+        if self.key is not None and self.signum == signal.SIGINT:
+            return self.key
         return "Ctrl-C" if self.signum in (None, signal.SIGINT) else "SIGTERM"
 
 

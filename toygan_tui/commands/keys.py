@@ -9,6 +9,7 @@ pipe, /dev/null) it only waits.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -50,7 +51,8 @@ class Keys:
             import termios
 
             fd, settings = self.saved
-            termios.tcsetattr(fd, termios.TCSADRAIN, settings)
+            with contextlib.suppress(termios.error, OSError):  # a terminal that hung up
+                termios.tcsetattr(fd, termios.TCSADRAIN, settings)
         if self.sigterm is not None:
             signal.signal(signal.SIGTERM, self.sigterm)
         self.fd, self.saved, self.sigterm = None, None, None
@@ -60,13 +62,54 @@ class Keys:
         if self.fd is None:
             time.sleep(timeout)
             return ""
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return ""
-        data = os.read(self.fd, 64)
+        try:
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            if not ready:
+                return ""
+            data = os.read(self.fd, 64)
+        except OSError:  # EIO: the terminal hung up
+            data = b""
         if not data:  # the terminal hung up: nothing more will be typed
             self.fd = None
         return data.decode("utf-8", errors="replace")
+
+
+# What the special keys send (xterm and its kin, in normal and application cursor mode).
+SEQUENCES = {
+    "\x1b[D": "left", "\x1bOD": "left", "\x1b[C": "right", "\x1bOC": "right",
+    "\x1b[5~": "pgup", "\x1b[6~": "pgdn",
+    "\x1b[H": "home", "\x1bOH": "home", "\x1b[1~": "home", "\x1b[7~": "home",
+    "\x1b[F": "end", "\x1bOF": "end", "\x1b[4~": "end", "\x1b[8~": "end",
+}  # fmt: skip
+
+
+def key_names(typed: str) -> list[str]:
+    """What `wait` returned, one key at a time: the special keys by name ('left', 'pgup',
+    'home'...), every other character as itself; an unknown escape sequence is dropped."""
+    keys: list[str] = []
+    i = 0
+    while i < len(typed):
+        known = next((seq for seq in SEQUENCES if typed.startswith(seq, i)), None)
+        if known is not None:
+            keys.append(SEQUENCES[known])
+            i += len(known)
+        elif typed[i] == "\x1b":
+            i = _after_sequence(typed, i)
+        else:
+            keys.append(typed[i])
+            i += 1
+    return keys
+
+
+def _after_sequence(typed: str, i: int) -> int:
+    """Where an escape sequence starting at i ends: ESC [ or ESC O, then parameters, then one
+    final character in @..~ (ECMA-48); a lone ESC is just itself."""
+    if typed[i + 1 : i + 2] not in ("[", "O"):
+        return i + 1
+    j = i + 2
+    while j < len(typed) and not "@" <= typed[j] <= "~":
+        j += 1
+    return j + 1
 
 
 def _exit_143(signum: int, frame: object) -> None:

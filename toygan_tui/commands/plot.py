@@ -1,8 +1,10 @@
-"""`toygan plot`: a run's training history as terminal charts, from its metrics.jsonl."""
+"""`toygan plot`: a run's training history as terminal charts, from its metrics.jsonl; given
+several runs, their histories overlaid to compare them."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -14,18 +16,24 @@ from toygan_tui.core.snapshot import METRIC_KEYS
 DEFAULT_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "in_bounds", "a_w1")
 
 
-def run_plot(*, run: Path | None, metrics: list[str], runs_dir: Path) -> None:
+def run_plot(*, runs: list[Path], metrics: list[str], runs_dir: Path) -> None:
+    """RUNS: none (the newest run), one (its charts) or several (overlaid, one colour each)."""
     unknown = [m for m in metrics if m not in METRIC_KEYS or m == "step"]
     if unknown:
         names = ", ".join(k for k in METRIC_KEYS if k != "step")
         raise UsageError(f"--metric {unknown[0]!r} is not a metric; choose from {names}")
-    path = _metrics_path(run, runs_dir)
-    rows = read_metrics(path)
-    if not rows:
-        raise UsageError(f"{path}: no reports yet")
-    from toygan_tui.ui.plots import history_view
+    from toygan_tui.ui.plots import RUN_COLORS, compare_view, history_view
 
-    Console().print(history_view(rows, metrics or list(DEFAULT_METRICS), title=str(path.parent)))
+    if len(runs) > len(RUN_COLORS):
+        raise UsageError(f"plot compares at most {len(RUN_COLORS)} runs, got {len(runs)}")
+    wanted: list[Path | None] = list(runs) or [None]  # None: the newest run
+    paths = [_metrics_path(run, runs_dir) for run in wanted]
+    chosen = metrics or list(DEFAULT_METRICS)
+    if len(paths) == 1:
+        view = history_view(_reports(paths[0]), chosen, title=str(paths[0].parent))
+    else:
+        view = compare_view(dict(zip(_labels(paths), map(_reports, paths), strict=True)), chosen)
+    Console().print(view)
 
 
 def _metrics_path(run: Path | None, runs_dir: Path) -> Path:
@@ -33,3 +41,21 @@ def _metrics_path(run: Path | None, runs_dir: Path) -> Path:
     if run is not None and run.is_file():
         return run
     return find_run(run, runs_dir) / METRICS_FILE
+
+
+def _reports(path: Path) -> list[dict[str, Any]]:
+    rows = read_metrics(path)
+    if not rows:
+        raise UsageError(f"{path}: no reports yet")
+    return rows
+
+
+def _labels(paths: list[Path]) -> list[str]:
+    """The run ids for the legend; the directories themselves where two ids are alike."""
+    seen: set[Path] = set()
+    for path in paths:
+        if path.resolve() in seen:
+            raise UsageError(f"{path.parent}: the same run is given twice")
+        seen.add(path.resolve())
+    ids = [path.parent.name for path in paths]
+    return ids if len(set(ids)) == len(ids) else [str(path.parent) for path in paths]

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 from rich.console import Console
 
 from toygan_tui.commands.interrupt import StopRequest, stop_on_signals
+from toygan_tui.commands.starting import Start
 from toygan_tui.commands.terminal import SafeStream, hang_up, say, terminal_fds
+from toygan_tui.core.errors import Diverged, SaveFailed
 
 if TYPE_CHECKING:
     from toygan_tui.core.config import TrainConfig
@@ -31,29 +33,28 @@ def run_train(
     live: bool | None,
     resume: Path | None = None,
     given: Collection[str] = (),
+    speed: float | None = None,
     **options: Any,
 ) -> None:
     """Train (or continue) a run; `given` names the options the user typed, which a resumed
-    run takes over its own."""
+    run takes over its own; `speed` caps the steps per second (keys change it when live)."""
     from toygan_tui.core.config import TrainConfig
-    from toygan_tui.core.session import Session
 
     if resume is None:
-        _train(Session(TrainConfig(**options), runs_dir, name), live)
+        _train(Start.fresh(TrainConfig(**options), runs_dir, name), live, speed)
         return
     everything = {**options, "runs_dir": runs_dir, "name": name}
-    session = _resumed_session(resume, {k: everything[k] for k in given if k in everything})
-    if session is not None:
-        _train(session, live)
+    start = _resumed(resume, {k: everything[k] for k in given if k in everything})
+    if start is not None:
+        _train(start, live, speed)
 
 
-def _resumed_session(path: Path, typed: dict[str, Any]) -> Session | None:
-    """The session that continues the run at `path`; None when it has already finished."""
+def _resumed(path: Path, typed: dict[str, Any]) -> Start | None:
+    """The start that continues the run at `path`; None when it has already finished."""
     from toygan_tui.core.resume import plan
-    from toygan_tui.core.session import Session
 
     point, cfg = plan(path, typed)
-    return None if already_finished(point, cfg) else Session.resume(point, cfg)
+    return None if already_finished(point, cfg) else Start.resumed(point, cfg)
 
 
 def already_finished(point: ResumePoint, cfg: TrainConfig) -> bool:
@@ -72,8 +73,8 @@ def already_finished(point: ResumePoint, cfg: TrainConfig) -> bool:
     return True
 
 
-def _train(session: Session, live: bool | None) -> None:
-    from toygan_tui.core.session import Diverged, SaveFailed
+def _train(start: Start, live: bool | None, speed: float | None = None) -> None:
+    from toygan_tui.commands.controls import Controls, keys_for
     from toygan_tui.ui.live import present, wants_live
 
     console = Console(file=cast(TextIO, SafeStream(sys.stdout)))
@@ -85,13 +86,20 @@ def _train(session: Session, live: bool | None) -> None:
         hang_up(ttys)
 
     show = wants_live(console) if live is None else live
-    with stop_on_signals(on_hangup=stop_drawing) as stop:
+    # Keys outside the signal handlers: theirs (SIGTERM: checkpoint, then 143) come first.
+    with keys_for(show) as keys, stop_on_signals(on_hangup=stop_drawing) as stop:
+        controls = Controls(
+            keys, stop, lambda: start.session.status if start.session else None, speed
+        )
         try:
-            present(session.snapshots(stop, on_warning=_warn), console, live=show)
+            stream = start.snapshots(stop, on_warning=_warn)  # torch loads in it: frame first
+            present(stream, console, live=show, steering=controls, starting=start.starting)
         except KeyboardInterrupt:
-            _aborted(session, stop)
+            _aborted(start.session, stop)
         except (Diverged, SaveFailed) as exc:
             _exit(f"toygan: error: {exc}", EXIT_FAILED)
+    session = start.session
+    assert session is not None  # present() read the stream, which built it
     if stop() and session.state.step < session.cfg.steps:
         _stopped(session, stop)
     console.print(
@@ -116,7 +124,9 @@ def _stopped(session: Session, stop: StopRequest) -> NoReturn:
     )
 
 
-def _aborted(session: Session, stop: StopRequest) -> NoReturn:
+def _aborted(session: Session | None, stop: StopRequest) -> NoReturn:
+    if session is None:
+        _exit(f"toygan: aborted by a second {stop.name} while starting", stop.exit_code)
     _exit(
         f"toygan: aborted by a second {stop.name}; the last good checkpoint is "
         f"{session.run.checkpoint} (step {session.saved_step})\n"

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from toygan_tui import __version__
+from toygan_tui.core.adam import AdamState
 from toygan_tui.core.config import ConfigError, TrainConfig, upgrade_v1
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.model import make_generator
@@ -189,7 +190,7 @@ def restore_state(
     return state
 
 
-def _check_moments(opt: torch.optim.Optimizer) -> None:
+def _check_moments(opt: AdamState) -> None:
     # load_state_dict checks the parameter count, not the shapes of Adam's moments; a wrong
     # shape would otherwise surface as a broadcasting error at the first step.
     for group in opt.param_groups:

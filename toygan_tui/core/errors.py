@@ -1,5 +1,26 @@
-"""The one exception family the command line turns into one line on stderr and exit code 2."""
+"""The exceptions the command line turns into one line on stderr: bad input (exit code 2), and
+a run that could not go on (exit code 1). Torch-free, so a command catches them before torch
+has loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 
 class InputError(ValueError):
     """Bad input (an option, a value, a file) the user can fix; str(exc) is the whole message."""
+
+
+class Diverged(RuntimeError):
+    """Losses or parameters stopped being finite at `step`; nothing from it was saved."""
+
+    def __init__(self, step: int, what: str, last_good: Path, last_good_step: int) -> None:
+        super().__init__(
+            f"training diverged at step {step} ({what} not finite); stopped without saving it. "
+            f"The last good checkpoint is {last_good} (step {last_good_step})"
+        )
+        self.step = step
+
+
+class SaveFailed(RuntimeError):
+    """The run ended (finished or stopped) but its final state could not be written."""

@@ -41,9 +41,6 @@ def _build(state: TrainState) -> Engine:
     if kind == "cuda":
         from toygan_tui.core.fast_cuda import DeviceEngine
 
-        try:
-            return DeviceEngine(state, graphed=True)
-        except (NotApplicable, RuntimeError):
-            # No graph capture here (an old torch or driver): the same step, launched eagerly.
-            return DeviceEngine(state, graphed=False)
+        # Where capture fails, the same steps launched eagerly; the engine's name says why.
+        return DeviceEngine(state, graphed=True)
     raise NotApplicable(f"there is no fast engine for {kind} devices (only cpu and cuda)")

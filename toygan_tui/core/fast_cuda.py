@@ -6,13 +6,16 @@ No host sync inside a step: real curves and noise are drawn on the device from t
 generators (registered with the graph, so each replay advances them exactly as the eager draws
 would), Adam reads its step count from a device tensor, and the losses are computed from the
 last step's logits only when run() returns (unsynced; the caller reads them at a report).
-The same step runs eagerly (graphed=False) wherever capture is unavailable, which is also how
-tests check its math against the reference on a CPU.
+The same step runs eagerly (graphed=False, or where capture fails: the engine's name says why),
+which is also how tests check its math against the reference on a CPU.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import torch
+from torch import cuda
 
 from toygan_tui.core.fast_flat import FlatBuffers, NotApplicable
 from toygan_tui.core.reference import d_loss_from_logits, g_loss_from_logits
@@ -20,6 +23,7 @@ from toygan_tui.core.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
 UNROLL = 10  # steps per replay of the big graph: one launch (and RNG bookkeeping) per 10 steps
+Graph = cuda.CUDAGraph
 
 
 class DeviceEngine:
@@ -31,8 +35,14 @@ class DeviceEngine:
         self.state = state
         self.flat = FlatBuffers(state)
         self.step_fn = DeviceStep(state, self.flat)
-        self.graphs = _capture(state, self.flat, self.step_fn) if graphed else None
-        self.name = "fast (CUDA graph)" if self.graphs is not None else "fast"
+        self.graphs: tuple[Graph, Graph] | None = None
+        self.name = "fast"
+        if graphed:
+            try:
+                self.graphs = capture(state, self.flat, self.step_fn)
+                self.name = "fast (CUDA graph)"
+            except CaptureFailed as why:  # the same steps, launched one by one
+                self.name = f"fast (eager: {why})"
 
     def run(self, n: int) -> torch.Tensor:
         """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last one (unsynced)."""
@@ -43,7 +53,7 @@ class DeviceEngine:
                 self.step_fn()
         else:
             many, one = self.graphs
-            with torch.cuda.device(self.state.device):
+            with cuda.device(self.state.device):
                 for _ in range(n // UNROLL):
                     many.replay()
                 for _ in range(n % UNROLL):
@@ -112,52 +122,128 @@ class DeviceStep:
         return torch.stack(losses + probs)
 
 
-def _capture(
-    state: TrainState, flat: FlatBuffers, step: DeviceStep
-) -> tuple[torch.cuda.CUDAGraph, torch.cuda.CUDAGraph]:
+class CaptureFailed(Exception):
+    """CUDA-graph capture is not possible here; the message says why, in one line."""
+
+
+def capture(state: TrainState, flat: FlatBuffers, step: DeviceStep) -> tuple[Graph, Graph]:
     """Record UNROLL steps, and one step, as CUDA graphs, leaving the run's state as it was.
 
-    Warm-up steps run eagerly on a side stream (as torch.cuda.graph's docs ask), which moves
-    the parameters and the random streams; both are put back before capture, and capture
-    itself runs nothing. The run's generators are registered with each graph so that every
-    replay draws fresh numbers and advances them, exactly like the eager calls.
+    Warm-up steps run eagerly on a side stream made on the run's GPU (as torch.cuda.graph's
+    docs ask); they move the parameters and the random streams, which are put back. The
+    run's generators are registered with each graph, so every replay draws fresh numbers and
+    advances them, exactly like the eager calls. A warm-up error is a real one and propagates;
+    a capture that fails raises CaptureFailed and leaves the run ready for eager steps: the
+    caller's stream current again, the graph's memory pool closed, and fresh generators
+    (a failed capture can leave the registered ones in capture mode) at the saved states.
     """
-    if not hasattr(torch.cuda.CUDAGraph, "register_generator_state"):
-        raise NotApplicable("this torch cannot capture user generators in a CUDA graph")
-    assert state.data_gen is not None
-    generators = [state.noise_gen, state.data_gen]
-    with torch.cuda.device(state.device):
-        _warm_up(state, flat, step, generators)
-        return _record(step, generators, UNROLL), _record(step, generators, 1)
+    if not hasattr(cuda.CUDAGraph, "register_generator_state"):
+        raise CaptureFailed(f"torch {torch.__version__} cannot capture generators in a graph")
+    saved = SavedState(state, flat)
+    with cuda.device(state.device):
+        stream = cuda.Stream()  # inside the device context: on the run's GPU, also for cuda:N
+        try:
+            _warm_up(step, stream)
+            many = _record(step, saved.generators, UNROLL, stream)
+            return many, _record(step, saved.generators, 1, stream)
+        except CaptureFailed:
+            saved.replace_generators()
+            raise
+        finally:
+            saved.restore()
 
 
-def _warm_up(
-    state: TrainState, flat: FlatBuffers, step: DeviceStep, generators: list[torch.Generator]
-) -> None:
-    saved_rng = [g.get_state() for g in generators]
-    buffers = (flat.params, flat.exp_avg, flat.exp_avg_sq)
-    saved = [t.clone() for t in buffers]
+class SavedState:
+    """The run's parameters, Adam moments and random streams, to put back after warm-up."""
+
+    def __init__(self, state: TrainState, flat: FlatBuffers) -> None:
+        assert state.data_gen is not None
+        self.state = state
+        self.generators = [state.noise_gen, state.data_gen]
+        self.rng = [g.get_state() for g in self.generators]
+        self.buffers = (flat.params, flat.exp_avg, flat.exp_avg_sq)
+        self.copies = [t.clone() for t in self.buffers]
+
+    def restore(self) -> None:
+        """Put the saved values back (into the state's generators, whichever those are now)."""
+        assert self.state.data_gen is not None
+        for gen, rng in zip((self.state.noise_gen, self.state.data_gen), self.rng, strict=True):
+            gen.set_state(rng)
+        for t, copy in zip(self.buffers, self.copies, strict=True):
+            t.copy_(copy)
+
+    def replace_generators(self) -> None:
+        """New generators on the run's device for the state (restore() gives them the states)."""
+        self.state.noise_gen = torch.Generator(device=self.state.device)
+        self.state.data_gen = torch.Generator(device=self.state.device)
+
+
+def _warm_up(step: DeviceStep, stream: cuda.Stream) -> None:
+    current = cuda.current_stream()
+    stream.wait_stream(current)
     try:
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
+        with cuda.stream(stream):
             for _ in range(WARMUP_STEPS):
                 step()
-        torch.cuda.current_stream().wait_stream(side)
-    finally:  # also when warm-up fails: the eager fallback starts from the true state
-        for g, rng in zip(generators, saved_rng, strict=True):
-            g.set_state(rng)
-        for t, copy in zip(buffers, saved, strict=True):
-            t.copy_(copy)
+    finally:  # also after an error: later work on the current stream sees the warm-up's
+        current.wait_stream(stream)
 
 
 def _record(
-    step: DeviceStep, generators: list[torch.Generator], steps: int
-) -> torch.cuda.CUDAGraph:
-    graph = torch.cuda.CUDAGraph()
-    for g in generators:
-        graph.register_generator_state(g)
-    with torch.cuda.graph(graph):
-        for _ in range(steps):
-            step()
+    step: DeviceStep, generators: list[torch.Generator], steps: int, stream: cuda.Stream
+) -> Graph:
+    """`steps` steps captured as one graph on `stream`, with explicit begin and end."""
+    graph = cuda.CUDAGraph()
+    with warnings.catch_warnings():  # newer torch deprecates this call; it still works
+        warnings.simplefilter("ignore", (DeprecationWarning, FutureWarning))
+        for gen in generators:
+            graph.register_generator_state(gen)
+    pool = cuda.graph_pool_handle()
+    cuda.synchronize()
+    with cuda.stream(stream):  # the caller's stream is current again however capture ends
+        try:
+            graph.capture_begin(pool=pool)
+        except RuntimeError as error:
+            raise CaptureFailed(f"CUDA graph capture failed: {_first_line(error)}") from error
+        try:
+            for _ in range(steps):
+                step()
+        except RuntimeError as error:
+            _end_capture(graph, stream, pool)
+            raise CaptureFailed(f"CUDA graph capture failed: {_first_line(error)}") from error
+        try:
+            graph.capture_end()
+        except RuntimeError as error:
+            close_pool(stream.device, pool)
+            raise CaptureFailed(f"CUDA graph capture failed: {_first_line(error)}") from error
     return graph
+
+
+def _end_capture(graph: Graph, stream: cuda.Stream, pool: object) -> None:
+    """End a capture that a step broke off (its own error is the one worth reporting)."""
+    try:
+        graph.capture_end()
+    except RuntimeError:
+        close_pool(stream.device, pool)
+
+
+def close_pool(device: torch.device, pool: object) -> None:
+    """Stop sending this GPU's allocations to the graph's private pool.
+
+    capture_end closes the pool only after cudaStreamEndCapture succeeded; when that call
+    failed, the pool stays open. After a later failure it is closed already, and the
+    allocator says so with a RuntimeError: that outcome is the one wanted here.
+    """
+    end = getattr(torch._C, "_cuda_endAllocateToPool", None) or getattr(
+        torch._C, "_cuda_endAllocateCurrentStreamToPool", None
+    )
+    if end is None:
+        return
+    try:
+        end(device.index, pool)
+    except RuntimeError:
+        return
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]

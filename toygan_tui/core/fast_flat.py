@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from toygan_tui.core.adam import AdamState
 from toygan_tui.core.state import TrainState
 
 _BUFFERS = ("params", "grads", "exp_avg", "exp_avg_sq")
@@ -49,6 +50,38 @@ class AdamPart:
         )  # fmt: skip
 
 
+_ALIGN = 4  # float32 elements in 16 bytes
+# The private ops the fast engines call (torch.ops.aten.threshold_backward is public aten).
+_PRIVATE_OPS = ("_fused_adam_", "_foreach_copy_", "_addmm_activation")
+
+
+def _aligned(n: int) -> int:
+    return -(-n // _ALIGN) * _ALIGN
+
+
+def require_private_ops(device: torch.device) -> None:
+    """The private torch ops the fast engines call, with a kernel for this device, else
+    NotApplicable (so `--engine auto` takes the reference engine instead of crashing).
+
+    torch keeps these ops to itself and adds kernels over time: `_fused_adam_` has a CPU
+    kernel only from torch 2.4 on (before, a call raises NotImplementedError).
+    """
+    missing = [name for name in _PRIVATE_OPS if not hasattr(torch, name)]
+    if missing:
+        raise NotApplicable(f"torch {torch.__version__} has no {', '.join(missing)}")
+    p, g, m, v = ([torch.zeros(1, device=device)] for _ in range(4))
+    try:
+        torch._fused_adam_(
+            p, g, m, v, [], [torch.ones((), device=device)], lr=0.0, beta1=0.9, beta2=0.999,
+            weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False,
+        )  # fmt: skip
+    except NotImplementedError:
+        raise NotApplicable(
+            f"torch {torch.__version__} has no fused Adam kernel for {device.type} "
+            "(torch 2.4 or newer has one)"
+        ) from None
+
+
 def linear_layers(model: nn.Module) -> list[nn.Linear]:
     """The two Linear layers of a Linear → ReLU → Linear model, else NotApplicable."""
     kinds = [type(m) for m in model.children()]
@@ -60,10 +93,10 @@ def linear_layers(model: nn.Module) -> list[nn.Linear]:
     return layers
 
 
-def adam_settings(opt: torch.optim.Optimizer, params: list[torch.Tensor]) -> AdamSettings:
+def adam_settings(opt: AdamState, params: list[torch.Tensor]) -> AdamSettings:
     """The plain Adam the reference uses (one group, no decay, no amsgrad), else NotApplicable."""
-    if type(opt) is not torch.optim.Adam or len(opt.param_groups) != 1:
-        raise NotApplicable("the fast engine needs one plain torch.optim.Adam group per player")
+    if len(opt.param_groups) != 1:
+        raise NotApplicable("the fast engine needs one plain Adam group per player")
     group = opt.param_groups[0]
     if [id(p) for p in group["params"]] != [id(p) for p in params]:
         raise NotApplicable("the optimizer does not hold exactly the model's parameters")
@@ -87,10 +120,14 @@ class FlatBuffers:
         self.adam_d = adam_settings(state.opt_D, self.d_params)
         if any(p.dtype != torch.float32 or p.device != state.device for p in self.all_params):
             raise NotApplicable("the fast engine needs float32 parameters on the run's device")
-        sizes = [layer.out_features * (layer.in_features + 1) for layer in self.layers]
-        self.offsets = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
-        self.n_g = self.offsets[2]
-        zeros = lambda: torch.zeros(self.offsets[-1], device=state.device)  # noqa: E731
+        require_private_ops(state.device)
+        self.sizes = [layer.out_features * (layer.in_features + 1) for layer in self.layers]
+        # D's block starts on a 16-byte boundary (zeros pad G's end: no gradient moves them),
+        # so D's own Adam call and the kernels reading D's blocks get aligned memory.
+        self.n_g = _aligned(self.sizes[0] + self.sizes[1])
+        self.starts = [0, self.sizes[0], self.n_g, self.n_g + self.sizes[2]]
+        total = self.starts[-1] + self.sizes[-1]
+        zeros = lambda: torch.zeros(total, device=state.device)  # noqa: E731
         self.params, self.grads, self.exp_avg, self.exp_avg_sq = zeros(), zeros(), zeros(), zeros()
         self._views = {name: self.views(getattr(self, name)) for name in _BUFFERS}
         self._step_values: dict[torch.device, torch.Tensor] = {}
@@ -118,7 +155,8 @@ class FlatBuffers:
     def block(self, flat: torch.Tensor, layer: int) -> torch.Tensor:
         """Layer `layer`'s (out × in+1) block [W | b] of a flat buffer (0, 1: G; 2, 3: D)."""
         shape = (self.layers[layer].out_features, self.layers[layer].in_features + 1)
-        return flat[self.offsets[layer] : self.offsets[layer + 1]].view(shape)
+        start = self.starts[layer]
+        return flat[start : start + self.sizes[layer]].view(shape)
 
     def views(self, flat: torch.Tensor) -> list[torch.Tensor]:
         """Views shaped like the parameters (W1, b1, W2, b2 of G, then D's), in module order."""
@@ -174,7 +212,7 @@ class FlatBuffers:
             self._step_values[like.device] = torch.zeros((), device=like.device)
         return self._step_values[like.device].fill_(self.adam_steps)
 
-    def _players(self) -> list[tuple[torch.optim.Optimizer, list[torch.Tensor]]]:
+    def _players(self) -> list[tuple[AdamState, list[torch.Tensor]]]:
         return [(self.state.opt_G, self.g_params), (self.state.opt_D, self.d_params)]
 
     def _state_tensors(self, name: str) -> list[torch.Tensor]:
@@ -188,7 +226,7 @@ class FlatBuffers:
         return [(id(t), t._version) for t in tensors]
 
     @staticmethod
-    def _adam_step_of(opt: torch.optim.Optimizer, params: list[torch.Tensor]) -> int:
+    def _adam_step_of(opt: AdamState, params: list[torch.Tensor]) -> int:
         """Steps Adam has taken: 0 for a fresh optimizer; every parameter must agree."""
         steps = {int(opt.state[p]["step"]) if p in opt.state else 0 for p in params}
         if len(steps) != 1:

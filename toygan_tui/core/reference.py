@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from toygan_tui.core.adam import torch_adam
 from toygan_tui.core.state import TrainState
 
 # The tutorial's saturating minimax losses, computed from D's logits so a saturated D gives a
@@ -31,6 +32,8 @@ class ReferenceEngine:
 
     def __init__(self, state: TrainState) -> None:
         self.state = state
+        # torch's own Adam, on the state's optimizer containers: a checkpoint sees its steps.
+        self.opt_G, self.opt_D = torch_adam(state.opt_G), torch_adam(state.opt_D)
 
     def run(self, n: int) -> torch.Tensor:
         """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last one (not synced)."""
@@ -46,17 +49,17 @@ class ReferenceEngine:
 
         # (1) Update G against the current D: G's gradient only, D's parameters untouched.
         g_loss = g_loss_from_logits(s.D(fake))
-        s.opt_G.zero_grad(set_to_none=True)
+        self.opt_G.zero_grad(set_to_none=True)
         g_loss.backward(inputs=list(s.G.parameters()))
-        s.opt_G.step()
+        self.opt_G.step()
 
         # (2) Update D on the real batch and the fakes made before G's step (detached),
         #     so D's gradient is the gradient of D_loss alone.
         logit_real, logit_fake = s.D(real), s.D(fake.detach())
         d_loss = d_loss_from_logits(logit_real, logit_fake)
-        s.opt_D.zero_grad(set_to_none=True)
+        self.opt_D.zero_grad(set_to_none=True)
         d_loss.backward()
-        s.opt_D.step()
+        self.opt_D.step()
 
         s.step += 1
         probs = torch.stack([torch.sigmoid(logit_real).mean(), torch.sigmoid(logit_fake).mean()])

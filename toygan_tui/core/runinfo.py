@@ -29,6 +29,7 @@ from toygan_tui.core.status import (
     ENDED,
     FINISHED,
     INTERRUPTED,
+    PAUSED,
     RUNNING,
     STALLED,
     STATUS_FILE,
@@ -101,9 +102,9 @@ def _from_status(path: Path, data: dict[str, Any], config: dict[str, Any], now: 
     updated = _mtime(path / STATUS_FILE) or _number(data.get("updated"))
     state, note = str(data.get("state", RUNNING)), ""
     pid = data.get("pid") if isinstance(data.get("pid"), int) else None
-    if state == RUNNING:
+    if state in (RUNNING, PAUSED):
         speed = _number(data.get("steps_per_s")) or 0.0
-        state, note = _liveness(data, updated, _stall_after(config, speed), now)
+        state, note = _liveness(state, data, updated, _stall_after(config, speed), now)
     return RunInfo(
         run_id=str(data.get("run_id") or path.name),
         path=path,
@@ -151,9 +152,10 @@ def _from_files(path: Path, config: dict[str, Any], problem: str, now: float) ->
 
 
 def _liveness(
-    data: dict[str, Any], updated: float | None, stall_after: float, now: float
+    state: str, data: dict[str, Any], updated: float | None, stall_after: float, now: float
 ) -> tuple[str, str]:
-    """A run that says "running": is it? Its process gone here, or silent too long, says no."""
+    """A run that says "running" (or "paused"): is it? Its process gone here, or silent too
+    long, says no."""
     pid, pid_start = data.get("pid"), data.get("pid_start")
     here = data.get("host") == socket.gethostname()
     if isinstance(pid, int) and here and not process_alive(pid, _int(pid_start, None)):
@@ -161,7 +163,7 @@ def _liveness(
     if updated is not None and now - updated > stall_after:
         # A fixed time, not "N s ago", so a viewer need not redraw every second to say it.
         return STALLED, time.strftime("no update since %H:%M:%S", time.localtime(updated))
-    return RUNNING, ""
+    return state, ""
 
 
 def _stall_after(config: dict[str, Any], steps_per_s: float) -> float:

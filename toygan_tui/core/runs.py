@@ -9,8 +9,10 @@ runs/
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +57,35 @@ def new_run_id(runs_dir: Path) -> str:
         n += 1
         run_id = f"{base}-{n}"
     return run_id
+
+
+def claim_run_dir(runs_dir: Path, name: str | None) -> Path:
+    """Create the run directory now (before torch loads: a bad --name or an unwritable
+    --runs-dir fails at once), so no other run takes the id. A directory without config.json
+    is not a run yet; the Session fills it."""
+    if name is not None:
+        check_run_id(name)
+    try:
+        if runs_dir.exists() and not runs_dir.is_dir():  # mkdir would say "File exists"
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        runs_dir.mkdir(parents=True, exist_ok=True)  # the Session probes the room it needs
+        path = runs_dir / name if name is not None else _new_run_dir(runs_dir)
+        path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the run into {runs_dir}: {exc.strerror}") from None
+    if (path / CONFIG_FILE).exists():
+        raise ConfigError(f"run {name!r} already exists in {runs_dir}; pick another --name")
+    return path
+
+
+def _new_run_dir(runs_dir: Path) -> Path:
+    while True:
+        path = runs_dir / new_run_id(runs_dir)
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:  # another run took this second's id meanwhile
+            continue
 
 
 def write_config(run: RunDir, cfg: TrainConfig, extra: dict[str, Any]) -> None:

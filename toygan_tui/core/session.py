@@ -21,7 +21,8 @@ import numpy as np
 from toygan_tui.core.atomic import atomic_write, check_writable, clean_stale_temps
 from toygan_tui.core.checkpoint import params_finite, restore_state, save_bytes
 from toygan_tui.core.config import ConfigError, TrainConfig
-from toygan_tui.core.errors import InputError
+from toygan_tui.core.errors import Diverged, InputError, SaveFailed
+from toygan_tui.core.frames import append_frame, trim_frames, view_arrays
 from toygan_tui.core.resume import ResumePoint, trim_metrics
 from toygan_tui.core.runs import (
     LAST_CHECKPOINT,
@@ -35,21 +36,6 @@ from toygan_tui.core.snapshot import Snapshot
 from toygan_tui.core.state import TrainState, new_state, resolve_device
 from toygan_tui.core.status import StatusWriter
 from toygan_tui.core.train import train
-
-
-class Diverged(RuntimeError):
-    """Losses or parameters stopped being finite at `step`; nothing from it was saved."""
-
-    def __init__(self, step: int, what: str, last_good: Path, last_good_step: int) -> None:
-        super().__init__(
-            f"training diverged at step {step} ({what} not finite); stopped without saving it. "
-            f"The last good checkpoint is {last_good} (step {last_good_step})"
-        )
-        self.step = step
-
-
-class SaveFailed(RuntimeError):
-    """The run ended (finished or stopped) but its final state could not be written."""
 
 
 class Session:
@@ -77,6 +63,7 @@ class Session:
         self._save_error = ""  # why the latest save failed
         self._warn: Callable[[str], None] = lambda message: None
         self._warned: set[str] = set()
+        self.status: StatusWriter | None = None  # once training has started: its status.json
         self._prepare_files()
 
     @classmethod
@@ -105,6 +92,7 @@ class Session:
                 clean_stale_temps(directory)  # leftovers of a writer killed mid-write
             if self.resumed_from is not None:
                 trim_metrics(self.run, self.state.step)  # no duplicate rows after resuming
+                trim_frames(self.run.path, self.state.step)  # nor frames
             extra = {"run_id": self.run.run_id, "device": str(self.device)}
             write_config(self.run, self.cfg, extra)
             self._write(data)
@@ -127,7 +115,7 @@ class Session:
         on_warning(message) hears of writes that failed while training went on.
         """
         self._warn = on_warning or (lambda message: None)
-        status = StatusWriter(
+        status = self.status = StatusWriter(
             self.run.path, self.run.run_id, self.cfg.steps, self.state.step, str(self.device)
         )
         diverged = False
@@ -183,6 +171,10 @@ class Session:
             append_metrics(self.run, snap)
         except OSError as exc:
             self._report(f"could not append to {self.run.metrics} ({exc.strerror or exc})")
+        try:
+            append_frame(self.run.path, snap.step, view_arrays(snap))
+        except OSError as exc:
+            self._report(f"could not append to the frames in {self.run.path} ({exc.strerror})")
 
     def _report(self, message: str) -> None:
         if message not in self._warned:  # once per distinct problem, not once per report

@@ -81,6 +81,15 @@ class Snapshot:
         )
 
 
+@dataclass(frozen=True)
+class Starting:
+    """What a run's first frame says before its first report, drawn before torch has loaded."""
+
+    run_id: str
+    step: int  # where the run starts: 0, or a resumed checkpoint's step
+    total: int  # the run's --steps
+
+
 def json_number(value: Any) -> float:
     """A JSON number as a float; null (a non-finite value when written) or absent reads as NaN."""
     if value is None:

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from toygan_tui.core.adam import AdamState
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.data import curves_from_amplitudes, real_amplitudes, x_grid
 from toygan_tui.core.errors import InputError
@@ -24,8 +25,8 @@ class TrainState:
     device: torch.device
     G: nn.Sequential
     D: nn.Sequential
-    opt_G: torch.optim.Adam
-    opt_D: torch.optim.Adam
+    opt_G: AdamState  # torch.optim.Adam's state; the reference engine steps it with torch's Adam
+    opt_D: AdamState
     noise_gen: torch.Generator  # z for G, on the device
     data_rng: np.random.RandomState | None  # real curves on the CPU (the tutorial's numpy stream)
     data_gen: torch.Generator | None  # real curves off the CPU, drawn on the device
@@ -33,6 +34,12 @@ class TrainState:
     x_sq: torch.Tensor  # x², on the device
     step: int = 0
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
+
+    def __post_init__(self) -> None:
+        # Parameters on "cuda" report "cuda:0", and torch.device("cuda") != "cuda:0": a state
+        # on an unindexed CUDA device would fail every device check of the fast engine.
+        if self.device.type == "cuda" and self.device.index is None:
+            raise ValueError(f"TrainState needs an indexed CUDA device, not {self.device}")
 
     def real_batch(self) -> torch.Tensor:
         """The next batch of real curves, from this run's own data stream."""
@@ -51,10 +58,11 @@ class TrainState:
 
 
 def resolve_device(name: str) -> torch.device:
-    """auto → cuda, then mps, then cpu; an explicit device must exist, else DeviceError."""
+    """auto → cuda, then mps, then cpu; an explicit device must exist, else DeviceError.
+    A CUDA device always comes back with its index (`cuda` is the current GPU, `cuda:0`)."""
     if name == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda")
+            return indexed(torch.device("cuda"))
         return torch.device("mps" if _mps_available() else "cpu")
     device = torch.device(name)
     if device.type == "cuda":
@@ -71,6 +79,13 @@ def resolve_device(name: str) -> torch.device:
         raise DeviceError(
             "--device mps: Apple's MPS backend is not available here; use --device cpu"
         )
+    return indexed(device)
+
+
+def indexed(device: torch.device) -> torch.device:
+    """`cuda` as the GPU it means (`cuda:N`, N the current GPU); other devices as they are."""
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", torch.cuda.current_device())
     return device
 
 
@@ -84,6 +99,7 @@ def new_state(cfg: TrainConfig, device: torch.device) -> TrainState:
     The tutorial seeds torch's global RNG, builds G then D from it, and then draws every z
     from it; we do the same inside fork_rng so the caller's global RNG is left untouched.
     """
+    device = indexed(device)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         G, D = make_generator(cfg), make_discriminator(cfg)
@@ -104,8 +120,8 @@ def new_state(cfg: TrainConfig, device: torch.device) -> TrainState:
         device=device,
         G=G,
         D=D,
-        opt_G=torch.optim.Adam(G.parameters(), lr=cfg.lr_g),
-        opt_D=torch.optim.Adam(D.parameters(), lr=cfg.lr_d),
+        opt_G=AdamState(G.parameters(), lr=cfg.lr_g),
+        opt_D=AdamState(D.parameters(), lr=cfg.lr_d),
         noise_gen=noise_gen,
         data_rng=data_rng,
         data_gen=data_gen,

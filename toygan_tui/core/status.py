@@ -33,6 +33,7 @@ RUNNING, FINISHED, INTERRUPTED, DIVERGED, STALLED = (
     "running", "finished", "interrupted", "diverged", "stalled",
 )  # fmt: skip
 ENDED = (FINISHED, INTERRUPTED, DIVERGED)  # states a trainer writes last
+PAUSED = "paused"  # held at the dashboard (space): alive, and not stalled while it says so
 
 # At most this many status writes a second. Reports can come ~150 times a second on a fast
 # engine; a viewer redraws at most ~4 times a second, so more writes would be pure cost.
@@ -59,6 +60,7 @@ class StatusWriter:
         self.base = status_header(self.path, run_id, os.getpid(), total, device)
         self.step = step
         self.last: Snapshot | None = None
+        self.paused = False
         self._write(RUNNING)
         self.written_at = -math.inf  # the first report is written at once, whatever the throttle
 
@@ -66,8 +68,18 @@ class StatusWriter:
         """Record a report; written now unless one was written less than 0.25 s ago (the
         skipped one is not lost: the next write or end() carries the latest report)."""
         self.last, self.step = snap, snap.step
-        if time.monotonic() - self.written_at >= MIN_WRITE_INTERVAL_S:
-            self._write(RUNNING)
+        if self.paused or time.monotonic() - self.written_at >= MIN_WRITE_INTERVAL_S:
+            self._write(PAUSED if self.paused else RUNNING)  # a step taken while paused: now
+
+    def pause(self, paused: bool) -> None:
+        """Say now that the run is paused (or going again)."""
+        self.paused = paused
+        self.heartbeat()
+
+    def heartbeat(self) -> None:
+        """Rewrite the current state: a run held for long (paused, or slowed to a crawl) is
+        still alive, and viewers must not call it stalled."""
+        self._write(PAUSED if self.paused else RUNNING)
 
     def end(self, step: int, diverged: bool | None = None) -> None:
         """The final status: finished at the last step, diverged on non-finite losses, else

@@ -67,15 +67,19 @@ class Chart:
         return Measurement(min(MIN_WIDTH, options.max_width), options.max_width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        """Printed on its own: the legend line, then the chart in the remaining height."""
+        """Printed on its own: the legend, then the chart in the remaining height. A legend too
+        long for one line (many runs compared) wraps rather than lose names."""
         width = options.max_width
         height = self.height or options.height or max(MIN_HEIGHT, min(20, options.size.height - 1))
         color = wants_color(console)
         legend = self.legend(color)
         if legend.plain:
-            yield from console.render_lines(legend, options.update(width=width), pad=True)[0]
-            yield Segment.line()
-            height -= 1
+            legend.no_wrap = False
+            lines = console.render_lines(legend, options.update(width=width, height=None), pad=True)
+            for line in lines:
+                yield from line
+                yield Segment.line()
+            height -= len(lines)
         for line in self.render_lines(width, height, color):
             yield from line
             yield Segment.line()
@@ -162,6 +166,19 @@ def history_chart(
         series(name, steps, ys, SERIES_COLORS[i % len(SERIES_COLORS)])
         for i, (name, ys) in enumerate(values.items())
     ]
+    return line_chart(drawn, hlines, title, height, xlim, ylim)
+
+
+def line_chart(
+    drawn: Sequence[Series],
+    hlines: Mapping[str, float] | None = None,
+    title: str = "",
+    height: int | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+) -> Chart:
+    """Lines made with `series` (each with its own x values, e.g. runs of other lengths) and
+    dashed reference lines; the ranges (unless given) hold every point, y snapped as above."""
     xs = np.concatenate([s.x for s in drawn] + [np.zeros(0)])
     if xlim is None:
         xlim = (float(xs.min()), float(xs.max())) if xs.size else (0.0, 1.0)
@@ -172,8 +189,8 @@ def history_chart(
         for name, y in (hlines or {}).items()
     ]
     if ylim is None:
-        ylim = snapped_range(np.concatenate([s.y for s in drawn + refs] + [np.zeros(0)]))
-    return Chart(Axes(xlim, ylim), refs + drawn, height, title)
+        ylim = snapped_range(np.concatenate([s.y for s in [*drawn, *refs]] + [np.zeros(0)]))
+    return Chart(Axes(xlim, ylim), [*refs, *drawn], height, title)
 
 
 def snapped_range(values: np.ndarray) -> tuple[float, float]:

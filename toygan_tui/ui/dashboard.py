@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from toygan_tui.core.data import x_grid
-from toygan_tui.core.snapshot import REFERENCE, Snapshot
+from toygan_tui.core.snapshot import REFERENCE, Snapshot, Starting
 from toygan_tui.ui.chart import Chart, curves_chart, history_chart, wants_color
 from toygan_tui.ui.format import duration, number, rate
 from toygan_tui.ui.history import History
@@ -49,20 +49,26 @@ STATS = (
 )
 
 
-def render(snapshot: Snapshot | None, history: History) -> Dashboard:
-    """The frame for the latest snapshot (None: training is starting) and the history so far."""
-    return Dashboard(snapshot, history)
+def render(
+    snapshot: Snapshot | None, history: History, starting: Starting | None = None
+) -> Dashboard:
+    """The frame for the latest snapshot (None: training is starting, as `starting` says if
+    given) and the history so far."""
+    return Dashboard(snapshot, history, starting)
 
 
 class Dashboard:
     """A frame that lays itself out for the width and height Rich offers when it is drawn."""
 
-    def __init__(self, snapshot: Snapshot | None, history: History) -> None:
+    def __init__(
+        self, snapshot: Snapshot | None, history: History, starting: Starting | None = None
+    ) -> None:
         self.snapshot = snapshot
+        self.starting = starting
         self.spare_lines = 0  # terminal lines left free below the frame
         # Charts capture their data now, so a later History.add cannot change this frame.
         self.curves = _curves(snapshot)
-        total = snapshot.total if snapshot is not None else 0
+        total = snapshot.total if snapshot else (starting.total if starting else 0)
         self.d_history = _d_history(history, total)
         self.q_history = _quality_history(history, total)
 
@@ -71,11 +77,21 @@ class Dashboard:
         self.spare_lines = spare
         return self
 
+    def parts(self, width: int, height: int) -> tuple[bool, int]:
+        """What a frame of this size shows besides the numbers: (the curves chart, how many
+        history charts). A key bar takes a line only where that line costs none of them."""
+        body = height - 2
+        if width >= SIDE_BY_SIDE_MIN_WIDTH:
+            return body > 0, _history_charts(body - 2 * NUMBER_ROWS - 1)
+        numbers = NUMBER_ROWS if width >= 2 * NUMBERS_WIDTH + 1 else 2 * NUMBER_ROWS
+        return body - numbers >= MIN_CHART_ROWS + 1, 0
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
         height = options.height if options.height is not None else options.size.height
         height = max(1, height - self.spare_lines) if options.height is None else height
-        lines = _head(self.snapshot, console, width) + self._body(console, width, height - 2)
+        head = _head(self.snapshot, console, width, self.starting)
+        lines = head + self._body(console, width, height - 2)
         for line in lines[:height]:
             yield from line  # every block is exactly `width` cells already
             yield Segment.line()
@@ -108,12 +124,16 @@ class Dashboard:
         lines = [line for text in numbers for line in _block(console, text, width, NUMBER_ROWS)]
         lines += _block(console, Text(""), width, 1)
         rest = height - len(lines)
-        charts = [self.d_history, self.q_history] if rest >= 2 * (MIN_CHART_ROWS + 1) else []
-        charts = charts or ([self.d_history] if rest >= MIN_CHART_ROWS + 1 else [])
+        charts = [self.d_history, self.q_history][: _history_charts(rest)]
         for i, chart in enumerate(charts):
             rows = rest // len(charts) + (rest % len(charts) if i == 0 else 0)
             lines += _titled(console, chart, width, rows)
         return _fit(lines, width, height)
+
+
+def _history_charts(rows: int) -> int:
+    """How many history charts fit in `rows` under the numbers: two, one, or none."""
+    return 2 if rows >= 2 * (MIN_CHART_ROWS + 1) else 1 if rows >= MIN_CHART_ROWS + 1 else 0
 
 
 def _block(console: Console, renderable: RenderableType, width: int, height: int) -> Lines:
@@ -124,12 +144,17 @@ def _block(console: Console, renderable: RenderableType, width: int, height: int
     return console.render_lines(renderable, options, pad=True)
 
 
-def _head(snap: Snapshot | None, console: Console, width: int) -> Lines:
+def _head(
+    snap: Snapshot | None, console: Console, width: int, starting: Starting | None = None
+) -> Lines:
     """Line 1: who is running where; line 2: progress, speed and time left."""
     title = Text.assemble(("toygan ", "bold"))
     if snap is None:
+        title.append(f"run {starting.run_id}  " if starting else "")
         title.append("starting…", style="yellow")
         progress = Text("waiting for the first report", style="dim")
+        if starting is not None:
+            progress = Text(f"step {starting.step:,}/{starting.total:,}  ").append(progress)
     else:
         title.append(f"run {snap.run_id or '-'}  {snap.device}")
         title.append(f"  engine {snap.engine}" if snap.engine else "")

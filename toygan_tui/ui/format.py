@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.snapshot import Snapshot, Starting
 
 
 def duration(seconds: float) -> str:
@@ -28,6 +28,11 @@ def rate(steps_per_s: float) -> str:
     if not math.isfinite(steps_per_s) or steps_per_s <= 0:
         return "-- steps/s"
     return f"{steps_per_s:.0f} steps/s" if steps_per_s >= 100 else f"{steps_per_s:.1f} steps/s"
+
+
+def starting_line(start: Starting) -> str:
+    """The first plain line of a run, printed before torch loads."""
+    return f"run {start.run_id}: starting at step {start.step}/{start.total}"
 
 
 def plain_line(snap: Snapshot) -> str:

@@ -10,19 +10,44 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Protocol, TypeVar
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 
-from toygan_tui.core.snapshot import Snapshot
-from toygan_tui.ui.dashboard import Dashboard, render
-from toygan_tui.ui.format import plain_line
+from toygan_tui.core.snapshot import Snapshot, Starting
+from toygan_tui.ui.dashboard import render
+from toygan_tui.ui.format import plain_line, starting_line
 from toygan_tui.ui.history import History
 
 UI_BUDGET = 0.03  # at most this share of wall time goes to drawing; the rest is training's
 
 clock = time.perf_counter  # module attribute, so tests can swap in a fake clock
+
+
+class Framed(Protocol):
+    """A frame for Live: a Dashboard, or one with a key bar (ui/keybar.py)."""
+
+    def leaving_lines(self, spare: int) -> Framed: ...
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult: ...
+
+
+FrameT = TypeVar("FrameT", bound=Framed)
+
+
+class Steering(Protocol):
+    """Keys that steer a run as it is shown (commands/controls.py): they dress the frame
+    (header, key bar) and may hold the stream between reports (pause, a speed cap)."""
+
+    def frame(
+        self, snapshot: Snapshot | None, history: History, starting: Starting | None = None
+    ) -> Framed: ...
+
+    def hold(self, snapshot: Snapshot, show: Callable[[bool], None]) -> None:
+        """Called after each report is shown, before the next is asked for: training waits
+        meanwhile. show(force) draws the latest report (force: now, whatever the pacing)."""
 
 
 def wants_live(console: Console) -> bool:
@@ -36,18 +61,33 @@ def present(
     *,
     live: bool,
     refresh_per_second: float = 4.0,
+    steering: Steering | None = None,
+    starting: Starting | None = None,
 ) -> Snapshot | None:
-    """Consume the stream, showing it as it comes; return the last snapshot (None if empty)."""
+    """Consume the stream, showing it as it comes; return the last snapshot (None if empty).
+
+    The first frame (or line) is drawn before the stream is first asked for a snapshot, with
+    what `starting` says: the stream may take its time to start (`train` imports torch in it).
+    """
     if not live:
-        return _plain(snapshots, console)
-    return _live(snapshots, console, refresh_per_second)
+        return _plain(snapshots, console, steering, starting)
+    return _live(snapshots, console, refresh_per_second, steering, starting)
 
 
-def _plain(snapshots: Iterable[Snapshot], console: Console) -> Snapshot | None:
+def _plain(
+    snapshots: Iterable[Snapshot],
+    console: Console,
+    steering: Steering | None,
+    starting: Starting | None,
+) -> Snapshot | None:
     """One plain line per snapshot: no colour, no cursor movement, no markup."""
+    if starting is not None:
+        console.out(starting_line(starting), highlight=False)
     last = None
     for last in snapshots:
         console.out(plain_line(last), highlight=False)
+        if steering is not None:
+            steering.hold(last, lambda force: None)
     return last
 
 
@@ -73,32 +113,50 @@ class Pacer:
         self.next_at = started + max(self.interval, typical / self.budget)
 
 
-def _live(snapshots: Iterable[Snapshot], console: Console, per_second: float) -> Snapshot | None:
+def _live(
+    snapshots: Iterable[Snapshot],
+    console: Console,
+    per_second: float,
+    steering: Steering | None,
+    starting: Starting | None,
+) -> Snapshot | None:
     history = History()
     pacer = Pacer(per_second)
     last: Snapshot | None = None
     behind = False  # a snapshot arrived that the screen does not show yet
+    frame: Callable[..., Framed] = render if steering is None else steering.frame
+
+    def show(force: bool = False) -> None:
+        nonlocal behind
+        started = clock()
+        if force or (behind and pacer.due(started)):
+            screen.update(fit_to_screen(frame(last, history)), refresh=True)
+            pacer.drawn(started, clock())
+            behind = False
+
     with Live(
-        fit_to_screen(render(None, history)), console=console, auto_refresh=False, transient=False
+        fit_to_screen(frame(None, history, starting)),
+        console=console,
+        auto_refresh=False,
+        transient=False,
     ) as screen:
         try:
             for last in snapshots:
                 history.add(last)
                 behind = True
-                started = clock()
-                if pacer.due(started):
-                    screen.update(fit_to_screen(render(last, history)), refresh=True)
-                    pacer.drawn(started, clock())
-                    behind = False
+                show()
+                if steering is not None:
+                    steering.hold(last, show)
         finally:
             # Also on Ctrl-C: leaving Live draws this, so the newest numbers stay on screen.
             if behind:
-                screen.update(fit_to_screen(render(last, history)))
+                screen.update(fit_to_screen(frame(last, history)))
     return last
 
 
-def fit_to_screen(frame: Dashboard) -> Dashboard:
+def fit_to_screen(frame: FrameT) -> FrameT:
     """The frame drawn one line shorter than the terminal, for rich.live.Live (here and in
     `toygan watch`): Live ends with a newline, which would otherwise scroll the frame's first
     line away."""
-    return frame.leaving_lines(1)
+    frame.leaving_lines(1)
+    return frame

@@ -16,6 +16,7 @@ from toygan_tui.ui.format import number
 
 STATUS_STYLES = {
     "running": "bold green",
+    "paused": "bold blue",
     "finished": "cyan",
     "interrupted": "yellow",
     "diverged": "bold red",

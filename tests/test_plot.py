@@ -1,0 +1,150 @@
+"""`toygan plot A B`: runs overlaid, one chart per measure, one colour per run, a legend of ids.
+
+The runs are hand-made (no training): each holds every measure at its own constant level, so
+each run draws its own line in every chart, and run b lasts twice as long as run a.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyte
+import pytest
+from snapshots import braille_cells
+from watchkit import Terminal, cli, make_run
+
+COLORS = ("brightcyan", "brightmagenta")  # how pyte names the first two runs' colours
+TITLES = ("D loss", "G loss", "D(real)", "D(fake)", "in_bounds", "a_w1")  # the default measures
+LEVELS = {
+    "a": {"d_loss": 1.2, "g_loss": -0.4, "d_real": 0.3, "d_fake": 0.2,
+          "quality": {"in_bounds": 0.2, "a_w1": 0.6, "shape_rmse": 0.3, "coverage": 0.3}},
+    "b": {"d_loss": 1.6, "g_loss": -0.9, "d_real": 0.7, "d_fake": 0.8,
+          "quality": {"in_bounds": 0.9, "a_w1": 0.05, "shape_rmse": 0.02, "coverage": 1.0}},
+}  # fmt: skip
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> Path:
+    runs = tmp_path / "runs"
+    make_run(runs, "a", list(range(50, 501, 50)), total=500, end="finished", **LEVELS["a"])
+    make_run(runs, "b", list(range(50, 1001, 50)), total=1000, end="finished", **LEVELS["b"])
+    return runs
+
+
+def charts(screen: pyte.Screen) -> dict[str, list[int]]:
+    """The screen rows of each chart, by the title starting its legend line."""
+    found: dict[str, list[int]] = {}
+    current: list[int] = []
+    for y, line in enumerate(screen.display):
+        title = next((t for t in TITLES if line.startswith(f"{t} ")), None)
+        if title is not None:
+            current = found.setdefault(title, [])
+        current.append(y)
+    return found
+
+
+def drawn_columns(screen: pyte.Screen, rows: list[int], colour: str) -> list[int]:
+    """The columns of the braille cells (drawn dots) shown in `colour` on these rows."""
+    return [
+        x
+        for y in rows
+        for x, cell in screen.buffer[y].items()
+        if cell.fg == colour and 0x2800 < ord(cell.data) <= 0x28FF
+    ]
+
+
+def assert_each_chart_overlays_both_runs(screen: pyte.Screen) -> None:
+    found = charts(screen)
+    assert list(found) == list(TITLES), screen.display
+    for title, rows in found.items():
+        legend = screen.display[rows[0]]
+        assert "━ a " in legend and " b " in legend, legend
+        a_cols, b_cols = (drawn_columns(screen, rows, colour) for colour in COLORS)
+        assert a_cols and b_cols, title
+        # One step axis: run a (500 steps) ends near the middle, run b (1000) at the right.
+        assert max(a_cols) < 0.6 * max(b_cols), (title, max(a_cols), max(b_cols))
+
+
+def test_two_runs_are_overlaid_one_chart_per_measure_one_colour_each(
+    runs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    code, out, err = cli(["plot", "a", "b", "--runs-dir", str(runs)])
+    assert code == 0, err
+    screen = pyte.Screen(100, 100)
+    pyte.Stream(screen).feed(out.replace("\n", "\r\n"))
+    assert screen.display[0].startswith("2 runs: a (10 reports), b (20 reports)")
+    assert_each_chart_overlays_both_runs(screen)
+    legend = screen.display[charts(screen)["D(real)"][0]]
+    assert "a 0.300" in legend and "b 0.700" in legend and "0.5" in legend  # last values, ref
+
+
+def test_the_overlay_in_a_real_terminal(runs: Path) -> None:
+    argv = [sys.executable, "-m", "toygan_tui", "plot", "a", "b", "--runs-dir", str(runs)]
+    term = Terminal(argv, cols=100, rows=100)
+    try:
+        assert term.exit_status() == 0
+    finally:
+        term.close()
+    assert_each_chart_overlays_both_runs(term.screen)
+
+
+def test_without_colour_the_second_run_is_dashed_and_metric_still_filters(runs: Path) -> None:
+    code, out, _ = cli(["plot", str(runs / "a"), "b", "--runs-dir", str(runs), "--metric", "a_w1"])
+    assert code == 0 and "\x1b[" not in out
+    lines = out.splitlines()
+    assert lines[1].startswith("a_w1 (lower is better)  ━ a 0.600  ╌ b 0.050")
+    assert not any(line.startswith(t) for t in TITLES[:-1] for line in lines)  # a_w1 only
+    a_line, b_line = (drawn(line) for line in lines if braille_cells(line))  # 0.6 over 0.05
+    assert " " not in a_line and len(a_line) > 30  # solid, over half the steps
+    assert a_line[0] != " " and b_line.count(" ") > 10  # dashed, over all of them
+    assert len(b_line) > 1.8 * len(a_line)
+
+
+def drawn(line: str) -> str:
+    """The stretch of a line from its first to its last braille cell."""
+    cells = [i for i, ch in enumerate(line) if 0x2800 < ord(ch) <= 0x28FF]
+    return line[cells[0] : cells[-1] + 1]
+
+
+def test_runs_with_the_same_id_are_named_by_their_directories(tmp_path: Path) -> None:
+    for where in ("one", "two"):
+        make_run(tmp_path / where, "a", [50, 100], total=100, end="finished")
+    code, out, _ = cli(["plot", str(tmp_path / "one" / "a"), str(tmp_path / "two" / "a")])
+    assert code == 0
+    words = " ".join(out.split())  # long names wrap
+    one, two = tmp_path / "one" / "a", tmp_path / "two" / "a"
+    assert f"2 runs: {one} (2 reports), {two} (2 reports)" in words
+    assert f"━ {one} 1.365 ╌ {two} 1.365" in words  # the D loss legend, wrapped, whole
+
+
+def test_one_run_keeps_its_panels(runs: Path) -> None:
+    code, out, _ = cli(["plot", "b", "--runs-dir", str(runs)])
+    assert code == 0
+    assert " ".join(out.split()).startswith(f"{runs / 'b'} (20 reports) losses")
+    titles = [line for line in out.splitlines() if "  ━ " in line]
+    assert [t.split("  ")[0] for t in titles] == [
+        "losses", "D(real) / D(fake)", "in_bounds (higher is better)", "a_w1 (lower is better)"
+    ]  # fmt: skip
+    assert "━ d_loss  ━ g_loss" in titles[0]  # related measures share one chart
+    assert braille_cells(out) > 4 * 75  # each chart draws its lines across the steps
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["a", "nope"], "nope: no such run in "),
+        (["a", "b", "a"], "the same run is given twice"),
+        (["a"] * 7, "plot compares at most 6 runs, got 7"),
+        (["a", "b", "--metric", "speed"], "'speed' is not a metric"),
+    ],
+    ids=["missing", "twice", "too-many", "metric"],
+)
+def test_bad_runs_are_one_line_and_exit_2(runs: Path, args: list[str], message: str) -> None:
+    code, out, err = cli(["plot", *args, "--runs-dir", str(runs)])
+    assert code == 2 and out == ""
+    assert err.startswith("toygan: error: ") and message in err
+    assert err.count("\n") == 1

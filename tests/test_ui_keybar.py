@@ -1,0 +1,62 @@
+"""The key bar: one line under the frame, the first thing to go when space runs out."""
+
+from __future__ import annotations
+
+import pytest
+from snapshots import draw, make_snapshot, make_stream, visible
+
+from toygan_tui.ui.dashboard import render
+from toygan_tui.ui.history import History
+from toygan_tui.ui.keybar import WithKeyBar, key_bar
+
+BAR = key_bar([("space", "pause"), ("s", "step"), ("+/-", "speed"), ("q", "quit")])
+# What tells the frame's parts apart: the curves chart's legend and each history chart's.
+PARTS = ("bounds x², 2x²+1", "━ D(real)", "━ in_bounds")
+
+
+def lines(renderable: object, width: int, height: int) -> list[str]:
+    return visible(draw(renderable, width, height))[:height]
+
+
+def frames(width: int, height: int) -> tuple[list[str], list[str]]:
+    """The bare dashboard and the one with the bar, at width × height."""
+    history = History()
+    for snap in make_stream(20, total=10_000):
+        history.add(snap)
+    snap = make_snapshot(step=1000)
+    bare = lines(render(snap, history), width, height)
+    return bare, lines(WithKeyBar(render(snap, history), BAR), width, height)
+
+
+def parts(screen: list[str]) -> list[str]:
+    return [part for part in PARTS if any(part in line for line in screen)]
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+# Either side of each height where the frame gains a chart (16, 21, 22 and 31 lines).
+@pytest.mark.parametrize("height", [6, 10, 15, 16, 17, 20, 21, 22, 23, 24, 30, 31, 32, 40])
+def test_the_bar_never_costs_the_frame_a_chart(width: int, height: int) -> None:
+    bare, barred = frames(width, height)
+    assert parts(barred) == parts(bare)
+    assert len(barred) == height and all(len(line) <= width for line in barred)
+    shown = barred[-1].startswith("space pause")
+    assert shown or not any("space pause" in line for line in barred)  # whole line or none
+
+
+def test_on_a_usual_terminal_the_bar_is_the_last_line() -> None:
+    bare, barred = frames(80, 24)
+    assert barred[-1] == "space pause  s step  +/- speed  q quit"
+    assert parts(barred) == list(PARTS[:2])
+
+
+def test_the_bar_makes_way_where_its_line_would_cost_a_chart() -> None:
+    # At 100 × 31 the second history chart has exactly the rows it needs.
+    bare, barred = frames(100, 31)
+    assert "━ in_bounds" in "\n".join(bare)
+    assert barred == bare
+    assert frames(100, 32)[1][-1].startswith("space pause")
+
+
+def test_a_narrow_bar_is_cut_short_not_wrapped() -> None:
+    bare, barred = frames(30, 24)
+    assert barred[-1].startswith("space pause") and barred[-1].endswith("…")

@@ -1,0 +1,65 @@
+"""A run's first frame before torch has loaded.
+
+Importing torch takes a second and more. `toygan train` first checks what it can without it
+(the options, the run's name, the runs directory), picks the run's id and creates its directory;
+the dashboard (or the first plain line) then says "starting" with the id and the step total, and
+only the stream it reads imports torch and builds the Session, when first asked for a snapshot.
+A resumed run needs torch to read its checkpoint, so its first frame comes after that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toygan_tui.core.errors import InputError
+from toygan_tui.core.runs import claim_run_dir
+from toygan_tui.core.snapshot import Snapshot, Starting
+
+if TYPE_CHECKING:
+    from toygan_tui.core.config import TrainConfig
+    from toygan_tui.core.resume import ResumePoint
+    from toygan_tui.core.session import Session
+
+
+class Start:
+    """A run about to train: what its first frame says, and the Session, built on demand."""
+
+    def __init__(self, starting: Starting, build: Callable[[], Session]) -> None:
+        self.starting = starting
+        self._build = build
+        self.session: Session | None = None  # once snapshots() has begun
+
+    @classmethod
+    def fresh(cls, cfg: TrainConfig, runs_dir: Path, name: str | None) -> Start:
+        path = claim_run_dir(runs_dir, name)
+
+        def build() -> Session:
+            from toygan_tui.core.session import Session  # torch
+
+            try:
+                return Session(cfg, runs_dir, path.name)
+            except InputError:  # e.g. --device cuda on a machine without one
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # only if still empty: a failed start leaves nothing behind
+                raise
+
+        return cls(Starting(path.name, 0, cfg.steps), build)
+
+    @classmethod
+    def resumed(cls, point: ResumePoint, cfg: TrainConfig) -> Start:
+        def build() -> Session:
+            from toygan_tui.core.session import Session
+
+            return Session.resume(point, cfg)
+
+        return cls(Starting(point.run.run_id, point.step, cfg.steps), build)
+
+    def snapshots(
+        self, should_stop: Callable[[], bool], on_warning: Callable[[str], None]
+    ) -> Iterator[Snapshot]:
+        """Build the Session (importing torch), then train: Session.snapshots."""
+        self.session = self._build()
+        yield from self.session.snapshots(should_stop, on_warning)

@@ -1,0 +1,83 @@
+"""A run's reports as it stored them, for `toygan replay`: metrics rows and the frames beside
+them, read incrementally so a replay of a running run grows as the run reports.
+
+Read-only and torch-free (stdlib + numpy), like every reader of runs/.
+"""
+
+from __future__ import annotations
+
+import bisect
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from toygan_tui.core.data import x_grid
+from toygan_tui.core.follow import MetricsTail
+from toygan_tui.core.frames import FRAMES_FILE, Frame, FramesTail, view_fields
+from toygan_tui.core.runinfo import RunInfo, run_info
+from toygan_tui.core.runs import METRICS_FILE
+from toygan_tui.core.snapshot import Snapshot
+
+NO_FRAMES = "no frames stored (a run from an older toygan): numbers and history only"
+
+
+class Tape:
+    """The reports of the run in `path`, in order; poll() reads what was appended since."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.metrics = MetricsTail(self.path / METRICS_FILE)
+        self.frames_tail = FramesTail(self.path / FRAMES_FILE)
+        self.rows: list[dict[str, Any]] = []
+        self.frames: dict[int, Frame] = {}
+        self.info: RunInfo = run_info(self.path)
+        self.poll()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def poll(self) -> bool:
+        """Read what the run appended (a resumed run's rewrite starts over); True if the
+        reports or the run's state changed."""
+        rows, reset = self.metrics.poll()
+        frames, frames_reset = self.frames_tail.poll()
+        if reset:
+            self.rows = []
+        if frames_reset:
+            self.frames = {}
+        last = self.rows[-1]["step"] if self.rows else -1
+        for row in rows:  # steps only go forward; anything else is no report of this run
+            if row["step"] > last:
+                self.rows.append(row)
+                last = row["step"]
+        self.frames.update((frame.step, frame) for frame in frames)
+        info, self.info = self.info, run_info(self.path)
+        return bool(rows or reset or frames or frames_reset) or info.status != self.info.status
+
+    @property
+    def has_frames(self) -> bool:
+        return (self.path / FRAMES_FILE).exists()
+
+    def index_at(self, step: int) -> int:
+        """The report at or before `step` (the first one if `step` comes before all)."""
+        return max(bisect.bisect_right([row["step"] for row in self.rows], step) - 1, 0)
+
+    def snapshot(self, i: int, extra: dict[str, str]) -> Snapshot:
+        """Report i as the dashboard showed it: its row, and its frame where one was stored."""
+        row = self.rows[i]
+        view = view_fields(self.frames.get(row["step"]))
+        if view is None:
+            x = x_grid(15)
+            view = {"x": x, "curves": np.empty((0, len(x)))}
+            if not self.has_frames:
+                extra = {**extra, "note": NO_FRAMES}
+        return Snapshot.from_row(
+            row,
+            total=self.info.total,
+            run_id=self.info.run_id,
+            device=self.info.device,
+            engine=self.info.engine,
+            extra=extra,
+            **view,
+        )
