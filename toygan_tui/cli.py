@@ -30,12 +30,30 @@ RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Where runs are kept."
 @app.command()
 def train(
     ctx: typer.Context,  # for --detach: the options as given, to pass on to the background run
-    steps: Annotated[int, typer.Option(help="Total steps of the run.")] = 10_000,
+    problem: Annotated[
+        str, typer.Option(help="What G learns: curves | ring | grid | two | cond-curves.")
+    ] = "curves",
+    loss: Annotated[
+        str, typer.Option(help="minimax (the tutorial's) | ns | lsgan | hinge | wgan-gp.")
+    ] = "minimax",
+    steps: Annotated[int, typer.Option(help="Total steps of the run. [problem's]")] = 10_000,
     device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the model and data streams.")] = 1,
-    batch_size: Annotated[int, typer.Option(help="Real and fake curves per step.")] = 64,
-    lr_g: Annotated[float, typer.Option(help="Adam learning rate of G.")] = 1e-4,
-    lr_d: Annotated[float, typer.Option(help="Adam learning rate of D.")] = 1e-4,
+    batch_size: Annotated[
+        int, typer.Option(help="Real and fake samples per step. [problem's]")
+    ] = 64,
+    lr_g: Annotated[float, typer.Option(help="Adam learning rate of G. [problem's/loss's]")] = 1e-4,
+    lr_d: Annotated[float, typer.Option(help="Adam learning rate of D. [problem's/loss's]")] = 1e-4,
+    beta1: Annotated[float, typer.Option(help="Adam's β1. [problem's/loss's]")] = 0.9,
+    beta2: Annotated[float, typer.Option(help="Adam's β2. [problem's/loss's]")] = 0.999,
+    hidden: Annotated[
+        int, typer.Option(help="Units per hidden layer of G and D. [problem's]")
+    ] = 128,
+    depth: Annotated[int, typer.Option(help="Hidden layers of G and of D. [problem's]")] = 1,
+    n_critic: Annotated[int, typer.Option(help="D steps per G step. [loss's]")] = 1,
+    gp_weight: Annotated[
+        float, typer.Option(help="Gradient-penalty weight (wgan-gp only). [loss's]")
+    ] = 0.0,
     runs_dir: RunsDir = Path("runs"),
     name: Annotated[str | None, typer.Option(help="Run id (default: a timestamp).")] = None,
     save_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 1000,
@@ -65,7 +83,12 @@ def train(
         typer.Option(help="Start capped at this many steps/s (+ and - change it when live)."),
     ] = None,
 ) -> None:
-    """Train the artist-curves GAN and watch it learn (keys: space pause, s step, +/- speed)."""
+    """Train a GAN and watch it learn (keys: space pause, s step, +/- speed).
+
+    Options marked [problem's] or [loss's] take that default unless typed (the tutorial's
+    values for curves + minimax): ring, grid and two use 2 hidden layers of 128, batch 256,
+    Adam betas (0.5, 0.999) and 20 000 steps; wgan-gp brings betas (0, 0.9), 5 critic steps
+    and a gradient penalty of 10. config.json records the values the run used."""
     from toygan_tui.commands.controls import check_speed
 
     check_speed(speed)
@@ -76,6 +99,8 @@ def train(
     from toygan_tui.commands.train import run_train
 
     run_train(
+        problem=problem, loss=loss, beta1=beta1, beta2=beta2, hidden=hidden, depth=depth,
+        n_critic=n_critic, gp_weight=gp_weight,
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
         live=live, engine=engine, threads=threads, resume=resume, given=_typed(ctx),
@@ -96,17 +121,20 @@ def _source(ctx: typer.Context, name: str) -> str:
 @app.command()
 def sample(
     ckpt: Annotated[Path, typer.Option(help="Checkpoint to sample from.")] = Path("runs/last.pt"),
-    num: Annotated[int, typer.Option("--num", "-n", help="How many curves.")] = 8,
+    num: Annotated[int, typer.Option("--num", "-n", help="How many samples.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the noise: same seed, same curves.")] = 0,
     fmt: Annotated[
         str, typer.Option("--format", help="chart | table | csv | json | npy.")
     ] = "chart",
     out: Annotated[Path | None, typer.Option(help="Write to this file (npy needs it).")] = None,
+    label: Annotated[
+        int | None, typer.Option(help="The class to draw (a conditional run: 0 or 1).")
+    ] = None,
 ) -> None:
-    """Draw curves from a trained generator."""
+    """Draw samples (curves or points) from a trained generator."""
     from toygan_tui.commands.sample import run_sample
 
-    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out)
+    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label)
 
 
 @app.command()

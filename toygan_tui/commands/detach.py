@@ -38,7 +38,7 @@ def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> 
             return
         run_dir, step = point.run.path, point.step
     else:
-        cfg, step = _checked_config(params), 0
+        cfg, step = _checked_config(params, given), 0
         run_dir = claim_run_dir(runs_dir, params.get("name"))
         args += ["--name", run_dir.name]
     pid = _spawn(args + ["--no-live"], run_dir / LOG_FILE)
@@ -49,12 +49,12 @@ def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> 
     print(f"  watch it:  toygan watch {target}")
 
 
-def _checked_config(params: dict[str, Any]) -> Any:
+def _checked_config(params: dict[str, Any], given: Collection[str]) -> Any:
     """The run's config, checked as the child would: a ConfigError here is exit 2 here."""
-    from toygan_tui.core.config import TrainConfig
+    from toygan_tui.core.config import TrainConfig, resolve
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    cfg = TrainConfig(**{k: v for k, v in params.items() if k in fields})
+    cfg = resolve({k: v for k, v in params.items() if k in fields}, given)
     _check_device(cfg.device)
     return cfg
 

@@ -9,31 +9,43 @@ from typing import Any
 from rich.console import Console
 
 from toygan_tui.commands.errors import UsageError
-from toygan_tui.core.runinfo import find_run
+from toygan_tui.core.catalog import RunKind, run_kind
+from toygan_tui.core.runinfo import find_run, run_info
 from toygan_tui.core.runs import METRICS_FILE, read_metrics
-from toygan_tui.core.snapshot import METRIC_KEYS
-
-DEFAULT_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "in_bounds", "a_w1")
 
 
 def run_plot(*, runs: list[Path], metrics: list[str], runs_dir: Path) -> None:
-    """RUNS: none (the newest run), one (its charts) or several (overlaid, one colour each)."""
-    unknown = [m for m in metrics if m not in METRIC_KEYS or m == "step"]
-    if unknown:
-        names = ", ".join(k for k in METRIC_KEYS if k != "step")
-        raise UsageError(f"--metric {unknown[0]!r} is not a metric; choose from {names}")
+    """RUNS: none (the newest run), one (its charts) or several (overlaid, one colour each).
+    The charts are the first run's: its loss's stats and its problem's measures."""
     from toygan_tui.ui.plots import RUN_COLORS, compare_view, history_view
 
     if len(runs) > len(RUN_COLORS):
         raise UsageError(f"plot compares at most {len(RUN_COLORS)} runs, got {len(runs)}")
     wanted: list[Path | None] = list(runs) or [None]  # None: the newest run
     paths = [_metrics_path(run, runs_dir) for run in wanted]
-    chosen = metrics or list(DEFAULT_METRICS)
+    kind = _kind(paths[0])
+    keys = [k for k in kind.metric_keys if k != "step"]
+    unknown = [m for m in metrics if m not in keys]
+    if unknown:
+        raise UsageError(f"--metric {unknown[0]!r} is not a metric; choose from {', '.join(keys)}")
+    chosen = metrics or default_metrics(kind)
     if len(paths) == 1:
-        view = history_view(_reports(paths[0]), chosen, title=str(paths[0].parent))
+        view = history_view(_reports(paths[0]), chosen, title=str(paths[0].parent), kind=kind)
     else:
-        view = compare_view(dict(zip(_labels(paths), map(_reports, paths), strict=True)), chosen)
+        reports = dict(zip(_labels(paths), map(_reports, paths), strict=True))
+        view = compare_view(reports, chosen, kind)
     Console().print(view)
+
+
+def default_metrics(kind: RunKind) -> list[str]:
+    """The loss's stats and the problem's first two measures."""
+    return [*kind.loss.stat_names, *(m.name for m in kind.problem.measures[:2])]
+
+
+def _kind(metrics: Path) -> RunKind:
+    """The kind of the run a metrics.jsonl belongs to (its directory's config.json)."""
+    info = run_info(metrics.parent)
+    return run_kind(info.problem, info.loss)
 
 
 def _metrics_path(run: Path | None, runs_dir: Path) -> Path:

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 FORMATS = ("chart", "table", "csv", "json", "npy")
 
 
-def run_sample(*, ckpt: Path, num: int, seed: int, fmt: str, out: Path | None) -> None:
+def run_sample(
+    *, ckpt: Path, num: int, seed: int, fmt: str, out: Path | None, label: int | None = None
+) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if fmt == "npy" and out is None:
@@ -25,7 +27,7 @@ def run_sample(*, ckpt: Path, num: int, seed: int, fmt: str, out: Path | None) -
         raise UsageError(f"--out: directory {out.parent} does not exist")
     from toygan_tui.core import sample
 
-    samples = sample.draw(ckpt, num, seed)
+    samples = sample.draw(ckpt, num, seed, label)
     if fmt == "npy":
         assert out is not None
         sample.to_npy(samples, out)
@@ -46,7 +48,7 @@ def _emit(text: str, out: Path | None) -> None:
 def _show(samples: Samples, fmt: str, out: Path | None) -> None:
     from toygan_tui.ui.samples import samples_view
 
-    view = samples_view(samples.x, samples.curves, samples.metrics, samples.step, fmt)
+    view = samples_view(samples, fmt)
     if out is None:
         Console().print(view)
         return

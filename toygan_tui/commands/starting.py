@@ -46,7 +46,7 @@ class Start:
                     path.rmdir()  # only if still empty: a failed start leaves nothing behind
                 raise
 
-        return cls(Starting(path.name, 0, cfg.steps), build)
+        return cls(Starting(path.name, 0, cfg.steps, cfg.problem, cfg.loss), build)
 
     @classmethod
     def resumed(cls, point: ResumePoint, cfg: TrainConfig) -> Start:
@@ -55,7 +55,7 @@ class Start:
 
             return Session.resume(point, cfg)
 
-        return cls(Starting(point.run.run_id, point.step, cfg.steps), build)
+        return cls(Starting(point.run.run_id, point.step, cfg.steps, cfg.problem, cfg.loss), build)
 
     def snapshots(
         self, should_stop: Callable[[], bool], on_warning: Callable[[str], None]

@@ -38,10 +38,10 @@ def run_train(
 ) -> None:
     """Train (or continue) a run; `given` names the options the user typed, which a resumed
     run takes over its own; `speed` caps the steps per second (keys change it when live)."""
-    from toygan_tui.core.config import TrainConfig
+    from toygan_tui.core.config import resolve
 
     if resume is None:
-        _train(Start.fresh(TrainConfig(**options), runs_dir, name), live, speed)
+        _train(Start.fresh(resolve(options, given), runs_dir, name), live, speed)
         return
     everything = {**options, "runs_dir": runs_dir, "name": name}
     start = _resumed(resume, {k: everything[k] for k in given if k in everything})

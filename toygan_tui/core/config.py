@@ -75,16 +75,6 @@ class TrainConfig:
         return get_problem(self.problem)
 
     @property
-    def n_ideas(self) -> int:
-        """Size of G's noise: the problem's (5 for the curves, the tutorial's N_IDEAS)."""
-        return self.the_problem.noise_dim
-
-    @property
-    def n_points(self) -> int:
-        """Size of one sample: the problem's (15 points of a curve, ART_COMPONENTS)."""
-        return self.the_problem.out_dim
-
-    @property
     def the_loss(self) -> Loss:
         return get_loss(self.loss)
 
@@ -146,7 +136,7 @@ def _flag(field: str) -> str:
 
 # The options a problem's or a loss's defaults may set (the rest keep the dataclass's).
 TUNED = ("hidden", "depth", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "steps", "n_critic",
-         "gp_weight")  # fmt: skip
+         "gp_weight", "n_eval", "n_show")  # fmt: skip
 
 
 def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from toygan_tui.core.config import ConfigError
 from toygan_tui.core.fast_flat import NotApplicable
+from toygan_tui.core.losses import g_mirrors_d
 from toygan_tui.core.state import TrainState
 
 if TYPE_CHECKING:
@@ -31,10 +32,11 @@ def make_fast_engine(state: TrainState, required: bool = False) -> Engine | None
 
 
 def _build(state: TrainState) -> Engine:
+    check_pair(state)
     kind = state.device.type
     if kind == "cpu":
         if state.data_rng is None:
-            raise NotApplicable("the CPU engine draws real curves from the numpy stream")
+            raise NotApplicable("the CPU engine draws real samples from the numpy stream")
         from toygan_tui.core.fast_cpu import CpuEngine
 
         return CpuEngine(state)
@@ -44,3 +46,18 @@ def _build(state: TrainState) -> Engine:
         # Where capture fails, the same steps launched eagerly; the engine's name says why.
         return DeviceEngine(state, graphed=True)
     raise NotApplicable(f"there is no fast engine for {kind} devices (only cpu and cuda)")
+
+
+def check_pair(state: TrainState) -> None:
+    """What the hand-written steps assume of the problem and the loss, else NotApplicable."""
+    cfg, loss = state.cfg, state.cfg.the_loss
+    if loss.logit_grads is None:
+        raise NotApplicable(loss.no_fast_path)
+    if not g_mirrors_d(loss):
+        raise NotApplicable(
+            f"the fast engines implement the minimax loss's gradients, not {loss.name}'s"
+        )
+    if state.problem.cond_dim:
+        raise NotApplicable("the fast engines have no label inputs (a conditional problem)")
+    if cfg.n_critic != 1:
+        raise NotApplicable("the fast engines take one D step per G step (--n-critic 1)")

@@ -18,6 +18,7 @@ import torch
 from toygan_tui.core.fast_blas import blas_threads
 from toygan_tui.core.fast_flat import FlatBuffers
 from toygan_tui.core.fast_streams import Batch, CpuStreams
+from toygan_tui.core.losses import NUMPY_OPS
 from toygan_tui.core.state import TrainState
 
 
@@ -58,20 +59,14 @@ class CpuEngine:
             part.step([self.adam_step])
 
     def stats(self) -> torch.Tensor:
-        """The last step's losses and mean D outputs, from its logits: the reference's formulas
-        in numpy (a dozen torch ops on 128 numbers would cost more than a training step)."""
-        batch = self.state.cfg.batch_size
-        logits = self.logits[0]
+        """The last step's stats, from its logits: the loss's formulas in numpy (a dozen torch
+        ops on 128 numbers would cost more than a training step)."""
+        batch, loss = self.state.cfg.batch_size, self.state.cfg.the_loss
+        real, fake = self.logits[0, :batch], self.logits[0, batch:]
         with np.errstate(all="ignore"):
-            real_term = np.logaddexp(0, -logits[:batch]).sum()  # Σ softplus(−l) = Σ −log σ(l)
-            fake_term = np.logaddexp(0, logits[batch:]).sum()  # Σ softplus(l) = Σ −log(1 − σ(l))
-            probs = np.tanh(0.5 * logits)  # 2σ(l) − 1
-        d_real, d_fake = (
-            0.5 + 0.5 * probs[:batch].sum() / batch,
-            0.5 + 0.5 * probs[batch:].sum() / batch,
-        )
-        values = [(real_term + fake_term) / batch, -fake_term / batch, d_real, d_fake]
-        return torch.tensor(values, dtype=torch.float32)
+            losses = loss.d_loss(real, fake, NUMPY_OPS), loss.g_loss(fake, NUMPY_OPS)
+            values = loss.report(*losses, real, fake, NUMPY_OPS)
+        return torch.tensor([float(v) for v in values], dtype=torch.float32)
 
 
 def _make_step(
@@ -87,7 +82,7 @@ def _make_step(
     bias; the weight gradients read batch-first copies with a column of ones.
     """
     cfg, f32, mm = state.cfg, np.float32, np.matmul
-    B, H, P = cfg.batch_size, cfg.hidden, cfg.n_points
+    B, H, P = cfg.batch_size, cfg.hidden, state.problem.out_dim
     G1, G2, D1, D2 = (flat.block(flat.params, i).numpy() for i in range(4))  # [W | b] blocks
     gG1, gG2, gD1, gD2 = (flat.block(flat.grads, i).numpy() for i in range(4))
     h, hd = np.ones((H + 1, B), f32), np.ones((H + 1, 2 * B), f32)  # last rows stay 1

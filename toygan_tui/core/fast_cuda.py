@@ -18,7 +18,7 @@ import torch
 from torch import cuda
 
 from toygan_tui.core.fast_flat import FlatBuffers, NotApplicable
-from toygan_tui.core.reference import d_loss_from_logits, g_loss_from_logits
+from toygan_tui.core.losses import torch_ops
 from toygan_tui.core.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
@@ -71,7 +71,7 @@ class DeviceStep:
         cfg, dev = state.cfg, state.device
         B = cfg.batch_size
         self.state, self.flat = state, flat
-        self.X = torch.zeros(2 * B, cfg.n_points, device=dev)  # D's input: [real; fake]
+        self.X = torch.zeros(2 * B, state.problem.out_dim, device=dev)  # D's input: [real; fake]
         self.logits = torch.zeros(2 * B, 1, device=dev)
         # −label/B for [real; fake]: dL/dlogit = σ(l)/B − label/B.
         self.minus_labels_over_b = torch.cat([-torch.ones(B, 1) / B, torch.zeros(B, 1)]).to(dev)
@@ -115,11 +115,10 @@ class DeviceStep:
 
     def stats(self) -> torch.Tensor:
         """The last step's losses and mean D outputs, from its logits (stay on the device)."""
-        B = self.state.cfg.batch_size
+        B, loss, ops = self.state.cfg.batch_size, self.state.cfg.the_loss, torch_ops()
         logit_real, logit_fake = self.logits[:B, 0], self.logits[B:, 0]
-        losses = [d_loss_from_logits(logit_real, logit_fake), g_loss_from_logits(logit_fake)]
-        probs = [torch.sigmoid(logit_real).mean(), torch.sigmoid(logit_fake).mean()]
-        return torch.stack(losses + probs)
+        losses = loss.d_loss(logit_real, logit_fake, ops), loss.g_loss(logit_fake, ops)
+        return torch.stack(loss.report(*losses, logit_real, logit_fake, ops))
 
 
 class CaptureFailed(Exception):

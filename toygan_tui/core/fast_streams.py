@@ -14,7 +14,6 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from toygan_tui.core.data import curves_from_amplitudes, real_amplitudes
 from toygan_tui.core.state import TrainState
 
 CHUNK = 64  # steps of random draws made at once (only where that draws the same numbers)
@@ -27,11 +26,11 @@ Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 class CpuStreams:
     def __init__(self, state: TrainState) -> None:
         if state.data_rng is None:
-            raise ValueError("the CPU streams draw real curves from the numpy RandomState")
+            raise ValueError("the CPU streams draw real samples from the numpy RandomState")
         self.state, self.data_rng = state, state.data_rng
         self.chunk = CHUNK if self._chunks_are_exact() else 1
         cfg, k = state.cfg, self.chunk
-        B, Z, P = cfg.batch_size, cfg.n_ideas, cfg.n_points
+        B, Z, P = cfg.batch_size, state.problem.noise_dim, state.problem.out_dim
         self.z, self.zT = np.ones((k, B, Z + 1), np.float32), np.ones((k, Z + 1, B), np.float32)
         self.X = np.ones((k, 2 * B, P + 1), np.float32)
         self.XT = np.ones((k, P + 1, 2 * B), np.float32)
@@ -41,7 +40,7 @@ class CpuStreams:
     def draw(self, k: int) -> list[Batch]:
         """The next k steps' inputs (k ≤ self.chunk); the fakes are the step's to write."""
         cfg = self.state.cfg
-        B, Z, P = cfg.batch_size, cfg.n_ideas, cfg.n_points
+        B, Z, P = cfg.batch_size, self.state.problem.noise_dim, self.state.problem.out_dim
         self.z[:k, :, :Z] = self._noise(k).numpy().reshape(k, B, Z)
         self.zT[:k, :Z] = self.z[:k, :, :Z].transpose(0, 2, 1)
         self.X[:k, :B, :P] = self._reals(k).reshape(k, B, P)
@@ -53,9 +52,9 @@ class CpuStreams:
         return self.state.noise(k * self.state.cfg.batch_size)
 
     def _reals(self, k: int) -> np.ndarray:
-        """k steps of real curves in float64, exactly as state.real_batch() computes them."""
-        a = real_amplitudes(self.data_rng, k * self.state.cfg.batch_size)
-        return curves_from_amplitudes(a, self.state.x)
+        """k steps of real samples in float64, exactly as state.real_batch() computes them."""
+        samples, _ = self.state.problem.real_batch(self.data_rng, k * self.state.cfg.batch_size)
+        return samples
 
     def _chunks_are_exact(self) -> bool:
         noise_gen = self.state.noise_gen

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from toygan_tui.core.data import x_grid
+from toygan_tui.core.catalog import run_kind
 from toygan_tui.core.runinfo import RunInfo, run_info
 from toygan_tui.core.runs import METRICS_FILE, parse_row
 from toygan_tui.core.snapshot import Snapshot
@@ -116,13 +116,17 @@ class RunFollower:
 
 
 def snapshot_from_row(row: dict[str, Any], info: RunInfo, extra: dict[str, str]) -> Snapshot:
-    """A Snapshot from a metrics row alone (no curves): for runs without a usable status.json."""
-    x = x_grid(15)
+    """A Snapshot from a metrics row alone (no samples): for runs without a usable status.json.
+    InputError if the run's problem or loss is one this toygan does not know."""
+    kind = run_kind(info.problem, info.loss)
     return Snapshot.from_row(
         row,
+        kind.names,
         total=info.total,
-        curves=np.empty((0, len(x))),
-        x=x,
+        curves=np.empty((0, kind.problem.out_dim)),
+        x=kind.problem.x,
+        problem=info.problem,
+        loss=info.loss,
         run_id=info.run_id,
         device=info.device,
         engine=info.engine,

@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -179,16 +180,27 @@ def trim_frames(run_dir: Path, step: int) -> int:
 
 
 def view_arrays(snap: Snapshot) -> dict[str, np.ndarray]:
-    """What the curve view draws at a report (other problems' views will name their own)."""
-    return {"x": snap.x, "curves": snap.curves}
+    """What the problem's view draws at a report: G's samples (and where a curve's points sit),
+    the classes they were asked for, D's say on the grid of a 2-D problem."""
+    arrays = {"x": snap.x, "curves": snap.curves}
+    if snap.labels is not None:
+        arrays["labels"] = snap.labels
+    if snap.heat is not None:
+        arrays["heat"] = snap.heat
+    return arrays
 
 
-def view_fields(frame: Frame | None) -> dict[str, np.ndarray] | None:
-    """The Snapshot fields a stored frame gives back (x, curves as float64); None if the frame
-    is missing or holds another view's arrays."""
+def view_fields(frame: Frame | None) -> dict[str, Any] | None:
+    """The Snapshot fields a stored frame gives back (as float64, labels as ints); None if the
+    frame is missing or does not hold a view's arrays."""
     if frame is None or not {"x", "curves"} <= frame.arrays.keys():
         return None
     x, curves = (frame.arrays[k].astype(np.float64) for k in ("x", "curves"))
-    if curves.ndim != 2 or x.ndim != 1 or curves.shape[1] != len(x):
+    if curves.ndim != 2 or x.ndim != 1 or (len(x) and curves.shape[1] != len(x)):
         return None
-    return {"x": x, "curves": curves}
+    fields: dict[str, Any] = {"x": x, "curves": curves}
+    if "labels" in frame.arrays:
+        fields["labels"] = frame.arrays["labels"].astype(np.int64)
+    if "heat" in frame.arrays:
+        fields["heat"] = frame.arrays["heat"].astype(np.float64)
+    return fields

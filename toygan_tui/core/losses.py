@@ -95,6 +95,8 @@ class Loss:
     g_loss: Callable[[Array, Ops], Array]
     stats: tuple[Stat, ...]
     logit_grads: LogitGrads | None  # (dD/dl_real, dD/dl_fake, dG/dl_fake) per sample × batch
+    heat: Callable[[np.ndarray], np.ndarray] = lambda logits: _sig(logits)  # D's say on a grid:
+    #   0 "fake" … 1 "real", for the 2-D view's background (σ(l) where D is a probability)
     no_fast_path: str = ""  # why logit_grads is None, in one line
     n_critic: int = 1
     gp_weight: float = 0.0
@@ -180,6 +182,7 @@ LSGAN = Loss(
         Stat("d_fake", "D(fake)", 0.5, "mean D(G(z)) on G's samples (raw output)", _fake_mean),
     ),
     logit_grads=lambda r, f: (r - 1, f, f - 1),
+    heat=lambda logits: np.clip(logits, 0.0, 1.0),  # D's output itself: 1 real, 0 fake
 )
 
 HINGE = Loss(
@@ -197,6 +200,7 @@ HINGE = Loss(
         (f > -1).astype(f.dtype),
         np.full_like(f, -1.0),
     ),
+    heat=lambda logits: np.clip((logits + 1) / 2, 0.0, 1.0),  # the margins ±1 as 1 and 0
 )
 
 WGAN_GP = Loss(
@@ -211,12 +215,20 @@ WGAN_GP = Loss(
         Stat("critic_gap", "critic gap", 0.0, "mean score real − fake; → 0 as G catches up", _gap),
     ),
     logit_grads=None,
+    heat=lambda logits: _relative(logits),
     no_fast_path="wgan-gp's gradient penalty needs autograd (a double backward)",
     n_critic=5,
     gp_weight=10.0,
     # Gulrajani et al.'s published settings.
     defaults={"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "beta2": 0.9, "n_critic": 5},
 )
+
+
+def _relative(scores: np.ndarray) -> np.ndarray:
+    """Critic scores have no scale: the grid's lowest is 0, its highest 1."""
+    low, high = np.nanmin(scores), np.nanmax(scores)
+    return (scores - low) / (high - low) if high > low else np.full_like(scores, 0.5)
+
 
 LOSSES: dict[str, Loss] = {loss.name: loss for loss in (MINIMAX, NS, LSGAN, HINGE, WGAN_GP)}
 DEFAULT_LOSS = "minimax"
@@ -229,3 +241,14 @@ def get_loss(name: str) -> Loss:
     except KeyError:
         choices = ", ".join(LOSSES)
         raise UnknownLoss(f"--loss must be one of {choices}, got {name!r}") from None
+
+
+def g_mirrors_d(loss: Loss) -> bool:
+    """Whether G's dL/dlogit on the fakes is minus D's (minimax): then G's gradient through
+    the fakes is minus D's, the shortcut the hand-written engines take. Checked on the
+    formulas, at logits either side of every kink, not by the loss's name."""
+    if loss.logit_grads is None:
+        return False
+    logits = np.linspace(-3.0, 3.0, 13)
+    _, d_fake, g_fake = loss.logit_grads(logits, logits)
+    return bool(np.allclose(g_fake, -d_fake, rtol=0, atol=1e-12))

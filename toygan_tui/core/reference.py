@@ -1,66 +1,62 @@
-"""The reference engine: the tutorial's step, written plainly with autograd. It is the spec.
-
-Every faster engine must match it step for step (tests/test_engines.py).
+"""The reference engine: the step of core/adversarial.py, with autograd, for every (problem,
+loss) pair. It is the spec: on the defaults (curves, minimax) it is the tutorial's step, and
+every faster engine must match it step for step (tests/test_engines.py).
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from toygan_tui.core.adam import torch_adam
+from toygan_tui.core.adversarial import Batch, Players, critic_step, joint_step
+from toygan_tui.core.losses import MINIMAX, torch_ops
 from toygan_tui.core.state import TrainState
 
-# The tutorial's saturating minimax losses, computed from D's logits so a saturated D gives a
-# finite loss: log σ(l) = −softplus(−l) and log(1 − σ(l)) = −softplus(l).
+# The tutorial's saturating minimax losses (losses.MINIMAX), by the names tests use.
+_TORCH_OPS = torch_ops()
 
 
 def d_loss_from_logits(logit_real: torch.Tensor, logit_fake: torch.Tensor) -> torch.Tensor:
-    """D_loss = −mean[log D(x) + log(1 − D(G(z)))]."""
-    return F.softplus(-logit_real).mean() + F.softplus(logit_fake).mean()
+    """D_loss = −mean[log D(x) + log(1 − D(G(z)))], from logits (finite when D saturates)."""
+    return MINIMAX.d_loss(logit_real, logit_fake, _TORCH_OPS)  # type: ignore[no-any-return]
 
 
 def g_loss_from_logits(logit_fake: torch.Tensor) -> torch.Tensor:
     """G_loss = mean[log(1 − D(G(z)))] (G minimises it: the saturating loss of the tutorial)."""
-    return -F.softplus(logit_fake).mean()
+    return MINIMAX.g_loss(logit_fake, _TORCH_OPS)  # type: ignore[no-any-return]
 
 
 class ReferenceEngine:
-    """One optimizer step of each player per training step, both from the same (G, D) state."""
+    """Each training step: n_critic − 1 critic-only steps, then both players from the same
+    (G, D) state (core/adversarial.py); one step of each for every loss but wgan-gp."""
 
     name = "reference"
 
     def __init__(self, state: TrainState) -> None:
         self.state = state
+        self.loss = state.cfg.the_loss
+        self.ops = _TORCH_OPS
         # torch's own Adam, on the state's optimizer containers: a checkpoint sees its steps.
-        self.opt_G, self.opt_D = torch_adam(state.opt_G), torch_adam(state.opt_D)
+        self.players = Players(state.G, state.D, torch_adam(state.opt_G), torch_adam(state.opt_D))
 
     def run(self, n: int) -> torch.Tensor:
-        """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last one (not synced)."""
-        stats = torch.zeros(4)
+        """Take n steps; return the loss's stats of the last one (not synced)."""
+        stats = torch.full((len(self.loss.stats),), float("nan"))
         for _ in range(n):
             stats = self.step()
         return stats
 
     def step(self) -> torch.Tensor:
-        s = self.state
-        real = s.real_batch()
-        fake = s.G(s.noise(s.cfg.batch_size))
+        cfg = self.state.cfg
+        for _ in range(cfg.n_critic - 1):
+            critic_step(self.players, self._batch(), self.loss, cfg.gp_weight, self.ops)
+        stats = joint_step(self.players, self._batch(), self.loss, cfg.gp_weight, self.ops)
+        self.state.step += 1
+        return stats
 
-        # (1) Update G against the current D: G's gradient only, D's parameters untouched.
-        g_loss = g_loss_from_logits(s.D(fake))
-        self.opt_G.zero_grad(set_to_none=True)
-        g_loss.backward(inputs=list(s.G.parameters()))
-        self.opt_G.step()
-
-        # (2) Update D on the real batch and the fakes made before G's step (detached),
-        #     so D's gradient is the gradient of D_loss alone.
-        logit_real, logit_fake = s.D(real), s.D(fake.detach())
-        d_loss = d_loss_from_logits(logit_real, logit_fake)
-        self.opt_D.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_D.step()
-
-        s.step += 1
-        probs = torch.stack([torch.sigmoid(logit_real).mean(), torch.sigmoid(logit_fake).mean()])
-        return torch.cat([torch.stack([d_loss, g_loss]).detach(), probs.detach()])
+    def _batch(self) -> Batch:
+        """One update's draws, in the tutorial's order: real samples, then noise (then ε)."""
+        s, n = self.state, self.state.cfg.batch_size
+        real, labels = s.real_batch_with_labels()
+        z = s.noise(n)
+        return Batch(real, labels, z, s.uniform(n) if s.cfg.gp_weight else None)

@@ -16,7 +16,7 @@ import math
 import os
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,7 +41,7 @@ T = TypeVar("T")
 STALL_AFTER_S = 60.0  # no update for this long (at least) and a run counts as stalled...
 STALL_REPORTS = 10  # ...or for this many of its report intervals, if that is longer
 TAIL_BYTES = 64 * 1024  # the last metrics row is in here (a row is ~300 bytes)
-REPORTED = ("d_loss", "g_loss", "d_real", "d_fake", "in_bounds", "a_w1", "shape_rmse", "coverage")
+NOT_REPORTED = ("step", "steps_per_s", "time")  # in every metrics row, shown elsewhere
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class RunInfo:
     pid: int | None = None
     host: str = ""
     note: str = ""  # why the status is what it is, when it is not obvious
+    problem: str = "curves"  # what the run learns, and with which loss (config.json says;
+    loss: str = "minimax"  # a run from before problems and losses is curves + minimax)
 
     @property
     def ended(self) -> bool:
@@ -66,13 +68,15 @@ class RunInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """For `toygan runs --format json`: plain JSON, null where a value is unknown."""
-        metrics = {k: _number(self.last.get(k)) for k in REPORTED if k in self.last}
+        metrics = {k: _number(v) for k, v in self.last.items() if k not in NOT_REPORTED}
         return {
             "id": self.run_id,
             "status": self.status,
             "step": self.step,
             "total": self.total,
-            **{k: metrics.get(k) for k in REPORTED},
+            "problem": self.problem,
+            "loss": self.loss,
+            **metrics,
             "started": _iso(self.started),
             "updated": _iso(self.updated),
             "device": self.device or None,
@@ -92,8 +96,13 @@ def run_info(path: Path, now: float | None = None, status: StatusRead | None = N
     config = _read_json(path / CONFIG_FILE)
     status = status or read_status(path / STATUS_FILE)
     if status.data is not None:
-        return _from_status(path, status.data, config, now)
-    return _from_files(path, config, status.problem, now)
+        info = _from_status(path, status.data, config, now)
+    else:
+        info = _from_files(path, config, status.problem, now)
+    names = config or (status.data or {})
+    return replace(
+        info, problem=str(names.get("problem", "curves")), loss=str(names.get("loss", "minimax"))
+    )
 
 
 def _from_status(path: Path, data: dict[str, Any], config: dict[str, Any], now: float) -> RunInfo:
@@ -131,7 +140,7 @@ def _from_files(path: Path, config: dict[str, Any], problem: str, now: float) ->
     updated = _mtime(metrics) or _mtime(path / CONFIG_FILE)
     if last and total and step >= total:
         state = FINISHED
-    elif last and not all(_is_finite(last.get(k)) for k in ("d_loss", "g_loss")):
+    elif last and not all(_is_finite(last.get(k)) for k in ("d_loss", "g_loss")):  # every loss
         state = DIVERGED
     elif updated is not None and now - updated < _stall_after(config, 0.0):
         state = RUNNING

@@ -1,4 +1,9 @@
-"""Draw curves from a checkpoint's generator, and write them as csv, json or npy."""
+"""Draw samples from a checkpoint's generator, and write them as csv, json or npy.
+
+Curves come as {"x": [...], "curves": [[...]], ...}, one curve per csv row; 2-D points as
+{"points": [[x, y], ...], ...}, two csv columns. A conditional problem's samples carry the
+label each was asked for ("labels"): the one `--label` gives, else its classes in turn.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +11,69 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
+from toygan_tui.core.adversarial import with_labels
 from toygan_tui.core.checkpoint import load_generator
 from toygan_tui.core.config import ConfigError
-from toygan_tui.core.data import x_grid
-from toygan_tui.core.metrics import quality
+from toygan_tui.core.problems import Problem
 
 MAX_SAMPLES = 1_000_000  # a 15-float curve each: ~120 MB at most
 
 
 @dataclass(frozen=True)
 class Samples:
-    x: np.ndarray  # (n_points,)
-    curves: np.ndarray  # (n × n_points), float64
-    metrics: dict[str, float]  # the quality measures over these curves
+    problem: Problem
+    x: np.ndarray  # where a curve's points sit (empty for 2-D points)
+    curves: np.ndarray  # (n × sample size), float64: curves, or 2-D points
+    labels: np.ndarray | None  # the class each sample was asked for (conditional problems)
+    metrics: dict[str, float]  # the problem's measures over these samples
     step: int  # the checkpoint's training step
 
 
-def draw(ckpt: Path, num: int, seed: int) -> Samples:
-    """`num` curves of the checkpoint's G on the CPU; the same seed gives the same curves."""
+def draw(ckpt: Path, num: int, seed: int, label: int | None = None) -> Samples:
+    """`num` samples of the checkpoint's G on the CPU; the same seed gives the same ones."""
     if not 0 < num <= MAX_SAMPLES:
         raise ConfigError(f"--num must be between 1 and {MAX_SAMPLES}, got {num}")
     G, cfg, step = load_generator(ckpt)
-    z = torch.randn(num, cfg.n_ideas, generator=torch.Generator().manual_seed(seed))
+    problem = cfg.the_problem
+    labels = _labels(problem, num, label)
+    z = torch.randn(num, problem.noise_dim, generator=torch.Generator().manual_seed(seed))
+    column = None if labels is None else torch.from_numpy(labels).float()[:, None]
     with torch.no_grad():
-        curves = G(z).double().numpy()
-    return Samples(x=x_grid(cfg.n_points), curves=curves, metrics=quality(curves), step=step)
+        samples = G(with_labels(z, column)).double().numpy()
+    metrics = problem.measure(samples, labels)
+    return Samples(problem, problem.x, samples, labels, metrics, step)
+
+
+def _labels(problem: Problem, num: int, label: int | None) -> np.ndarray | None:
+    if label is None:
+        return problem.eval_labels(num)
+    if not problem.labels:
+        raise ConfigError(f"--label: the run's problem {problem.name} has no classes")
+    if label not in problem.labels:
+        classes = " or ".join(map(str, problem.labels))
+        raise ConfigError(f"--label {label}: {problem.name} has the classes {classes}")
+    return np.full(num, label, dtype=np.int64)
 
 
 def to_json(samples: Samples) -> str:
-    return json.dumps(
-        {
-            "x": samples.x.tolist(),
-            "curves": samples.curves.tolist(),
-            "metrics": samples.metrics,
-            "step": samples.step,
-        }
+    body: dict[str, Any] = (
+        {"x": samples.x.tolist(), "curves": samples.curves.tolist()}
+        if samples.problem.view == "curves"
+        else {"points": samples.curves.tolist()}
     )
+    if samples.labels is not None:
+        body["labels"] = samples.labels.tolist()
+    return json.dumps({**body, "metrics": samples.metrics, "step": samples.step})
 
 
 def to_csv(samples: Samples) -> str:
-    """One curve per row, its values at x = linspace(-1, 1, n_points); no header."""
+    """One sample per row, no header: a curve's values at x = linspace(-1, 1, 15), or a
+    point's x and y."""
     buffer = io.StringIO()
     np.savetxt(buffer, samples.curves, delimiter=",", fmt="%.6f")
     return buffer.getvalue()

@@ -186,8 +186,8 @@ class Session:
 
 
 def non_finite(snap: Snapshot) -> str:
-    """What in a report is not finite ('' when all is): the losses, or G's curves."""
-    for name in ("d_loss", "g_loss", "d_real", "d_fake"):
-        if not math.isfinite(getattr(snap, name)):
+    """What in a report is not finite ('' when all is): the loss's stats, or G's samples."""
+    for name, value in snap.stats.items():
+        if not math.isfinite(value):
             return f"{name} is"
-    return "" if np.isfinite(snap.curves).all() else "G's curves are"
+    return "" if np.isfinite(snap.curves).all() else "G's samples are"

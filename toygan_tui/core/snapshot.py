@@ -13,35 +13,28 @@ from typing import Any
 
 import numpy as np
 
-# The keys of one metrics.jsonl line, in order.
-METRIC_KEYS = (
-    "step", "d_loss", "g_loss", "d_real", "d_fake",
-    "in_bounds", "a_w1", "shape_rmse", "coverage", "steps_per_s", "time",
-)  # fmt: skip
-
-QUALITY_KEYS = ("in_bounds", "a_w1", "shape_rmse", "coverage")
-
-# The tutorial's reference values: D(real) → 0.5 at equilibrium, D loss → 2·ln 2, G loss → −ln 2.
-REFERENCE = {"d_real": 0.5, "d_fake": 0.5, "d_score": -1.386, "d_loss": 1.386, "g_loss": -0.693}
+TIMING_KEYS = ("steps_per_s", "time")  # the last columns of every metrics.jsonl line
 
 
 @dataclass(frozen=True)
 class Snapshot:
     step: int  # steps done so far
     total: int  # the run's --steps
-    d_loss: float  # −mean[log D(x) + log(1 − D(G(z)))]
-    g_loss: float  # mean[log(1 − D(G(z)))]
-    d_real: float  # mean D(x) over the real batch (the tutorial's "D accuracy")
-    d_fake: float  # mean D(G(z)) over the fake batch
-    quality: dict[str, float]  # in_bounds, a_w1, shape_rmse, coverage on the eval batch
-    curves: np.ndarray  # (n_show × n_points) G's curves from the fixed display noise
-    x: np.ndarray  # (n_points,) where the curves are drawn
+    stats: dict[str, float]  # the loss's stats by name (core/losses.py): d_loss, g_loss, ...
+    quality: dict[str, float]  # the problem's measures by name, on the fixed evaluation batch
+    curves: np.ndarray  # (n_show × sample size) G's samples from the fixed display noise:
+    #                     curves (n_show × 15) or 2-D points (n_show × 2), by the problem
+    x: np.ndarray  # where a curve's points are drawn (empty for other problems)
     steps_per_s: float  # training throughput since the previous snapshot
     elapsed: float  # seconds since the run started (monotonic), resumed runs included
     run_id: str = ""
     device: str = "cpu"
     engine: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    problem: str = "curves"  # the run's problem and loss: which measures, stats and view
+    loss: str = "minimax"
+    labels: np.ndarray | None = None  # the class each shown sample was asked for (conditional)
+    heat: np.ndarray | None = None  # D's output on a grid over a 2-D problem's box (rows: y)
 
     @property
     def eta(self) -> float:
@@ -51,30 +44,25 @@ class Snapshot:
         return (self.total - self.step) / self.steps_per_s
 
     def metrics_row(self) -> dict[str, float]:
-        """One metrics.jsonl line (time = seconds since the run started)."""
-        row: dict[str, float] = {
-            "step": self.step,
-            "d_loss": self.d_loss,
-            "g_loss": self.g_loss,
-            "d_real": self.d_real,
-            "d_fake": self.d_fake,
-        }
-        row.update(self.quality)
+        """One metrics.jsonl line: the step, the loss's stats, the problem's measures, then
+        steps_per_s and time (seconds since the run started)."""
+        row: dict[str, float] = {"step": self.step, **self.stats, **self.quality}
         row["steps_per_s"] = self.steps_per_s
         row["time"] = self.elapsed
         return row
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any], **fields: Any) -> Snapshot:
-        """The Snapshot a metrics row describes (the inverse of metrics_row; null reads as NaN),
-        completed by `fields` (total, curves, x, run_id, ...). TypeError if a value is no number."""
+    def from_row(
+        cls, row: Mapping[str, Any], names: tuple[tuple[str, ...], tuple[str, ...]], **fields: Any
+    ) -> Snapshot:
+        """The Snapshot a metrics row describes (the inverse of metrics_row; null or absent
+        reads as NaN): `names` are the run's stat and measure names; `fields` complete it
+        (total, curves, x, run_id, problem, loss, ...). TypeError if a value is no number."""
+        stat_names, measure_names = names
         return cls(
             step=int(row["step"]),
-            d_loss=json_number(row.get("d_loss")),
-            g_loss=json_number(row.get("g_loss")),
-            d_real=json_number(row.get("d_real")),
-            d_fake=json_number(row.get("d_fake")),
-            quality={k: json_number(row.get(k)) for k in QUALITY_KEYS},
+            stats={k: json_number(row.get(k)) for k in stat_names},
+            quality={k: json_number(row.get(k)) for k in measure_names},
             steps_per_s=json_number(row.get("steps_per_s")),
             elapsed=json_number(row.get("time")),
             **fields,
@@ -88,6 +76,8 @@ class Starting:
     run_id: str
     step: int  # where the run starts: 0, or a resumed checkpoint's step
     total: int  # the run's --steps
+    problem: str = "curves"  # so the frame has its view's shape before the first report
+    loss: str = "minimax"
 
 
 def json_number(value: Any) -> float:

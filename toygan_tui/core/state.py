@@ -10,9 +10,9 @@ from torch import nn
 
 from toygan_tui.core.adam import AdamState
 from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.data import curves_from_amplitudes, real_amplitudes, x_grid
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.model import make_discriminator, make_generator
+from toygan_tui.core.problems import Problem
 
 
 class DeviceError(InputError):
@@ -27,11 +27,9 @@ class TrainState:
     D: nn.Sequential
     opt_G: AdamState  # torch.optim.Adam's state; the reference engine steps it with torch's Adam
     opt_D: AdamState
-    noise_gen: torch.Generator  # z for G, on the device
-    data_rng: np.random.RandomState | None  # real curves on the CPU (the tutorial's numpy stream)
-    data_gen: torch.Generator | None  # real curves off the CPU, drawn on the device
-    x: np.ndarray  # where curves are drawn
-    x_sq: torch.Tensor  # x², on the device
+    noise_gen: torch.Generator  # z for G (and wgan-gp's ε), on the device
+    data_rng: np.random.RandomState | None  # real samples on the CPU (the tutorial's numpy stream)
+    data_gen: torch.Generator | None  # real samples off the CPU, drawn on the device
     step: int = 0
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
 
@@ -41,20 +39,40 @@ class TrainState:
         if self.device.type == "cuda" and self.device.index is None:
             raise ValueError(f"TrainState needs an indexed CUDA device, not {self.device}")
 
+    @property
+    def problem(self) -> Problem:
+        return self.cfg.the_problem
+
+    @property
+    def x(self) -> np.ndarray:
+        """Where a curve's points are drawn (empty for a problem not drawn as curves)."""
+        return self.problem.x
+
     def real_batch(self) -> torch.Tensor:
-        """The next batch of real curves, from this run's own data stream."""
+        """The next batch of real samples, from this run's own data stream."""
+        return self.real_batch_with_labels()[0]
+
+    def real_batch_with_labels(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The next real batch and its labels as a float column (None if unconditional)."""
+        n = self.cfg.batch_size
         if self.data_rng is not None:
             # The tutorial's artist_works(): float64 numpy maths, then a float32 tensor.
-            a = real_amplitudes(self.data_rng, self.cfg.batch_size)
-            return torch.from_numpy(curves_from_amplitudes(a, self.x)).float().to(self.device)
+            samples, labels = self.problem.real_batch(self.data_rng, n)
+            real = torch.from_numpy(samples).float().to(self.device)
+            column = None if labels is None else torch.from_numpy(labels).float()[:, None]
+            return real, None if column is None else column.to(self.device)
         # Off the CPU: the same distribution drawn on the device, with no host round trip.
         assert self.data_gen is not None
-        amp = 1 + torch.rand(self.cfg.batch_size, 1, generator=self.data_gen, device=self.device)
-        return amp * self.x_sq + (amp - 1)
+        real, classes = self.problem.real_batch_torch(self.data_gen, n, self.device)
+        return real, None if classes is None else classes.float()[:, None]
 
     def noise(self, n: int) -> torch.Tensor:
         """The next n noise vectors ("ideas") for G."""
-        return torch.randn(n, self.cfg.n_ideas, generator=self.noise_gen, device=self.device)
+        return torch.randn(n, self.problem.noise_dim, generator=self.noise_gen, device=self.device)
+
+    def uniform(self, n: int) -> torch.Tensor:
+        """n draws of U(0, 1) from the noise stream, one per sample (wgan-gp's ε)."""
+        return torch.rand(n, 1, generator=self.noise_gen, device=self.device)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -114,17 +132,15 @@ def new_state(cfg: TrainConfig, device: torch.device) -> TrainState:
         noise_gen.manual_seed(cfg.seed)
         data_gen = torch.Generator(device=device)
         data_gen.manual_seed(cfg.seed + 1)
-    x = x_grid(cfg.n_points)
+    betas = (cfg.beta1, cfg.beta2)
     return TrainState(
         cfg=cfg,
         device=device,
         G=G,
         D=D,
-        opt_G=AdamState(G.parameters(), lr=cfg.lr_g),
-        opt_D=AdamState(D.parameters(), lr=cfg.lr_d),
+        opt_G=AdamState(G.parameters(), lr=cfg.lr_g, betas=betas),
+        opt_D=AdamState(D.parameters(), lr=cfg.lr_d, betas=betas),
         noise_gen=noise_gen,
         data_rng=data_rng,
         data_gen=data_gen,
-        x=x,
-        x_sq=torch.tensor(x**2, dtype=torch.float32, device=device),
     )

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from toygan_tui.core.atomic import atomic_write
+from toygan_tui.core.catalog import kind_of
+from toygan_tui.core.errors import InputError
 from toygan_tui.core.process import process_start
 from toygan_tui.core.snapshot import Snapshot, json_number
 
@@ -85,7 +87,7 @@ class StatusWriter:
         """The final status: finished at the last step, diverged on non-finite losses, else
         interrupted. Written whatever the throttle says."""
         if diverged is None:
-            diverged = self.last is not None and not _finite(self.last.d_loss, self.last.g_loss)
+            diverged = self.last is not None and not _finite(*self.last.stats.values())
         self.step = max(self.step, step)
         state = (
             DIVERGED if diverged else FINISHED if self.step >= self.base["total"] else INTERRUPTED
@@ -138,8 +140,12 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
         "steps_per_s": _num(snap.steps_per_s),
         "elapsed": _num(snap.elapsed),
         "metrics": {k: _num(v) for k, v in snap.metrics_row().items()},
+        "problem": snap.problem,
+        "loss": snap.loss,
         "x": [_num(v) for v in np.asarray(snap.x, dtype=np.float64).tolist()],
         "curves": [[_num(v) for v in row] for row in np.asarray(snap.curves).tolist()],
+        "labels": None if snap.labels is None else [int(c) for c in snap.labels],
+        "heat": None if snap.heat is None else [[_num(v) for v in r] for r in snap.heat.tolist()],
     }
 
 
@@ -175,18 +181,22 @@ def read_status(path: Path) -> StatusRead:
 def snapshot_from_status(
     data: dict[str, Any], extra: dict[str, str] | None = None
 ) -> Snapshot | None:
-    """The Snapshot a status holds, or None before the first report (or if it is malformed)."""
+    """The Snapshot a status holds, or None before the first report (or if it is malformed,
+    or names a problem or loss this toygan does not know)."""
     try:
+        kind = kind_of(data)
         x = np.asarray([json_number(v) for v in data["x"]], dtype=np.float64)
         curves = np.asarray(
             [[json_number(v) for v in row] for row in data["curves"]], dtype=np.float64
         )
+        width = kind.problem.out_dim
         if curves.size == 0:
-            curves = np.empty((0, len(x)))
-        if curves.ndim != 2 or curves.shape[1] != len(x):
+            curves = np.empty((0, width))
+        if curves.ndim != 2 or curves.shape[1] != width:
             return None
         return Snapshot.from_row(
             {**data["metrics"], "step": data["step"]},
+            kind.names,
             total=int(data["total"]),
             curves=curves,
             x=x,
@@ -194,9 +204,22 @@ def snapshot_from_status(
             device=str(data.get("device", "")),
             engine=str(data.get("engine", "")),
             extra=dict(extra or {}),
+            problem=kind.problem.name,
+            loss=kind.loss.name,
+            labels=_array(data.get("labels"), np.int64),
+            heat=_array(data.get("heat"), np.float64),
         )
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, InputError):
         return None
+
+
+def _array(value: Any, dtype: type) -> np.ndarray | None:
+    """A JSON list (of lists) as an array; null as None, and null entries as NaN."""
+    if value is None:
+        return None
+    if dtype is np.float64:
+        return np.asarray([[json_number(v) for v in row] for row in value], dtype=np.float64)
+    return np.asarray(value, dtype=dtype)
 
 
 def _num(value: float) -> float | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from toygan_tui.core.data import x_grid
+from toygan_tui.core.catalog import run_kind
 from toygan_tui.core.follow import MetricsTail
 from toygan_tui.core.frames import FRAMES_FILE, Frame, FramesTail, view_fields
 from toygan_tui.core.runinfo import RunInfo, run_info
@@ -66,14 +66,17 @@ class Tape:
     def snapshot(self, i: int, extra: dict[str, str]) -> Snapshot:
         """Report i as the dashboard showed it: its row, and its frame where one was stored."""
         row = self.rows[i]
+        kind = run_kind(self.info.problem, self.info.loss)
         view = view_fields(self.frames.get(row["step"]))
         if view is None:
-            x = x_grid(15)
-            view = {"x": x, "curves": np.empty((0, len(x)))}
+            view = {"x": kind.problem.x, "curves": np.empty((0, kind.problem.out_dim))}
             if not self.has_frames:
                 extra = {**extra, "note": NO_FRAMES}
         return Snapshot.from_row(
             row,
+            kind.names,
+            problem=kind.problem.name,
+            loss=kind.loss.name,
             total=self.info.total,
             run_id=self.info.run_id,
             device=self.info.device,

@@ -10,11 +10,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-import numpy as np
 import torch
 
 from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.metrics import quality
+from toygan_tui.core.evaluator import Evaluator
 from toygan_tui.core.reference import ReferenceEngine
 from toygan_tui.core.snapshot import Snapshot
 from toygan_tui.core.state import TrainState, new_state, resolve_device
@@ -27,7 +26,7 @@ class Engine(Protocol):
     name: str
 
     def run(self, n: int) -> torch.Tensor:
-        """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last (may be unsynced)."""
+        """Take n steps; return the loss's stats of the last (may be unsynced)."""
         ...
 
 
@@ -42,20 +41,6 @@ def make_engine(state: TrainState) -> Engine:
     return ReferenceEngine(state)
 
 
-class Evaluator:
-    """G's curves on fixed noise: the quality measures and the chart, off the training stream."""
-
-    def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
-        gen = torch.Generator().manual_seed(cfg.eval_seed)
-        self.z = torch.randn(max(cfg.n_eval, cfg.n_show), cfg.n_ideas, generator=gen).to(device)
-        self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
-
-    @torch.no_grad()
-    def curves(self, state: TrainState) -> np.ndarray:
-        """G's curves for the whole fixed batch, on the host (a sync point on a GPU)."""
-        return state.G(self.z).double().cpu().numpy()
-
-
 def snapshot(
     state: TrainState,
     engine: Engine,
@@ -64,23 +49,25 @@ def snapshot(
     timing: tuple[float, float],
 ) -> Snapshot:
     """Build the report for the state's current step: the only host sync of a report."""
-    d_loss, g_loss, d_real, d_fake = stats.double().cpu().tolist()
+    cfg = state.cfg
+    values = stats.double().cpu().tolist()
     steps_per_s, elapsed = timing
-    curves = evaluator.curves(state)
+    seen = evaluator.evaluate(state)
     return Snapshot(
         step=state.step,
-        total=state.cfg.steps,
-        d_loss=d_loss,
-        g_loss=g_loss,
-        d_real=d_real,
-        d_fake=d_fake,
-        quality=quality(curves[: evaluator.n_eval]),
-        curves=curves[: evaluator.n_show],
+        total=cfg.steps,
+        stats=dict(zip(cfg.the_loss.stat_names, values, strict=True)),
+        quality=seen.quality,
+        curves=seen.shown,
         x=state.x,
         steps_per_s=steps_per_s,
         elapsed=elapsed,
         device=str(state.device),
         engine=engine.name,
+        problem=cfg.problem,
+        loss=cfg.loss,
+        labels=seen.labels,
+        heat=seen.heat,
     )
 
 

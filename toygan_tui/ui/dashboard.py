@@ -7,46 +7,30 @@ chart and then the curves chart as space runs out; it never wraps and never exce
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
-from toygan_tui.core.data import x_grid
-from toygan_tui.core.snapshot import REFERENCE, Snapshot, Starting
-from toygan_tui.ui.chart import Chart, curves_chart, history_chart, wants_color
-from toygan_tui.ui.format import duration, number, rate
+from toygan_tui.core.catalog import RunKind, run_kind
+from toygan_tui.core.errors import InputError
+from toygan_tui.core.snapshot import Snapshot, Starting
+from toygan_tui.ui.chart import Chart, history_chart, wants_color
+from toygan_tui.ui.format import duration, rate
 from toygan_tui.ui.history import History
+from toygan_tui.ui.readouts import measures_text, stats_text
+from toygan_tui.ui.views import Picture, problem_view
 
 Lines = list[list[Segment]]
 
 SIDE_BY_SIDE_MIN_WIDTH = 72  # below this the curves chart would be too thin beside the numbers
 NUMBERS_WIDTH = 29  # one table of numbers: name, value, reference
-NUMBER_ROWS = 5  # a heading and four values
+NUMBER_ROWS = 5  # a heading and four values (more for a loss with more stats)
 LEFT_WIDTH = 32  # the numbers column; it grows on wide terminals to give the history room
-CURVES_LABEL = "G's curves (fixed noise)"  # the same noise every frame: the same curves evolve
 MIN_BAR = 10  # a shorter progress bar tells nothing the percentage doesn't
 MIN_CHART_ROWS = 8
 # Probabilities and the quality measures live in [0, 1] (a_w1 starts near 1 and falls): a fixed
 # y-range keeps frames comparable and the axes cached for the whole run.
 UNIT_RANGE = (0.0, 1.0)  # a chart shorter than this shows axes and little else
-
-# Where the quality measures should head, how to say it, and when a value counts as good.
-QUALITY = (
-    ("in_bounds", "↑ ~0.9", lambda v: v >= 0.85),
-    ("a_w1", "↓ ~0.04", lambda v: v <= 0.06),
-    ("shape_rmse", "↓ ~0.03", lambda v: v <= 0.05),
-    ("coverage", "↑ 1", lambda v: v >= 0.9),
-)
-# The tutorial's signals and the values they read at equilibrium (weak: they hold at step 0 too).
-STATS = (
-    ("D loss", "d_loss", REFERENCE["d_loss"]),
-    ("G loss", "g_loss", REFERENCE["g_loss"]),
-    ("D(real)", "d_real", REFERENCE["d_real"]),
-    ("D(fake)", "d_fake", REFERENCE["d_fake"]),
-)
 
 
 def render(
@@ -66,11 +50,15 @@ class Dashboard:
         self.snapshot = snapshot
         self.starting = starting
         self.spare_lines = 0  # terminal lines left free below the frame
+        kind = self.kind = _kind(snapshot, starting)
+        self.number_rows = 1 + max(
+            NUMBER_ROWS - 1, len(kind.loss.stats), len(kind.problem.measures)
+        )
         # Charts capture their data now, so a later History.add cannot change this frame.
-        self.curves = _curves(snapshot)
+        self.curves = problem_view(kind.problem, snapshot)
         total = snapshot.total if snapshot else (starting.total if starting else 0)
-        self.d_history = _d_history(history, total)
-        self.q_history = _quality_history(history, total)
+        self.d_history = _d_history(history, total, kind)
+        self.q_history = _quality_history(history, total, kind)
 
     def leaving_lines(self, spare: int) -> Dashboard:
         """This frame, drawn `spare` lines shorter than the terminal (when no height is given)."""
@@ -80,10 +68,10 @@ class Dashboard:
     def parts(self, width: int, height: int) -> tuple[bool, int]:
         """What a frame of this size shows besides the numbers: (the curves chart, how many
         history charts). A key bar takes a line only where that line costs none of them."""
-        body = height - 2
+        body, rows = height - 2, self.number_rows
         if width >= SIDE_BY_SIDE_MIN_WIDTH:
-            return body > 0, _history_charts(body - 2 * NUMBER_ROWS - 1)
-        numbers = NUMBER_ROWS if width >= 2 * NUMBERS_WIDTH + 1 else 2 * NUMBER_ROWS
+            return body > 0, _history_charts(body - 2 * rows - 1)
+        numbers = rows if width >= 2 * NUMBERS_WIDTH + 1 else 2 * rows
         return body - numbers >= MIN_CHART_ROWS + 1, 0
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -99,7 +87,9 @@ class Dashboard:
     def _body(self, console: Console, width: int, height: int) -> Lines:
         if height <= 0:
             return []
-        signals, quality = _signals(self.snapshot), _quality(self.snapshot)
+        snap, rows = self.snapshot, self.number_rows
+        signals = stats_text(self.kind.loss.stats, snap.stats if snap else None)
+        quality = measures_text(self.kind.problem.measures, snap.quality if snap else None)
         if width >= SIDE_BY_SIDE_MIN_WIDTH:
             left_w = max(LEFT_WIDTH, min(width // 3, 60))
             left = self._left(console, [signals, quality], left_w, height)
@@ -108,12 +98,12 @@ class Dashboard:
         # Stacked: the numbers (in two columns if they fit), then the curves if there is room;
         # the history charts are the first thing dropped.
         if width >= 2 * NUMBERS_WIDTH + 1:
-            halves = [_block(console, t, NUMBERS_WIDTH, NUMBER_ROWS) for t in (signals, quality)]
+            halves = [_block(console, t, NUMBERS_WIDTH, rows) for t in (signals, quality)]
             pad = [Segment(" " * (width - 2 * NUMBERS_WIDTH))]
             body = [a + pad + b for a, b in zip(*halves, strict=True)]
         else:
-            body = _block(console, signals, width, NUMBER_ROWS)
-            body += _block(console, quality, width, NUMBER_ROWS)
+            body = _block(console, signals, width, rows)
+            body += _block(console, quality, width, rows)
         rest = height - len(body)
         if rest >= MIN_CHART_ROWS + 1:
             body += _titled(console, self.curves, width, rest)
@@ -121,7 +111,8 @@ class Dashboard:
 
     def _left(self, console: Console, numbers: list[Text], width: int, height: int) -> Lines:
         """The numbers on top; below them one or two history charts, as many as fit."""
-        lines = [line for text in numbers for line in _block(console, text, width, NUMBER_ROWS)]
+        rows = self.number_rows
+        lines = [line for text in numbers for line in _block(console, text, width, rows)]
         lines += _block(console, Text(""), width, 1)
         rest = height - len(lines)
         charts = [self.d_history, self.q_history][: _history_charts(rest)]
@@ -186,33 +177,7 @@ def _progress(snap: Snapshot, width: int) -> Text:
     return text.append(tail)
 
 
-def _signals(snap: Snapshot | None) -> Text:
-    """The tutorial's signals beside the values they read at equilibrium."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{'GAN signals':<11}{'now':>8}  {'tutorial':<8}", style="bold")
-    for label, key, ref in STATS:
-        value = getattr(snap, key) if snap is not None else math.nan
-        text.append(f"\n{label:<11}{_shown(value):>8}  ").append(f"→ {ref:g}", style="dim")
-    return text
-
-
-def _quality(snap: Snapshot | None) -> Text:
-    """The quality measures, green once they reach what the tutorial's run reaches."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{'quality':<11}{'now':>8}  {'good':<8}", style="bold")
-    for key, hint, good in QUALITY:
-        value = snap.quality.get(key, math.nan) if snap is not None else math.nan
-        style = "" if not math.isfinite(value) else ("green" if good(value) else "yellow")
-        text.append(f"\n{key:<11}").append(f"{_shown(value):>8}", style=style)
-        text.append(f"  {hint}", style="dim")
-    return text
-
-
-def _shown(value: float) -> str:
-    return "-" if math.isnan(value) else number(value)
-
-
-def _titled(console: Console, chart: Chart, width: int, height: int) -> Lines:
+def _titled(console: Console, chart: Picture, width: int, height: int) -> Lines:
     """The chart's legend on one line over the chart, which takes the remaining rows."""
     legend = _block(console, chart.legend(wants_color(console)), width, 1)
     return _fit(legend + chart.render_lines(width, height - 1, wants_color(console)), width, height)
@@ -223,23 +188,29 @@ def _fit(lines: Lines, width: int, height: int) -> Lines:
     return lines[:height] + [[Segment(" " * width)] for _ in range(height - len(lines))]
 
 
-def _curves(snap: Snapshot | None) -> Chart:
-    if snap is None:  # the bounds alone: the frame has its shape before the first report
-        x = x_grid(15)
-        return curves_chart(x, np.empty((0, len(x))), label=CURVES_LABEL)
-    return curves_chart(snap.x, snap.curves, label=CURVES_LABEL)
+def _kind(snap: Snapshot | None, starting: Starting | None) -> RunKind:
+    """The run's problem and loss (a run of a kind this toygan lacks: shown as the default)."""
+    names = snap or starting
+    try:
+        return run_kind(names.problem, names.loss) if names else run_kind()
+    except InputError:
+        return run_kind()
 
 
-def _d_history(history: History, total: int) -> Chart:
-    values = {"D(real)": history.series("d_real"), "D(fake)": history.series("d_fake")}
-    hlines = {"0.5": REFERENCE["d_real"]}
+def _d_history(history: History, total: int, kind: RunKind) -> Chart:
+    """The loss's stats besides its two losses (D(real), D(fake); critic scores and gap)."""
+    stats = kind.loss.stats[2:]
+    values = {s.label: history.series(s.name) for s in stats}
+    hlines = {f"{round(s.reference, 3):g}": s.reference for s in stats if s.reference is not None}
+    ylim = UNIT_RANGE if all(s.unit for s in stats) else None
     return history_chart(
-        history.steps, values, hlines, xlim=_steps_range(history, total), ylim=UNIT_RANGE
+        history.steps, values, hlines, xlim=_steps_range(history, total), ylim=ylim
     )
 
 
-def _quality_history(history: History, total: int) -> Chart:
-    values = {"in_bounds": history.series("in_bounds"), "a_w1": history.series("a_w1")}
+def _quality_history(history: History, total: int, kind: RunKind) -> Chart:
+    """The problem's two charted measures (both within [0, 1])."""
+    values = {name: history.series(name) for name in kind.problem.charted}
     return history_chart(history.steps, values, xlim=_steps_range(history, total), ylim=UNIT_RANGE)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from toygan_tui.core.errors import InputError
+from toygan_tui.core.losses import Stat, get_loss
 from toygan_tui.core.snapshot import Snapshot, Starting
 
 
@@ -36,19 +38,25 @@ def starting_line(start: Starting) -> str:
 
 
 def plain_line(snap: Snapshot) -> str:
-    """The report as one plain line, for logs, pipes and dumb terminals."""
-    q = snap.quality
-    parts = [
-        f"step {snap.step}/{snap.total}",
-        f"d_loss {number(snap.d_loss)}",
-        f"g_loss {number(snap.g_loss)}",
-        f"D(real) {number(snap.d_real)}",
-        f"D(fake) {number(snap.d_fake)}",
-        f"in_bounds {number(q.get('in_bounds', math.nan))}",
-        f"a_w1 {number(q.get('a_w1', math.nan))}",
-        f"shape_rmse {number(q.get('shape_rmse', math.nan))}",
-        f"coverage {number(q.get('coverage', math.nan), 2)}",
-        rate(snap.steps_per_s),
-    ]
+    """The report as one plain line, for logs, pipes and dumb terminals: the loss's stats,
+    the problem's measures, the speed (a run of an unknown kind: its numbers by name)."""
+    parts = [f"step {snap.step}/{snap.total}"]
+    parts += [f"{key} {number(value)}" for key, value in _keyed(snap)]
+    parts.append(rate(snap.steps_per_s))
     parts += [f"{key} {value}" for key, value in snap.extra.items()]
     return "  ".join(parts)
+
+
+def _keyed(snap: Snapshot) -> list[tuple[str, float]]:
+    try:
+        loss = get_loss(snap.loss)
+    except InputError:
+        return [*snap.stats.items(), *snap.quality.items()]
+    stats = [(plain_key(s), snap.stats.get(s.name, math.nan)) for s in loss.stats]
+    return stats + list(snap.quality.items())
+
+
+def plain_key(stat: Stat) -> str:
+    """A stat's word in a plain line: its label where that is one word ("D(real)"), else its
+    name ("d_loss")."""
+    return stat.label if " " not in stat.label else stat.name

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from toygan_tui.core.snapshot import REFERENCE
+from toygan_tui.core.catalog import RunKind
+from toygan_tui.core.losses import Stat
 from toygan_tui.ui.braille import series
 from toygan_tui.ui.chart import history_chart, line_chart
 from toygan_tui.ui.format import number
@@ -27,34 +28,41 @@ RUN_COLORS = (
 )
 
 Rows = Iterable[Mapping[str, float | None]]
-HALF = {"0.5": REFERENCE["d_real"]}
-
-# (title, the series drawn together, reference lines): related measures share one chart.
-PANELS: tuple[tuple[str, tuple[str, ...], Mapping[str, float]], ...] = (
-    ("losses", ("d_loss", "g_loss"), {"2·ln2": REFERENCE["d_loss"], "-ln2": REFERENCE["g_loss"]}),
-    ("D(real) / D(fake)", ("d_real", "d_fake"), HALF),
-    ("in_bounds (higher is better)", ("in_bounds",), {}),
-    ("a_w1 (lower is better)", ("a_w1",), {}),
-    ("shape_rmse (lower is better)", ("shape_rmse",), {}),
-    ("coverage (higher is better)", ("coverage",), {}),
-    ("steps/s", ("steps_per_s",), {}),
-    ("time (s)", ("time",), {}),
-)
-# Compared runs get one chart per measure: (measure, title, reference lines).
-MEASURES: tuple[tuple[str, str, Mapping[str, float]], ...] = (
-    ("d_loss", "D loss", {"2·ln2": REFERENCE["d_loss"]}),
-    ("g_loss", "G loss", {"-ln2": REFERENCE["g_loss"]}),
-    ("d_real", "D(real)", HALF),
-    ("d_fake", "D(fake)", HALF),
-    *((name, title, refs) for title, (name,), refs in PANELS[2:]),  # the one-measure panels
-)
+Panel = tuple[str, tuple[str, ...], Mapping[str, float]]  # title, series, reference lines
+TIMING: tuple[Panel, ...] = (("steps/s", ("steps_per_s",), {}), ("time (s)", ("time",), {}))
 
 
-def history_view(rows: Rows, metrics: Sequence[str], title: str) -> Group:
+def panels(kind: RunKind) -> tuple[Panel, ...]:
+    """A run's charts: its loss's two losses together, its other stats together (with their
+    equilibrium marks), one per measure of its problem, then the speed and the time."""
+    loss_stats, logit_stats = kind.loss.stats[:2], kind.loss.stats[2:]
+    out: list[Panel] = [
+        ("losses", tuple(s.name for s in loss_stats), _marks(loss_stats)),
+        (" / ".join(s.label for s in logit_stats), tuple(s.name for s in logit_stats),
+         _marks(logit_stats)),
+    ]  # fmt: skip
+    for m in kind.problem.measures:
+        better = "higher" if m.higher_is_better else "lower"
+        out.append((f"{m.name} ({better} is better)", (m.name,), {}))
+    return (*out, *TIMING)
+
+
+def measures(kind: RunKind) -> tuple[Panel, ...]:
+    """Compared runs get one chart per series: (title, (series,), reference lines)."""
+    stats: list[Panel] = [(s.label, (s.name,), _marks((s,))) for s in kind.loss.stats]
+    return (*stats, *(p for p in panels(kind)[2:]))
+
+
+def _marks(stats: Sequence[Stat]) -> dict[str, float]:
+    """Equilibrium marks by their value, one line per distinct value."""
+    return {f"{round(s.reference, 3):g}": s.reference for s in stats if s.reference is not None}
+
+
+def history_view(rows: Rows, metrics: Sequence[str], title: str, kind: RunKind) -> Group:
     """One chart per panel that holds any of `metrics`, over the rows' steps."""
     history = _history(rows)
     parts: list[RenderableType] = [Text(f"{title}  ({len(history)} reports)", style="bold")]
-    for name, members, refs in PANELS:
+    for name, members, refs in panels(kind):
         chosen = [m for m in members if m in metrics]
         if chosen:
             values = {m: history.series(m) for m in chosen}
@@ -62,14 +70,14 @@ def history_view(rows: Rows, metrics: Sequence[str], title: str) -> Group:
     return Group(*parts)
 
 
-def compare_view(runs: Mapping[str, Rows], metrics: Sequence[str]) -> Group:
+def compare_view(runs: Mapping[str, Rows], metrics: Sequence[str], kind: RunKind) -> Group:
     """Runs (by id; at most one per RUN_COLORS) overlaid over one step axis: a chart per
     measure in `metrics`, each run in its colour and named in the legend with its last value.
     Without colour every other run is dashed, so two runs still tell apart."""
     histories = {run_id: _history(rows) for run_id, rows in runs.items()}
     counts = ", ".join(f"{run_id} ({len(h)} reports)" for run_id, h in histories.items())
     parts: list[RenderableType] = [Text(f"{len(runs)} runs: {counts}", style="bold")]
-    for name, title, refs in MEASURES:
+    for title, (name,), refs in measures(kind):
         if name in metrics:
             lines = [
                 series(

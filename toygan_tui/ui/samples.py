@@ -1,45 +1,62 @@
-"""`toygan sample`'s terminal views: the curves between the bounds, or their values in a table."""
+"""`toygan sample`'s terminal views: the samples in their problem's picture with a table of
+its measures, or their values in a table."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from toygan_tui.core.problems.base import Measure, PointsProblem
 from toygan_tui.ui.chart import curves_chart
+from toygan_tui.ui.points import PointsChart
+from toygan_tui.ui.views import REAL_SHOWN
+
+if TYPE_CHECKING:
+    from toygan_tui.core.sample import Samples
 
 CHART_HEIGHT = 18
-MEASURE_HINTS = {
-    "in_bounds": "fraction of curves with x² ≤ y ≤ 2x²+1 everywhere; real curves: 1",
-    "a_w1": "distance of the amplitudes from U(1, 2); 0 is a perfect spread",
-    "shape_rmse": "distance from the family a·(x²+1) − 1; real curves: 0",
-    "coverage": "share of the 10 amplitude bins in [1, 2] that are used; real curves: 1",
-}
 
 
-def samples_view(
-    x: np.ndarray, curves: np.ndarray, metrics: Mapping[str, float], step: int, fmt: str
-) -> RenderableType:
-    """fmt "chart": the curves and a table of the quality measures; "table": the values."""
-    title = Text(f"{len(curves)} curves from the generator at step {step}", style="bold")
+def samples_view(samples: Samples, fmt: str) -> RenderableType:
+    """fmt "chart": the samples and a table of the measures; "table": the values."""
+    problem, n = samples.problem, len(samples.curves)
+    noun = "curves" if problem.view == "curves" else "points"
+    title = Text(f"{n} {noun} from the generator at step {samples.step}", style="bold")
     if fmt == "table":
-        return Group(title, values_table(x, curves))
-    return Group(title, curves_chart(x, curves, CHART_HEIGHT), measures_table(metrics))
+        return Group(title, values_table(samples))
+    return Group(title, _picture(samples), measures_table(problem.measures, samples.metrics))
 
 
-def measures_table(metrics: Mapping[str, float]) -> Table:
-    table = Table("measure", "value", "what it means", box=None, pad_edge=False)
-    for name, value in metrics.items():
-        table.add_row(name, f"{value:.3f}", MEASURE_HINTS.get(name, ""))
+def _picture(samples: Samples) -> RenderableType:
+    if samples.problem.view == "points":
+        problem = cast(PointsProblem, samples.problem)
+        real = problem.reference_points(REAL_SHOWN)
+        return PointsChart(real, samples.curves, problem.box, title="G's points")
+    return curves_chart(samples.x, samples.curves, CHART_HEIGHT, classes=samples.labels)
+
+
+def measures_table(measures: tuple[Measure, ...], metrics: dict[str, float]) -> Table:
+    table = Table("measure", "value", "good", "what it means", box=None, pad_edge=False)
+    for m in measures:
+        table.add_row(m.name, f"{metrics.get(m.name, float('nan')):.3f}", f"{m.arrow} {m.target}",
+                      m.meaning)  # fmt: skip
     return table
 
 
-def values_table(x: np.ndarray, curves: np.ndarray) -> Table:
-    """One row per x position, one column per curve (curves are short, so this stays narrow)."""
+def values_table(samples: Samples) -> Table:
+    """Curves: one row per x position, one column per curve (curves are short, so this stays
+    narrow). Points: one row per point."""
+    if samples.problem.view != "curves":
+        table = Table("#", "x", "y", box=None, pad_edge=False)
+        for i, (px, py) in enumerate(samples.curves):
+            table.add_row(f"{i + 1}", f"{px:+.3f}", f"{py:+.3f}")
+        return table
+    curves, x = samples.curves, samples.x
     table = Table("x", *(f"#{i + 1}" for i in range(len(curves))), box=None, pad_edge=False)
-    for j, xj in enumerate(x):
+    for j, xj in enumerate(np.asarray(x)):
         table.add_row(f"{xj:+.3f}", *(f"{v:.3f}" for v in curves[:, j]))
     return table

@@ -63,6 +63,8 @@ class Defaults:
     beta1: float  # Adam's betas (torch's defaults: 0.9, 0.999)
     beta2: float
     steps: int
+    n_eval: int = 1000  # samples the measures are computed over, from fixed noise
+    n_show: int = 8  # samples of that batch the view draws, so the same ones evolve
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -107,6 +109,16 @@ class Problem(Protocol):
     def view(self) -> View: ...
 
     @property
+    def charted(self) -> tuple[str, str]:
+        """The two measures (both within [0, 1]) the dashboard's history chart follows."""
+        ...
+
+    @property
+    def x(self) -> np.ndarray:
+        """Where the curves view draws a sample's values (empty for other views)."""
+        ...
+
+    @property
     def cond_dim(self) -> int:
         """Inputs the condition adds to G and to D (0: unconditional)."""
         ...
@@ -130,6 +142,19 @@ class Problem(Protocol):
 
     def measure(self, samples: np.ndarray, labels: np.ndarray | None) -> dict[str, float]:
         """Every measure in `measures`, by name, of G's samples (given the labels asked for)."""
+        ...
+
+
+class PointsProblem(Problem, Protocol):
+    """A problem the points view draws: 2-D samples in a box, with real points to show."""
+
+    @property
+    def box(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((x0, x1), (y0, y1)): the view's window and the js histograms' range."""
+        ...
+
+    def reference_points(self, n: int) -> np.ndarray:
+        """n real points from a fixed seed (n × 2)."""
         ...
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from toygan_tui.core import metrics
 from toygan_tui.core.data import curves_from_amplitudes, real_amplitudes, x_grid
 from toygan_tui.core.problems.base import Defaults, Measure, View
-from toygan_tui.core.problems.curves import IN_BOUNDS, TUTORIAL
+from toygan_tui.core.problems.curves import IN_BOUNDS, TUTORIAL, x_squared
 
 if TYPE_CHECKING:
     import torch
@@ -63,6 +63,7 @@ class CondCurves:
     defaults: Defaults = TUTORIAL
     measures: tuple[Measure, ...] = (IN_BOUNDS, A_W1_PER_CLASS, CLASS_ACC)
     view: View = "curves"
+    charted = ("in_bounds", "class_acc")
 
     @property
     def cond_dim(self) -> int:
@@ -81,9 +82,8 @@ class CondCurves:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         import torch
 
-        x_sq = torch.tensor(self.x**2, dtype=torch.float32, device=device)
         amp = 1 + torch.rand(n, 1, generator=gen, device=device)
-        return amp * x_sq + (amp - 1), (amp[:, 0] > SPLIT).long()
+        return amp * x_squared(self.out_dim, device) + (amp - 1), (amp[:, 0] > SPLIT).long()
 
     def eval_labels(self, n: int) -> np.ndarray:
         """0, 1, 0, 1, ...: both classes in every shown batch, half of the evaluation each."""

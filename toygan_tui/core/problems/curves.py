@@ -6,6 +6,7 @@ the released toygan's, bit for bit.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,6 +48,7 @@ class Curves:
     defaults: Defaults = TUTORIAL
     measures: tuple[Measure, ...] = (IN_BOUNDS, A_W1, SHAPE_RMSE, COVERAGE)
     view: View = "curves"
+    charted = ("in_bounds", "a_w1")
 
     @property
     def cond_dim(self) -> int:
@@ -65,15 +67,22 @@ class Curves:
     ) -> tuple[torch.Tensor, None]:
         import torch
 
-        x_sq = torch.tensor(self.x**2, dtype=torch.float32, device=device)
         amp = 1 + torch.rand(n, 1, generator=gen, device=device)
-        return amp * x_sq + (amp - 1), None
+        return amp * x_squared(self.out_dim, device) + (amp - 1), None
 
     def eval_labels(self, n: int) -> None:
         return None
 
     def measure(self, samples: np.ndarray, labels: np.ndarray | None = None) -> dict[str, float]:
         return metrics.quality(samples)
+
+
+@functools.lru_cache(maxsize=8)
+def x_squared(n_points: int, device: torch.device) -> torch.Tensor:
+    """x² on the device, made once: a CUDA graph may replay the sampler, never allocate."""
+    import torch
+
+    return torch.tensor(x_grid(n_points) ** 2, dtype=torch.float32, device=device)
 
 
 CURVES = Curves()

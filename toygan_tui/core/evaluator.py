@@ -1,0 +1,65 @@
+"""What a report shows of G and D, off the training stream: G's samples on a fixed noise batch
+(and fixed labels) with the problem's measures, and, for a 2-D problem, D's say on a grid over
+its box. One host sync per report (a GPU's results are copied once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from toygan_tui.core.adversarial import with_labels
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.state import TrainState
+
+HEAT_CELLS = 40  # D is evaluated on a 40 × 40 grid over a 2-D problem's box
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    quality: dict[str, float]  # the problem's measures on the whole evaluation batch
+    shown: np.ndarray  # the first n_show samples, what the view draws
+    labels: np.ndarray | None  # the classes those were asked for (conditional problems)
+    heat: np.ndarray | None  # D's say (0 fake … 1 real) on the grid, rows from the bottom
+
+
+class Evaluator:
+    def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
+        problem = self.problem = cfg.the_problem
+        self.loss = cfg.the_loss
+        n = max(cfg.n_eval, cfg.n_show)
+        gen = torch.Generator().manual_seed(cfg.eval_seed)
+        z = torch.randn(n, problem.noise_dim, generator=gen)
+        labels = problem.eval_labels(n)
+        column = None if labels is None else torch.from_numpy(labels).float()[:, None]
+        self.labels, self.column = labels, None if column is None else column.to(device)
+        self.z = z.to(device)
+        self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
+        box = getattr(problem, "box", None) if problem.view == "points" else None
+        self.grid = None if box is None else _grid(box).to(device)
+
+    @torch.no_grad()
+    def evaluate(self, state: TrainState) -> Evaluation:
+        samples = state.G(with_labels(self.z, self.column)).double().cpu().numpy()
+        eval_labels = None if self.labels is None else self.labels[: self.n_eval]
+        heat = None
+        if self.grid is not None:
+            logits = state.D(self.grid).double().cpu().numpy().reshape(HEAT_CELLS, HEAT_CELLS)
+            with np.errstate(all="ignore"):
+                heat = self.loss.heat(logits)
+        return Evaluation(
+            quality=self.problem.measure(samples[: self.n_eval], eval_labels),
+            shown=samples[: self.n_show],
+            labels=None if self.labels is None else self.labels[: self.n_show],
+            heat=heat,
+        )
+
+
+def _grid(box: tuple[tuple[float, float], tuple[float, float]]) -> torch.Tensor:
+    """The centres of HEAT_CELLS² cells over the box, row by row from the bottom (y0)."""
+    (x0, x1), (y0, y1) = box
+    xs = x0 + (np.arange(HEAT_CELLS) + 0.5) * (x1 - x0) / HEAT_CELLS
+    ys = y0 + (np.arange(HEAT_CELLS) + 0.5) * (y1 - y0) / HEAT_CELLS
+    gx, gy = np.meshgrid(xs, ys)  # gy varies along rows: row i is y = ys[i]
+    return torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1)).float()
