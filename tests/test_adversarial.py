@@ -18,8 +18,6 @@ from toygan_tui.core.nets import make_discriminator, make_generator
 from toygan_tui.core.penalty import gradient_penalty, interpolate
 from toygan_tui.core.problems import PROBLEMS, get_problem
 from toygan_tui.core.problems.base import Problem
-from toygan_tui.core.reference import ReferenceEngine
-from toygan_tui.core.state import new_state
 
 OPS = torch_ops()
 
@@ -59,24 +57,6 @@ def test_nets_take_the_label_as_one_more_input_and_have_depth_hidden_layers() ->
     assert G[0].in_features == 6 and G[-1].out_features == 15
     assert D[0].in_features == 16 and D[-1].out_features == 1
     assert sum(isinstance(m, torch.nn.ReLU) for m in G) == 3
-
-
-def test_on_the_defaults_it_is_the_released_reference_step_bit_for_bit() -> None:
-    state = new_state(TrainConfig(seed=2, batch_size=16), torch.device("cpu"))
-    twin = copy.deepcopy(state)
-    engine = ReferenceEngine(state)
-    p = Players(twin.G, twin.D, twin.opt_G, twin.opt_D)
-    minimax = get_loss("minimax")
-    for _ in range(20):
-        expected = engine.step()
-        b = Batch(twin.real_batch(), None, twin.noise(16), None)
-        assert torch.equal(joint_step(p, b, minimax, 0.0, OPS), expected)
-    for ours, theirs in zip(
-        [*twin.G.parameters(), *twin.D.parameters()],
-        [*state.G.parameters(), *state.D.parameters()],
-        strict=True,
-    ):
-        assert torch.equal(ours, theirs)
 
 
 def expected_grads(

@@ -19,9 +19,9 @@ from snapshots import braille_cells
 from typer.testing import CliRunner
 
 from toygan_tui.cli import app
+from toygan_tui.core.catalog import run_kind
 from toygan_tui.core.data import x_grid
 from toygan_tui.core.metrics import quality
-from toygan_tui.core.snapshot import METRIC_KEYS
 
 STEPS, REPORT = 300, 50
 runner = CliRunner()
@@ -69,7 +69,7 @@ def test_train_leaves_config_metrics_and_checkpoints(trained: tuple[Path, str]) 
     assert config["lr_g"] == config["lr_d"] == 1e-4 and config["run_id"] == "e2e"
     rows = [json.loads(line) for line in (runs / "e2e" / "metrics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in rows] == list(range(REPORT, STEPS + 1, REPORT))
-    assert all(tuple(row) == METRIC_KEYS for row in rows)
+    assert all(tuple(row) == run_kind().metric_keys for row in rows)
     assert all(np.isfinite(list(row.values())).all() for row in rows)
     times = [row["time"] for row in rows]
     assert times == sorted(times) and times[0] > 0

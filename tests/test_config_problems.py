@@ -16,13 +16,13 @@ def test_the_defaults_are_the_tutorials_curves_and_minimax() -> None:
         "curves", "minimax", 128, 1, 64,
     )  # fmt: skip
     assert (cfg.lr_g, cfg.lr_d, cfg.beta1, cfg.beta2, cfg.steps) == (1e-4, 1e-4, 0.9, 0.999, 10_000)
-    assert (cfg.n_critic, cfg.gp_weight, cfg.n_ideas, cfg.n_points) == (1, 0.0, 5, 15)
+    assert (cfg.n_critic, cfg.gp_weight, cfg.n_eval, cfg.n_show) == (1, 0.0, 1000, 8)
 
 
 def test_a_problem_brings_its_nets_and_hyperparameters() -> None:
     cfg = resolve({"problem": "ring", "loss": "ns"}, ())
     assert (cfg.hidden, cfg.depth, cfg.batch_size, cfg.steps) == (128, 2, 256, 20_000)
-    assert (cfg.beta1, cfg.beta2, cfg.n_ideas, cfg.n_points) == (0.5, 0.999, 2, 2)
+    assert (cfg.beta1, cfg.beta2, cfg.n_eval, cfg.n_show) == (0.5, 0.999, 2_500, 500)
 
 
 def test_a_loss_brings_its_published_settings_over_the_problems() -> None:

@@ -234,8 +234,8 @@ def test_train_reports_the_same_run_with_either_engine() -> None:
     ref = list(train(TrainConfig(engine="reference", **knobs)))
     assert [s.step for s in fast] == [s.step for s in ref] == [50, 100, 150]
     for a, b in zip(fast, ref, strict=True):
-        assert a.d_loss == pytest.approx(b.d_loss, abs=ATOL)
-        assert a.g_loss == pytest.approx(b.g_loss, abs=ATOL)
+        assert a.stats["d_loss"] == pytest.approx(b.stats["d_loss"], abs=ATOL)
+        assert a.stats["g_loss"] == pytest.approx(b.stats["g_loss"], abs=ATOL)
         np.testing.assert_allclose(a.curves, b.curves, atol=1e-4)
 
 

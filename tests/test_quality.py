@@ -21,4 +21,4 @@ def test_the_default_run_ends_in_bounds_with_the_real_spread() -> None:
     assert last.quality["in_bounds"] >= 0.85
     assert last.quality["a_w1"] <= 0.06
     # D can no longer tell real from fake: the tutorial's "D accuracy" near 0.5.
-    assert 0.4 <= last.d_real <= 0.6
+    assert 0.4 <= last.stats["d_real"] <= 0.6

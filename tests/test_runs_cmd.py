@@ -33,12 +33,13 @@ def runs_dir(tmp_path: Path) -> Path:
 def test_the_table_lists_runs_newest_first_with_their_status(
     runs_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("COLUMNS", "130")
     code, out, err = cli(["runs", "--runs-dir", str(runs_dir)], capsys)
     assert code == 0 and err == ""
     lines = out.splitlines()
-    for name in ("id", "status", "step", "D(real)", "D(fake)", "in_bounds", "a_w1", "started"):
+    for name in ("id", "status", "step", "problem", "loss", "signals", "quality", "started"):
         assert name in lines[0]
+    assert "D(real) " in lines[1] and "in_bounds " in lines[1]  # each value says what it is
     rows = [line.split() for line in lines[1:]]
     assert [(r[0], r[1], r[2]) for r in rows] == [
         ("r-running", "running", "50/1000"),
@@ -58,7 +59,7 @@ def test_a_narrow_terminal_drops_columns_rather_than_wrapping(
     assert code == 0
     lines = out.splitlines()
     assert len(lines) == 5 and all(len(line) <= 60 for line in lines)
-    assert "in_bounds" in lines[0] and "device" not in lines[0]
+    assert "problem" in lines[0] and "loss" in lines[0] and "device" not in lines[0]
     assert lines[1].split()[:2] == ["r-running", "running"]
 
 
@@ -88,7 +89,7 @@ def test_columns_drop_in_the_promised_order_each_where_the_table_stops_fitting(
         assert len(lines) == 5 and needs(lines) <= width  # every row whole, none wrapped
 
 
-ALL_COLUMNS = ["id", "status", "step", "D(real)", "D(fake)", "in_bounds", "a_w1", "started",
+ALL_COLUMNS = ["id", "status", "step", "problem", "loss", "signals", "quality", "started",
                "device"]  # fmt: skip
 
 

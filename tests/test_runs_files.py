@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from snapshots import make_snapshot
 
+from toygan_tui.core.catalog import run_kind
 from toygan_tui.core.runinfo import last_row
 from toygan_tui.core.runs import parse_row, read_metrics
 from toygan_tui.core.snapshot import Snapshot
@@ -44,9 +45,14 @@ def test_readers_keep_the_good_rows_and_skip_the_rest(tmp_path: Path) -> None:
 
 def test_a_row_read_back_is_the_snapshot_that_wrote_it() -> None:
     snap = make_snapshot(step=300, total=1000)
-    back = Snapshot.from_row(snap.metrics_row(), total=1000, curves=snap.curves, x=snap.x)
+    names = run_kind().names
+    back = Snapshot.from_row(snap.metrics_row(), names, total=1000, curves=snap.curves, x=snap.x)
     assert back.metrics_row() == snap.metrics_row()
-    nulls = Snapshot.from_row({"step": 1, "d_loss": None}, total=1, curves=snap.curves, x=snap.x)
-    assert math.isnan(nulls.d_loss) and math.isnan(nulls.quality["a_w1"])
+    nulls = Snapshot.from_row(
+        {"step": 1, "d_loss": None}, names, total=1, curves=snap.curves, x=snap.x
+    )
+    assert math.isnan(nulls.stats["d_loss"]) and math.isnan(nulls.quality["a_w1"])
     with pytest.raises(TypeError):
-        Snapshot.from_row({"step": 1, "d_loss": "1.2"}, total=1, curves=snap.curves, x=snap.x)
+        Snapshot.from_row(
+            {"step": 1, "d_loss": "1.2"}, names, total=1, curves=snap.curves, x=snap.x
+        )

@@ -16,9 +16,10 @@ import pytest
 import torch
 from torch import Tensor, nn
 
+from toygan_tui.core.catalog import run_kind
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.reference import ReferenceEngine, d_loss_from_logits, g_loss_from_logits
-from toygan_tui.core.snapshot import METRIC_KEYS, Snapshot
+from toygan_tui.core.snapshot import Snapshot
 from toygan_tui.core.state import DeviceError, TrainState, new_state, resolve_device
 from toygan_tui.core.train import train
 
@@ -117,7 +118,7 @@ def test_reference_engine_reproduces_the_tutorials_loop() -> None:
     assert_params_equal(params(state.G), params(G), atol=1e-6)
     assert_params_equal(params(state.D), params(D), atol=1e-6)  # D's Sigmoid has no parameters
     for key, value in last.items():
-        assert getattr(snap, key) == pytest.approx(value, abs=1e-5), key
+        assert snap.stats[key] == pytest.approx(value, abs=1e-5), key
     assert snap.engine == "reference"
 
 
@@ -137,7 +138,12 @@ def test_same_seed_same_run_different_seed_different_run(engine: str) -> None:
     assert_params_equal(params_a, params_b)
     for a, b in zip(snaps_a, snaps_b, strict=True):
         np.testing.assert_array_equal(a.curves, b.curves)
-        assert (a.d_loss, a.g_loss, a.d_real, a.d_fake) == (b.d_loss, b.g_loss, b.d_real, b.d_fake)
+        assert (a.stats["d_loss"], a.stats["g_loss"], a.stats["d_real"], a.stats["d_fake"]) == (
+            b.stats["d_loss"],
+            b.stats["g_loss"],
+            b.stats["d_real"],
+            b.stats["d_fake"],
+        )
         assert a.quality == b.quality
 
     snaps_c, params_c = run(small(engine=engine, seed=6))
@@ -189,11 +195,19 @@ def test_snapshots_at_every_report_and_at_the_end_saves_at_multiples_and_at_the_
     assert saved == [60, 120, 130]
     last = snaps[-1]
     assert last.total == 130
-    assert last.curves.shape == (5, cfg.n_points)
-    np.testing.assert_array_equal(last.x, np.linspace(-1, 1, cfg.n_points))
+    assert last.curves.shape == (5, cfg.the_problem.out_dim)
+    np.testing.assert_array_equal(last.x, np.linspace(-1, 1, cfg.the_problem.out_dim))
     assert set(last.quality) == {"in_bounds", "a_w1", "shape_rmse", "coverage"}
-    assert all(math.isfinite(v) for v in (last.d_loss, last.g_loss, last.d_real, last.d_fake))
-    assert 0 < last.d_real < 1 and 0 < last.d_fake < 1
+    assert all(
+        math.isfinite(v)
+        for v in (
+            last.stats["d_loss"],
+            last.stats["g_loss"],
+            last.stats["d_real"],
+            last.stats["d_fake"],
+        )
+    )
+    assert 0 < last.stats["d_real"] < 1 and 0 < last.stats["d_fake"] < 1
 
 
 def test_the_final_save_is_not_repeated_when_steps_is_a_multiple() -> None:
@@ -229,7 +243,7 @@ def test_a_stopped_run_resumed_to_the_same_total_ends_where_an_unbroken_run_ends
 def test_metrics_row_has_exactly_the_metric_keys_in_order() -> None:
     (snap,) = list(train(small(steps=10, report_every=10)))
     row = snap.metrics_row()
-    assert list(row) == list(METRIC_KEYS)
+    assert list(row) == list(run_kind().metric_keys)
     assert row["step"] == 10
     assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in row.values())
 
@@ -284,7 +298,12 @@ def test_config_round_trips_through_a_dict_and_refuses_unknown_keys() -> None:
 def test_defaults_are_the_tutorials() -> None:
     cfg = TrainConfig()
     assert (cfg.seed, cfg.batch_size, cfg.lr_g, cfg.lr_d) == (1, 64, 1e-4, 1e-4)
-    assert (cfg.n_ideas, cfg.n_points, cfg.hidden, cfg.steps) == (5, 15, 128, 10_000)
+    assert (cfg.the_problem.noise_dim, cfg.the_problem.out_dim, cfg.hidden, cfg.steps) == (
+        5,
+        15,
+        128,
+        10_000,
+    )
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

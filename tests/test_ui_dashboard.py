@@ -187,7 +187,7 @@ def test_history_rows_with_new_or_missing_keys_stay_aligned() -> None:
 def test_plain_line_reads_like_the_log_it_is() -> None:
     assert plain_line(make_snapshot()) == (
         "step 1000/10000  d_loss 1.365  g_loss -0.611  D(real) 0.470  D(fake) 0.457  "
-        "in_bounds 0.678  a_w1 0.132  shape_rmse 0.174  coverage 0.80  884 steps/s"
+        "in_bounds 0.678  a_w1 0.132  shape_rmse 0.174  coverage 0.800  884 steps/s"
     )
     assert plain_line(make_snapshot(extra={"status": "done"})).endswith("  status done")
 

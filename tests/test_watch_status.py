@@ -47,10 +47,10 @@ def test_status_holds_what_the_dashboard_draws(tmp_path: Path) -> None:
     assert back is not None
     np.testing.assert_allclose(back.curves, snap.curves)
     np.testing.assert_allclose(back.x, snap.x)
-    assert (back.step, back.total, back.d_real, back.quality) == (
+    assert (back.step, back.total, back.stats["d_real"], back.quality) == (
         300,
         1000,
-        snap.d_real,
+        snap.stats["d_real"],
         snap.quality,
     )
     assert (back.steps_per_s, back.engine, back.run_id) == (snap.steps_per_s, "fast", "r1")
@@ -104,7 +104,7 @@ def test_non_finite_numbers_are_written_as_valid_json(tmp_path: Path) -> None:
     data = json.loads((tmp_path / STATUS_FILE).read_text())  # strict JSON: no NaN tokens
     assert data["metrics"]["d_loss"] is None and data["curves"][0][3] is None
     back = snapshot_from_status(data)
-    assert back is not None and math.isnan(back.d_loss) and math.isnan(back.curves[0, 3])
+    assert back is not None and math.isnan(back.stats["d_loss"]) and math.isnan(back.curves[0, 3])
 
 
 def test_a_resumed_run_keeps_its_start_time(tmp_path: Path) -> None:

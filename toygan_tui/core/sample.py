@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,9 @@ def to_json(samples: Samples) -> str:
     )
     if samples.labels is not None:
         body["labels"] = samples.labels.tolist()
-    return json.dumps({**body, "metrics": samples.metrics, "step": samples.step})
+    # A measure with no value (rkl with no sample near a mode) is NaN: null in JSON.
+    metrics = {k: v if math.isfinite(v) else None for k, v in samples.metrics.items()}
+    return json.dumps({**body, "metrics": metrics, "step": samples.step}, allow_nan=False)
 
 
 def to_csv(samples: Samples) -> str:

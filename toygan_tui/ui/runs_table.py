@@ -11,8 +11,10 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from toygan_tui.core.catalog import run_kind
+from toygan_tui.core.errors import InputError
 from toygan_tui.core.runinfo import RunInfo
-from toygan_tui.ui.format import number
+from toygan_tui.ui.format import number, plain_key
 
 STATUS_STYLES = {
     "running": "bold green",
@@ -22,11 +24,11 @@ STATUS_STYLES = {
     "diverged": "bold red",
     "stalled": "bold yellow",
 }
-COLUMNS = ("id", "status", "step", "D(real)", "D(fake)", "in_bounds", "a_w1", "started", "device")
-LEFT = ("id", "status", "started", "device")
-# On a narrow terminal these go first, in this order, rather than wrap every row.
-DROPPABLE = ("device", "started", "D(fake)", "D(real)")
-METRIC_OF = {"D(real)": "d_real", "D(fake)": "d_fake", "in_bounds": "in_bounds", "a_w1": "a_w1"}
+COLUMNS = ("id", "status", "step", "problem", "loss", "signals", "quality", "started", "device")
+LEFT = ("id", "status", "problem", "loss", "signals", "quality", "started", "device")
+# On a narrow terminal these go first, in this order, rather than wrap every row; the problem
+# and the loss go last: without them the numbers cannot be read.
+DROPPABLE = ("device", "started", "signals", "quality", "loss", "problem")
 
 
 def runs_table(infos: Sequence[RunInfo], console: Console) -> Table:
@@ -62,7 +64,23 @@ def _cell(info: RunInfo, column: str) -> Text | str:
         return started(info.started)
     if column == "device":
         return info.device or "-"
-    return _metric(info.last, METRIC_OF[column])
+    if column in ("problem", "loss"):
+        return getattr(info, column)
+    return _named_values(info, column)
+
+
+def _named_values(info: RunInfo, column: str) -> str:
+    """'D(real) 0.613  D(fake) 0.538' (the loss's stats besides its two losses) or
+    'in_bounds 0.899  a_w1 0.046' (the problem's charted measures), from the latest row."""
+    try:
+        kind = run_kind(info.problem, info.loss)
+    except InputError:
+        return "-"  # a run of a kind this toygan does not know
+    if column == "signals":
+        pairs = [(plain_key(s), s.name) for s in kind.loss.stats[2:]]
+    else:
+        pairs = [(name, name) for name in kind.problem.charted]
+    return " ".join(f"{label} {_metric(info.last, key)}" for label, key in pairs)
 
 
 def started(when: float | None) -> str:

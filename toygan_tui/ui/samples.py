@@ -35,7 +35,7 @@ def _picture(samples: Samples) -> RenderableType:
     if samples.problem.view == "points":
         problem = cast(PointsProblem, samples.problem)
         real = problem.reference_points(REAL_SHOWN)
-        return PointsChart(real, samples.curves, problem.box, title="G's points")
+        return PointsChart(real, samples.curves, problem.box)
     return curves_chart(samples.x, samples.curves, CHART_HEIGHT, classes=samples.labels)
 
 

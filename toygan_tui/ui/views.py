@@ -16,7 +16,6 @@ from toygan_tui.ui.chart import curves_chart
 from toygan_tui.ui.points import PointsChart
 
 CURVES_LABEL = "G's curves (fixed noise)"  # the same noise every frame: the same curves evolve
-POINTS_TITLE = "G's points (fixed noise)"
 REAL_SHOWN = 1_000  # real points drawn dim under G's
 
 
@@ -37,6 +36,6 @@ def problem_view(problem: Problem, snap: Snapshot | None) -> Picture:
         points = cast(PointsProblem, problem)
         heat = snap.heat if snap is not None else None
         real = points.reference_points(REAL_SHOWN)
-        return PointsChart(real, samples, points.box, heat, title=POINTS_TITLE)
+        return PointsChart(real, samples, points.box, heat)
     x = snap.x if snap is not None and len(snap.x) else problem.x
     return curves_chart(x, samples, label=CURVES_LABEL, classes=labels)
