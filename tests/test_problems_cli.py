@@ -1,0 +1,154 @@
+"""Every problem and every loss through the command line: train, the files it leaves, sample,
+plot, runs, resume; the options' precedence; and the bad inputs, one line and exit 2 each."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from clikit import quick, toygan
+
+from toygan_tui.core.catalog import run_kind
+from toygan_tui.core.losses import LOSSES
+from toygan_tui.core.problems import PROBLEMS
+
+
+def train(runs: Path, name: str, *extra: object) -> Path:
+    result = toygan(*quick(runs, "--name", name, "--steps", 40, "--report-every", 20, *extra))
+    assert result.code == 0, result.err
+    return runs / name
+
+
+def rows(run: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("problem", sorted(PROBLEMS))
+def test_every_problem_trains_and_its_files_speak_of_it(tmp_path: Path, problem: str) -> None:
+    run = train(tmp_path / "runs", problem, "--problem", problem)
+    config = json.loads((run / "config.json").read_text())
+    spec = PROBLEMS[problem]
+    assert config["problem"] == problem and config["loss"] == "minimax"
+    assert (config["hidden"], config["depth"], config["batch_size"]) == (
+        spec.defaults.hidden, spec.defaults.depth, spec.defaults.batch_size,
+    )  # fmt: skip
+    kind = run_kind(problem, "minimax")
+    assert [list(r) for r in rows(run)] == [list(kind.metric_keys)] * 2
+    status = json.loads((run / "status.json").read_text())
+    assert status["problem"] == problem and len(status["curves"][0]) == spec.out_dim
+
+    sample = toygan("sample", "--ckpt", run / "ckpt.pt", "-n", 5, "--format", "json")
+    assert sample.code == 0, sample.err
+    drawn = json.loads(sample.out)
+    samples = drawn["curves"] if spec.view == "curves" else drawn["points"]
+    assert np.asarray(samples).shape == (5, spec.out_dim)
+    assert set(drawn["metrics"]) == {m.name for m in spec.measures} and drawn["step"] == 40
+    csv = toygan("sample", "--ckpt", run / "ckpt.pt", "-n", 3, "--format", "csv")
+    assert [len(line.split(",")) for line in csv.out.splitlines()] == [spec.out_dim] * 3
+    for fmt in ("chart", "table"):
+        shown = toygan("sample", "--ckpt", run / "ckpt.pt", "-n", 4, "--format", fmt)
+        assert shown.code == 0 and "from the generator at step 40" in shown.out, shown.err
+
+    plot = toygan("plot", run)
+    assert plot.code == 0, plot.err
+    assert all(f"{m.name} (" in plot.out for m in spec.measures[:2])
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_every_loss_trains_and_reports_its_own_stats(tmp_path: Path, loss: str) -> None:
+    run = train(tmp_path / "runs", loss, "--problem", "ring", "--loss", loss, "--batch-size", 32)
+    kind = run_kind("ring", loss)
+    last = rows(run)[-1]
+    assert list(last) == list(kind.metric_keys)
+    assert all(isinstance(last[s], float) for s in kind.loss.stat_names)
+    config = json.loads((run / "config.json").read_text())
+    assert (config["n_critic"], config["gp_weight"]) == (
+        LOSSES[loss].n_critic, LOSSES[loss].gp_weight,
+    )  # fmt: skip
+    runs = json.loads(toygan("runs", "--runs-dir", tmp_path / "runs", "--format", "json").out)
+    assert (runs[0]["problem"], runs[0]["loss"]) == ("ring", loss)
+
+
+def test_typed_options_win_over_the_problems_and_the_losss_defaults(tmp_path: Path) -> None:
+    run = train(
+        tmp_path / "runs", "typed", "--problem", "ring", "--loss", "wgan-gp",
+        "--beta1", 0.3, "--n-critic", 2, "--gp-weight", 1, "--hidden", 16, "--depth", 3,
+    )  # fmt: skip
+    config = json.loads((run / "config.json").read_text())
+    assert (config["beta1"], config["beta2"]) == (0.3, 0.9)  # typed; the loss's
+    assert (config["n_critic"], config["gp_weight"]) == (2, 1.0)
+    assert (config["hidden"], config["depth"], config["batch_size"]) == (16, 3, 256)
+
+
+def test_auto_falls_back_to_the_reference_engine_and_fast_says_why(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    run = train(runs, "auto", "--loss", "wgan-gp", "--engine", "auto")
+    assert json.loads((run / "status.json").read_text())["engine"] == "reference"
+    fast = toygan(*quick(runs, "--loss", "wgan-gp", "--engine", "fast", "--steps", 10))
+    assert fast.code == 2
+    assert "--engine fast: wgan-gp's gradient penalty needs autograd" in fast.err
+    assert len(fast.err.strip().splitlines()) == 1
+    plain = train(runs, "plain")  # the defaults still take the fast engine
+    assert json.loads((plain / "status.json").read_text())["engine"] == "fast"
+
+
+def test_a_resumed_run_keeps_its_problem_and_loss(tmp_path: Path) -> None:
+    run = train(tmp_path / "runs", "keep", "--problem", "two", "--loss", "hinge")
+    for option, value in (("--problem", "ring"), ("--loss", "ns")):
+        result = toygan("train", "--resume", run, option, value, "--steps", 60, "--no-live")
+        assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+        assert f"{option} {value} differs from the run's" in result.err
+    resumed = toygan("train", "--resume", run, "--steps", 60, "--no-live")
+    assert resumed.code == 0, resumed.err
+    assert [r["step"] for r in rows(run)] == [20, 40, 60]
+    assert json.loads((run / "config.json").read_text())["loss"] == "hinge"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--problem", "spiral"], "--problem must be one of curves, ring, grid, two, cond-curves"),
+        (["--loss", "vanilla"], "--loss must be one of minimax, ns, lsgan, hinge, wgan-gp"),
+        (["--gp-weight", 5], "--gp-weight applies to wgan-gp only"),
+        (["--beta1", 1.5], "--beta1 must be in [0, 1)"),
+        (["--depth", 0], "--depth must be positive"),
+    ],
+)
+def test_bad_train_options_are_one_line_and_exit_2(
+    tmp_path: Path, args: list[object], words: str
+) -> None:
+    result = toygan(*quick(tmp_path / "runs", "--steps", 10, *args))
+    assert result.code == 2 and words in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_sample_label_is_refused_where_the_problem_has_no_such_class(tmp_path: Path) -> None:
+    plain = train(tmp_path / "runs", "plain")
+    result = toygan("sample", "--ckpt", plain / "ckpt.pt", "--label", 1)
+    assert result.code == 2 and "--label: the run's problem curves has no classes" in result.err
+    cond = train(tmp_path / "runs", "cond", "--problem", "cond-curves")
+    result = toygan("sample", "--ckpt", cond / "ckpt.pt", "--label", 2)
+    assert result.code == 2 and "--label 2: cond-curves has the classes 0 or 1" in result.err
+
+
+def test_sample_label_1_draws_the_upper_half_after_a_short_run(tmp_path: Path) -> None:
+    """The conditional GAN learns its classes: a few thousand steps (about 3 s) at lr 1e-3."""
+    result = toygan(*quick(
+        tmp_path / "runs", "--name", "cond", "--problem", "cond-curves", "--loss", "ns",
+        "--steps", 4000, "--report-every", 1000, "--lr-g", 1e-3, "--lr-d", 1e-3,
+    ))  # fmt: skip
+    assert result.code == 0, result.err
+    ckpt = tmp_path / "runs" / "cond" / "ckpt.pt"
+    upper: dict[int, float] = {}
+    for label in (0, 1):
+        out = toygan("sample", "--ckpt", ckpt, "--label", label, "-n", 400, "--format", "json")
+        drawn = json.loads(out.out)
+        assert drawn["labels"] == [label] * 400
+        x, y = np.asarray(drawn["x"]), np.asarray(drawn["curves"])
+        b = x**2 + 1
+        a_hat = ((y + 1) @ b) / (b @ b)
+        upper[label] = float(np.mean(a_hat >= 1.5))
+    assert upper[1] > 0.75 and upper[0] < 0.25, upper
