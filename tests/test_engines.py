@@ -39,6 +39,9 @@ MOMENT_RTOL = 1e-2  # Adam moments: relative norm of the difference (one ReLU fl
 CONFIGS = {
     "tutorial": TrainConfig(device="cpu"),
     "odd": TrainConfig(device="cpu", seed=3, batch_size=10, lr_g=3e-4, hidden=32),
+    # 2-D problems with one hidden layer (their default is two): what the fast engines cover.
+    "ring": TrainConfig(device="cpu", problem="ring", depth=1, batch_size=32, hidden=64),
+    "grid": TrainConfig(device="cpu", problem="grid", depth=1, batch_size=20, beta1=0.5),
 }
 
 

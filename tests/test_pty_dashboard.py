@@ -73,3 +73,29 @@ def test_live_dashboard_in_a_real_terminal_and_after_a_resize(tmp_path: Path) ->
     finally:
         term.close()
     assert status == 130  # Ctrl-C ends the run the documented way
+
+
+def test_the_2d_view_in_a_real_terminal(tmp_path: Path) -> None:
+    """ring + wgan-gp, live: critic scores and the gap (no D(real)), the ring's measures, G's
+    points in braille over the real points, every row inside the screen."""
+    argv = [sys.executable, "-m", "toygan_tui", "train", "--steps", str(TOTAL), "--live"]
+    argv += ["--runs-dir", "runs", "--problem", "ring", "--loss", "wgan-gp", "--report-every", "5"]
+    env = {"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    term = Terminal(argv, 100, 30, env=env, cwd=tmp_path)
+    try:
+        first = wait_for(lambda: step_on(term), STARTUP_S, "a step counter on screen")
+        wait_for(lambda: step_past(term, first), ADVANCE_S, f"the counter to move past {first}")
+        rows, screen = term.screen.display, term.text()
+        assert "toygan run" in rows[0] and "engine reference" in rows[0], screen
+        assert re.search(r"critic gap\s+-?\d+\.\d{3}\s+→ 0", screen), screen
+        assert "D(real)" not in screen, screen
+        for measure in ("modes", "hq", "rkl", "js"):
+            assert re.search(rf"{measure}\s+(-|\d+\.\d{{3}})", screen), (measure, screen)
+        assert "⣿ G's points" in screen and "real points" in screen, screen
+        assert braille_cells(screen) > 20, screen
+        assert rows[-4].endswith("┘"), screen  # the view ends in the last column: no wrap
+        term.child.kill(signal.SIGINT)
+        status = term.exit_status(60)
+    finally:
+        term.close()
+    assert status == 130

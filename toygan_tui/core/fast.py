@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from toygan_tui.core.config import ConfigError
 from toygan_tui.core.fast_flat import NotApplicable
-from toygan_tui.core.losses import g_mirrors_d
 from toygan_tui.core.state import TrainState
 
 if TYPE_CHECKING:
@@ -53,10 +52,6 @@ def check_pair(state: TrainState) -> None:
     cfg, loss = state.cfg, state.cfg.the_loss
     if loss.logit_grads is None:
         raise NotApplicable(loss.no_fast_path)
-    if not g_mirrors_d(loss):
-        raise NotApplicable(
-            f"the fast engines implement the minimax loss's gradients, not {loss.name}'s"
-        )
     if state.problem.cond_dim:
         raise NotApplicable("the fast engines have no label inputs (a conditional problem)")
     if cfg.n_critic != 1:

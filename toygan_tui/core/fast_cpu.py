@@ -18,7 +18,7 @@ import torch
 from toygan_tui.core.fast_blas import blas_threads
 from toygan_tui.core.fast_flat import FlatBuffers
 from toygan_tui.core.fast_streams import Batch, CpuStreams
-from toygan_tui.core.losses import NUMPY_OPS
+from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d
 from toygan_tui.core.state import TrainState
 
 
@@ -90,11 +90,10 @@ def _make_step(
     hd_on, dhd = np.zeros((H, 2 * B), f32), np.zeros((H, 2 * B), f32)
     v2_col, d1_scaled = D2[:, :H].T, np.zeros((H, P), f32)  # v2_col: a view, D2's weights
     d_fake, d_fake_bf = np.zeros((P, B), f32), np.zeros((B, P), f32)
-    dl = np.zeros_like(logits)
-    # dL/dlogit = (σ(l) − label)/B with σ(l) = ½ + ½·tanh(l/2) (no overflow for large |l|);
-    # the labels are 1 for the real half and 0 for the fake half.
-    offset = np.concatenate([np.full(B, -0.5 / B), np.full(B, 0.5 / B)]).astype(f32)[None, :]
-    half_over_b = f32(0.5 / B)
+    dl, gl, dhg = np.zeros_like(logits), np.zeros((1, B), f32), np.zeros((H, B), f32)
+    loss = cfg.the_loss
+    mirror = g_mirrors_d(loss)  # G's dL/dlogit is minus D's: no gradient of its own to take
+    logit_grads = _minimax_grads(B) if mirror else _loss_grads(loss, B)
 
     def step(batch: Batch) -> None:
         z, zT, X, XT = batch
@@ -108,20 +107,21 @@ def _make_step(
         np.greater(hd[:H], 0, out=hd_on, casting="unsafe")
         np.multiply(hd[:H], hd_on, out=hd[:H])
         mm(D2, hd, out=logits)
-        # (2) D's gradient of D_loss.
-        np.multiply(logits, 0.5, out=dl)
-        np.tanh(dl, out=dl)
-        np.multiply(dl, half_over_b, out=dl)
-        np.add(dl, offset, out=dl)
+        # (2) D's gradient of D_loss (and, for a loss that is not minimax, G's dL/dlogit).
+        logit_grads(logits, dl, gl)
         mm(dl, hd.T, out=gD2)
         # dL/dhd = relu'(hd)·dl·v2: the v2 factor is applied to the (smaller) matmul results.
         np.multiply(hd_on, dl, out=dhd)
         mm(dhd, X, out=gD1)
         np.multiply(gD1, v2_col, out=gD1)
-        # (1) G's gradient of G_loss: minus D_loss's gradient through the fakes.
+        # (1) G's gradient of G_loss through the fakes: for minimax, minus D_loss's.
         np.multiply(D1[:, :P], v2_col, out=d1_scaled)
-        mm(d1_scaled.T, dhd[:, B:], out=d_fake)
-        np.negative(d_fake, out=d_fake)
+        if mirror:
+            mm(d1_scaled.T, dhd[:, B:], out=d_fake)
+            np.negative(d_fake, out=d_fake)
+        else:
+            np.multiply(hd_on[:, B:], gl, out=dhg)
+            mm(d1_scaled.T, dhg, out=d_fake)
         np.copyto(d_fake_bf, d_fake.T)
         mm(d_fake_bf.T, h.T, out=gG2)
         mm(G2[:, :H].T, d_fake, out=dh)
@@ -130,3 +130,35 @@ def _make_step(
         adam()
 
     return step
+
+
+LogitGrads = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
+
+
+def _minimax_grads(B: int) -> LogitGrads:
+    """dl = (σ(l) − label)/B with σ(l) = ½ + ½·tanh(l/2) (no overflow for large |l|), the
+    labels 1 for the real half and 0 for the fake half; in place, four numpy calls."""
+    offset = np.concatenate([np.full(B, -0.5 / B), np.full(B, 0.5 / B)]).astype(np.float32)
+    offset, half_over_b = offset[None, :], np.float32(0.5 / B)
+
+    def grads(logits: np.ndarray, dl: np.ndarray, gl: np.ndarray) -> None:
+        np.multiply(logits, 0.5, out=dl)
+        np.tanh(dl, out=dl)
+        np.multiply(dl, half_over_b, out=dl)
+        np.add(dl, offset, out=dl)
+
+    return grads
+
+
+def _loss_grads(loss: Loss, B: int) -> LogitGrads:
+    """D's dl for [real; fake] and G's gl for the fakes, from the loss's own dL/dlogit."""
+    assert loss.logit_grads is not None
+    formula, inv_b = loss.logit_grads, np.float32(1 / B)
+
+    def grads(logits: np.ndarray, dl: np.ndarray, gl: np.ndarray) -> None:
+        d_real, d_fake, g_fake = formula(logits[0, :B], logits[0, B:])
+        np.multiply(d_real, inv_b, out=dl[0, :B])
+        np.multiply(d_fake, inv_b, out=dl[0, B:])
+        np.multiply(g_fake, inv_b, out=gl[0])
+
+    return grads

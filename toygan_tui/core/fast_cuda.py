@@ -18,7 +18,7 @@ import torch
 from torch import cuda
 
 from toygan_tui.core.fast_flat import FlatBuffers, NotApplicable
-from toygan_tui.core.losses import torch_ops
+from toygan_tui.core.losses import g_mirrors_d, torch_ops
 from toygan_tui.core.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
@@ -31,7 +31,9 @@ class DeviceEngine:
 
     def __init__(self, state: TrainState, graphed: bool) -> None:
         if state.data_gen is None:
-            raise NotApplicable("the device engine draws real curves on the device")
+            raise NotApplicable("the device engine draws real samples on the device")
+        if not g_mirrors_d(state.cfg.the_loss):  # G's gradient is taken as minus D's
+            raise NotApplicable(f"the CUDA engine implements minimax only, not {state.cfg.loss}")
         self.state = state
         self.flat = FlatBuffers(state)
         self.step_fn = DeviceStep(state, self.flat)
