@@ -18,6 +18,7 @@ train: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy toygan_tui
 	$(BIN)/python -m pytest
 
 test-newest-torch:
