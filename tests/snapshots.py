@@ -10,8 +10,8 @@ import numpy as np
 from rich.console import Console
 from rich.text import Text
 
-from toygan_tui.core.data import x_grid
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.problems.curve_data import x_grid
+from toygan_tui.core.runfiles.snapshot import Snapshot
 
 
 def make_snapshot(step: int = 1000, total: int = 10_000, **overrides: Any) -> Snapshot:

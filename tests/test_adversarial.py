@@ -1,4 +1,4 @@
-"""The generic step (core/adversarial.py) for every (problem, loss): the tutorial's step bit for
+"""The generic step (core/engines/step.py) for every (problem, loss): the tutorial's step bit for
 bit on the defaults, and each player's gradient that of its own loss alone."""
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from toygan_tui.core.adversarial import Batch, Players, critic_step, joint_step, with_labels
-from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
+from toygan_tui.core.engines.step import Batch, Players, critic_step, joint_step, with_labels
 from toygan_tui.core.losses import LOSSES, Loss, get_loss, torch_ops
-from toygan_tui.core.model import make_discriminator as tutorial_D
-from toygan_tui.core.model import make_generator as tutorial_G
-from toygan_tui.core.nets import make_discriminator, make_generator
-from toygan_tui.core.penalty import gradient_penalty, interpolate
 from toygan_tui.core.problems import PROBLEMS, get_problem
 from toygan_tui.core.problems.base import Problem
+from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.training.model import make_discriminator as tutorial_D
+from toygan_tui.core.training.model import make_generator as tutorial_G
+from toygan_tui.core.training.nets import make_discriminator, make_generator
 
 OPS = torch_ops()
 

@@ -31,8 +31,8 @@ from clikit import (
 )
 from ptyprocess import PtyProcess
 
-from toygan_tui.core import atomic
-from toygan_tui.core.checkpoint import read_checkpoint
+from toygan_tui.core.runfiles import atomic
+from toygan_tui.core.training.checkpoint import read_checkpoint
 
 NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 

@@ -19,17 +19,17 @@ import torch
 from clikit import ROOT, Payload, dead_pid, disk_full, quick, toygan, toygan_process
 
 from toygan_tui import __version__
-from toygan_tui.core import atomic
-from toygan_tui.core.atomic import atomic_write, check_writable, clean_stale_temps
-from toygan_tui.core.checkpoint import (
+from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.runfiles import atomic
+from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
+from toygan_tui.core.training.checkpoint import (
     CheckpointError,
     read_checkpoint,
     restore_state,
     save_bytes,
 )
-from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.reference import ReferenceEngine
-from toygan_tui.core.state import TrainState, new_state
+from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.training.state import TrainState, new_state
 
 CPU = torch.device("cpu")
 

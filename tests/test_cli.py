@@ -19,9 +19,9 @@ from snapshots import braille_cells
 from typer.testing import CliRunner
 
 from toygan_tui.cli import app
-from toygan_tui.core.catalog import run_kind
-from toygan_tui.core.data import x_grid
-from toygan_tui.core.metrics import quality
+from toygan_tui.core.problems.curve_data import x_grid
+from toygan_tui.core.problems.curve_measures import quality
+from toygan_tui.core.runfiles.catalog import run_kind
 
 STEPS, REPORT = 300, 50
 runner = CliRunner()

@@ -18,7 +18,7 @@ from snapshots import make_snapshot
 from toygan_tui.commands.controls import LADDER, Controls, check_speed, step_speed
 from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.interrupt import StopRequest
-from toygan_tui.core.status import StatusWriter
+from toygan_tui.core.runfiles.status import StatusWriter
 
 
 class FakeKeys:

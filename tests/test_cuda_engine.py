@@ -17,14 +17,14 @@ import pytest
 import torch
 from test_engines import CHUNKS, fresh, run_side_by_side
 
-from toygan_tui.core import fast_cuda
-from toygan_tui.core.config import ConfigError, TrainConfig
-from toygan_tui.core.fast import make_fast_engine
-from toygan_tui.core.fast_cuda import DeviceEngine, DeviceStep
-from toygan_tui.core.fast_flat import NotApplicable
-from toygan_tui.core.reference import ReferenceEngine
-from toygan_tui.core.state import TrainState, indexed, new_state, resolve_device
-from toygan_tui.core.train import make_engine
+from toygan_tui.core.engines import cuda as fast_cuda
+from toygan_tui.core.engines.cuda import DeviceEngine, DeviceStep
+from toygan_tui.core.engines.fast import make_fast_engine
+from toygan_tui.core.engines.flat import NotApplicable
+from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.training.config import ConfigError, TrainConfig
+from toygan_tui.core.training.loop import make_engine
+from toygan_tui.core.training.state import TrainState, indexed, new_state, resolve_device
 
 CPU = torch.device("cpu")
 

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.data import (
+from toygan_tui.core.problems.curve_data import (
     curves_from_amplitudes,
     lower_bound,
     upper_bound,
     x_grid,
 )
-from toygan_tui.core.metrics import a_hat
-from toygan_tui.core.state import new_state
+from toygan_tui.core.problems.curve_measures import a_hat
+from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.training.state import new_state
 
 N_BATCHES = 50
 

@@ -19,17 +19,21 @@ import numpy as np
 import pytest
 import torch
 
-from toygan_tui.core.adam import AdamState
-from toygan_tui.core.config import ConfigError, TrainConfig
-from toygan_tui.core.fast import make_fast_engine
-from toygan_tui.core.fast_blas import blas_threads, current_blas_threads
-from toygan_tui.core.fast_cpu import CpuEngine, _make_step
-from toygan_tui.core.fast_cuda import DeviceEngine, DeviceStep
-from toygan_tui.core.fast_flat import FlatBuffers
-from toygan_tui.core.fast_streams import CpuStreams
-from toygan_tui.core.reference import ReferenceEngine, d_loss_from_logits, g_loss_from_logits
-from toygan_tui.core.state import TrainState, new_state, resolve_device
-from toygan_tui.core.train import make_engine, train
+from toygan_tui.core.engines.blas import blas_threads, current_blas_threads
+from toygan_tui.core.engines.cpu import CpuEngine, _make_step
+from toygan_tui.core.engines.cuda import DeviceEngine, DeviceStep
+from toygan_tui.core.engines.fast import make_fast_engine
+from toygan_tui.core.engines.flat import FlatBuffers
+from toygan_tui.core.engines.reference import (
+    ReferenceEngine,
+    d_loss_from_logits,
+    g_loss_from_logits,
+)
+from toygan_tui.core.engines.streams import CpuStreams
+from toygan_tui.core.training.adam import AdamState
+from toygan_tui.core.training.config import ConfigError, TrainConfig
+from toygan_tui.core.training.loop import make_engine, train
+from toygan_tui.core.training.state import TrainState, new_state, resolve_device
 
 CPU = torch.device("cpu")
 ATOL = 2e-5  # losses and stats of one report: rounding only

@@ -8,13 +8,13 @@ import pytest
 import torch
 from test_engines import CHUNKS, fresh, run_side_by_side
 
-from toygan_tui.core.config import ConfigError, TrainConfig
-from toygan_tui.core.fast import make_fast_engine
-from toygan_tui.core.fast_cpu import CpuEngine
-from toygan_tui.core.fast_cuda import DeviceEngine
+from toygan_tui.core.engines.cpu import CpuEngine
+from toygan_tui.core.engines.cuda import DeviceEngine
+from toygan_tui.core.engines.fast import make_fast_engine
 from toygan_tui.core.losses import LOSSES
 from toygan_tui.core.problems import PROBLEMS
-from toygan_tui.core.train import make_engine
+from toygan_tui.core.training.config import ConfigError, TrainConfig
+from toygan_tui.core.training.loop import make_engine
 
 HAND_WRITTEN = ("minimax", "ns", "lsgan", "hinge")  # every loss with a dL/dlogit by hand
 SETUPS = {

@@ -85,7 +85,7 @@ def test_the_v1_checkpoint_reads_as_curves_and_minimax_and_new_ones_are_format_2
 ) -> None:
     import torch
 
-    from toygan_tui.core.checkpoint import FORMAT_VERSION, config_of, read_checkpoint
+    from toygan_tui.core.training.checkpoint import FORMAT_VERSION, config_of, read_checkpoint
 
     old = runs / RUN_ID / "ckpt.pt"
     data = read_checkpoint(old)

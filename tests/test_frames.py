@@ -16,7 +16,7 @@ import pytest
 from clikit import quick, toygan
 from snapshots import make_snapshot
 
-from toygan_tui.core.frames import (
+from toygan_tui.core.runfiles.frames import (
     FRAMES_FILE,
     MAGIC,
     FramesTail,
@@ -28,7 +28,7 @@ from toygan_tui.core.frames import (
     view_arrays,
     view_fields,
 )
-from toygan_tui.core.runs import read_metrics
+from toygan_tui.core.runfiles.runs import read_metrics
 
 
 def arrays(step: int) -> dict[str, np.ndarray]:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from clikit import ROOT, quick, sample_json, toygan
 
-from toygan_tui.core.checkpoint import read_checkpoint
+from toygan_tui.core.training.checkpoint import read_checkpoint
 
 TRIALS = int(os.environ.get("TOYGAN_KILL_TRIALS", "25"))
 BIG = 10**7  # the resumed children's --steps: they never finish before the kill

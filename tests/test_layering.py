@@ -14,9 +14,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "toygan_tui"
 
 
 def modules_in(folder: str) -> list[str]:
-    """Every module file of toygan_tui/<folder>, as dotted names."""
-    files = sorted((PACKAGE / folder).glob("*.py"))
-    return [f"toygan_tui.{folder}.{f.stem}" for f in files if f.stem != "__init__"]
+    """Every module file of toygan_tui/<folder> and its subfolders, as dotted names."""
+    files = sorted((PACKAGE / folder).rglob("*.py"))
+    names = [".".join(f.relative_to(PACKAGE.parent).with_suffix("").parts) for f in files]
+    return [name.removesuffix(".__init__") for name in names]
 
 
 def loaded_after(code: str) -> set[str]:
@@ -34,9 +35,23 @@ def loaded_after(code: str) -> set[str]:
 
 
 def test_the_core_modules_exist() -> None:
-    # Guards the test below against passing vacuously on an empty or renamed folder.
-    expected = {"config", "data", "metrics", "model", "reference", "snapshot", "state", "train"}
+    # Guards the tests below against passing vacuously on an empty or renamed folder.
+    expected = {
+        "losses", "problems.curves", "problems.ring", "training.config", "training.loop",
+        "training.checkpoint", "engines.reference", "engines.cpu", "runfiles.snapshot",
+        "runfiles.status", "runfiles.follow",
+    }  # fmt: skip
     assert {f"toygan_tui.core.{name}" for name in expected} <= set(modules_in("core"))
+
+
+def test_the_run_files_problems_and_losses_never_load_torch() -> None:
+    """watch, runs, plot and replay read runs through these; a lint rule bans torch in
+    core/runfiles (and at module level in core/problems); this checks what they pull in."""
+    modules = modules_in("core/runfiles") + modules_in("core/problems") + ["toygan_tui.core.losses"]
+    assert len(modules) > 15
+    loaded = loaded_after("\n".join(f"import {module}" for module in modules))
+    assert "numpy" in loaded  # the imports really ran
+    assert "torch" not in loaded
 
 
 def test_core_never_loads_rich_plotext_or_typer() -> None:

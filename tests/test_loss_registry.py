@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 import torch
 
+from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
+from toygan_tui.core.engines.reference import d_loss_from_logits, g_loss_from_logits
 from toygan_tui.core.losses import (
     LOSSES,
     NUMPY_OPS,
@@ -19,8 +21,6 @@ from toygan_tui.core.losses import (
     get_loss,
     torch_ops,
 )
-from toygan_tui.core.penalty import gradient_penalty, interpolate
-from toygan_tui.core.reference import d_loss_from_logits, g_loss_from_logits
 
 B = 64
 

@@ -7,8 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from toygan_tui.core.data import curves_from_amplitudes, lower_bound, upper_bound, x_grid
-from toygan_tui.core.metrics import (
+from toygan_tui.core.problems.curve_data import (
+    curves_from_amplitudes,
+    lower_bound,
+    upper_bound,
+    x_grid,
+)
+from toygan_tui.core.problems.curve_measures import (
     BOUNDS_TOL,
     a_hat,
     a_w1,

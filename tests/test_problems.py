@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from toygan_tui.core import metrics
-from toygan_tui.core.data import x_grid
 from toygan_tui.core.problems import PROBLEMS, UnknownProblem, get_problem
+from toygan_tui.core.problems import curve_measures as metrics
 from toygan_tui.core.problems.base import Measure, good_flags
 from toygan_tui.core.problems.cond_curves import COND_CURVES, a_w1_per_class, class_acc
+from toygan_tui.core.problems.curve_data import x_grid
 from toygan_tui.core.problems.curves import CURVES
 
 ALL = sorted(PROBLEMS)
@@ -110,8 +110,8 @@ def test_curves_batches_are_the_tutorials_artist_works() -> None:
 
 
 def test_curves_batches_are_the_training_states_stream() -> None:
-    from toygan_tui.core.config import TrainConfig
-    from toygan_tui.core.state import new_state
+    from toygan_tui.core.training.config import TrainConfig
+    from toygan_tui.core.training.state import new_state
 
     state = new_state(TrainConfig(seed=3), torch.device("cpu"))
     rng = np.random.RandomState(3)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from clikit import quick, toygan
 
-from toygan_tui.core.catalog import run_kind
 from toygan_tui.core.losses import LOSSES
 from toygan_tui.core.problems import PROBLEMS
+from toygan_tui.core.runfiles.catalog import run_kind
 
 
 def train(runs: Path, name: str, *extra: object) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 from clikit import toygan
 from watchkit import Terminal, wait_for
 
-from toygan_tui.core.checkpoint import read_checkpoint
+from toygan_tui.core.training.checkpoint import read_checkpoint
 
 REPORT = 50
 STEP = re.compile(r"step ([\d,]+)/1,000,000")

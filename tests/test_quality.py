@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.train import train
+from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.training.loop import train
 
 
 @pytest.mark.slow

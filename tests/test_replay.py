@@ -19,9 +19,9 @@ from snapshots import braille_cells
 from watchkit import Terminal, fake_trainer, make_run
 
 from toygan_tui.commands.replay import frame_at
-from toygan_tui.core.frames import FRAMES_FILE, encode, read_frames
-from toygan_tui.core.runs import read_metrics
-from toygan_tui.core.tape import Tape
+from toygan_tui.core.runfiles.frames import FRAMES_FILE, encode, read_frames
+from toygan_tui.core.runfiles.runs import read_metrics
+from toygan_tui.core.runfiles.tape import Tape
 
 STEPS = list(range(50, 1050, 50))  # 20 reports of a finished 1 000-step run
 STEP = re.compile(r"step ([\d,]+)/")

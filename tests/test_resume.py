@@ -18,7 +18,7 @@ import pytest
 import torch
 from clikit import quick, sample_json, toygan
 
-from toygan_tui.core.checkpoint import read_checkpoint
+from toygan_tui.core.training.checkpoint import read_checkpoint
 
 TIMING = ("steps_per_s", "time")
 

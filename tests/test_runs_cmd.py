@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from watchkit import cli, dead_pid, edit_status, make_run
 
-from toygan_tui.core.status import STATUS_FILE
+from toygan_tui.core.runfiles.status import STATUS_FILE
 
 
 @pytest.fixture

@@ -16,12 +16,16 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from toygan_tui.core.catalog import run_kind
-from toygan_tui.core.config import ConfigError, TrainConfig
-from toygan_tui.core.reference import ReferenceEngine, d_loss_from_logits, g_loss_from_logits
-from toygan_tui.core.snapshot import Snapshot
-from toygan_tui.core.state import DeviceError, TrainState, new_state, resolve_device
-from toygan_tui.core.train import train
+from toygan_tui.core.engines.reference import (
+    ReferenceEngine,
+    d_loss_from_logits,
+    g_loss_from_logits,
+)
+from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.snapshot import Snapshot
+from toygan_tui.core.training.config import ConfigError, TrainConfig
+from toygan_tui.core.training.loop import train
+from toygan_tui.core.training.state import DeviceError, TrainState, new_state, resolve_device
 
 # The learner's loop that bench/speed times is the tutorial as published: the spec here too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))

@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from snapshots import braille_cells, draw, make_snapshot, make_stream, visible
 
-from toygan_tui.core.snapshot import Starting
+from toygan_tui.core.runfiles.snapshot import Starting
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import duration, plain_line, rate, starting_line
 from toygan_tui.ui.history import History

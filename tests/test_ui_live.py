@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 from snapshots import colour_codes, make_snapshot, make_stream, visible
 
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.ui import live
 from toygan_tui.ui.dashboard import render
 

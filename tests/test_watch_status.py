@@ -18,11 +18,11 @@ import pytest
 from snapshots import make_snapshot
 from watchkit import dead_pid, edit_status, make_run
 
-from toygan_tui.core import status as status_module
-from toygan_tui.core.follow import MetricsTail, RunFollower
-from toygan_tui.core.process import process_alive, process_start
-from toygan_tui.core.runinfo import find_run, list_run_infos, run_info
-from toygan_tui.core.status import (
+from toygan_tui.core.runfiles import status as status_module
+from toygan_tui.core.runfiles.follow import MetricsTail, RunFollower
+from toygan_tui.core.runfiles.process import process_alive, process_start
+from toygan_tui.core.runfiles.runinfo import find_run, list_run_infos, run_info
+from toygan_tui.core.runfiles.status import (
     STATUS_FILE,
     StatusWriter,
     read_status,

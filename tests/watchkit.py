@@ -23,10 +23,10 @@ from clikit import dead_pid as dead_pid  # re-exported: the watch tests import i
 from clikit import wait_for as wait_for  # re-exported, as dead_pid
 from snapshots import make_snapshot
 
-from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.frames import append_frame, view_arrays
-from toygan_tui.core.runs import RunDir, append_metrics, write_config
-from toygan_tui.core.status import STATUS_FILE, StatusWriter
+from toygan_tui.core.runfiles.frames import append_frame, view_arrays
+from toygan_tui.core.runfiles.runs import RunDir, append_metrics, write_config
+from toygan_tui.core.runfiles.status import STATUS_FILE, StatusWriter
+from toygan_tui.core.training.config import TrainConfig
 
 TESTS = Path(__file__).resolve().parent
 
@@ -81,10 +81,10 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from snapshots import make_snapshot
-from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.frames import append_frame, view_arrays
-from toygan_tui.core.runs import RunDir, append_metrics, write_config
-from toygan_tui.core.status import StatusWriter
+from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.runfiles.frames import append_frame, view_arrays
+from toygan_tui.core.runfiles.runs import RunDir, append_metrics, write_config
+from toygan_tui.core.runfiles.status import StatusWriter
 run = RunDir(Path(sys.argv[1]) / sys.argv[2])
 run.path.mkdir(parents=True)
 write_config(run, TrainConfig(steps=10**6, device="cpu"), {"device": "cpu"})

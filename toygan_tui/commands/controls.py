@@ -20,8 +20,8 @@ from collections.abc import Callable
 from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.interrupt import StopRequest
 from toygan_tui.commands.keys import Keys, key_names
-from toygan_tui.core.snapshot import Snapshot, Starting
-from toygan_tui.core.status import StatusWriter
+from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
+from toygan_tui.core.runfiles.status import StatusWriter
 from toygan_tui.ui.dashboard import Dashboard, render
 from toygan_tui.ui.history import History
 from toygan_tui.ui.keybar import WithKeyBar, key_bar

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from toygan_tui.core.runs import claim_run_dir
+from toygan_tui.core.runfiles.runs import claim_run_dir
 
 LOG_FILE = "train.log"
 # Options the parent sets itself for the child (or that only make sense in the parent).
@@ -51,7 +51,7 @@ def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> 
 
 def _checked_config(params: dict[str, Any], given: Collection[str]) -> Any:
     """The run's config, checked as the child would: a ConfigError here is exit 2 here."""
-    from toygan_tui.core.config import TrainConfig, resolve
+    from toygan_tui.core.training.config import TrainConfig, resolve
 
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     cfg = resolve({k: v for k, v in params.items() if k in fields}, given)
@@ -61,14 +61,14 @@ def _checked_config(params: dict[str, Any], given: Collection[str]) -> Any:
 
 def _check_device(device: str) -> None:
     if device not in ("auto", "cpu"):
-        from toygan_tui.core.state import resolve_device  # torch: only to check cuda / mps
+        from toygan_tui.core.training.state import resolve_device  # torch: only to check cuda / mps
 
         resolve_device(device)
 
 
 def _checked_resume(path: Path, params: dict[str, Any], given: Collection[str]) -> Any:
     """The ResumePoint and config a detached --resume continues, checked as `train` does."""
-    from toygan_tui.core.resume import plan
+    from toygan_tui.core.training.resume import plan
 
     point, cfg = plan(path, {k: params[k] for k in given if k in params})
     _check_device(cfg.device)
@@ -121,6 +121,6 @@ def _note_start(run_dir: Path, pid: int, step: int, total: int, device: str) -> 
     The child rewrites the file (keeping its start time) before its first report; it needs a
     second or more to get there, so this write comes first.
     """
-    from toygan_tui.core.status import write_starting
+    from toygan_tui.core.runfiles.status import write_starting
 
     write_starting(run_dir, run_dir.name, pid, step, total, device)

@@ -9,9 +9,9 @@ from typing import Any
 from rich.console import Console
 
 from toygan_tui.commands.errors import UsageError
-from toygan_tui.core.catalog import RunKind, run_kind
-from toygan_tui.core.runinfo import find_run, run_info
-from toygan_tui.core.runs import METRICS_FILE, read_metrics
+from toygan_tui.core.runfiles.catalog import RunKind, run_kind
+from toygan_tui.core.runfiles.runinfo import find_run, run_info
+from toygan_tui.core.runfiles.runs import METRICS_FILE, read_metrics
 
 
 def run_plot(*, runs: list[Path], metrics: list[str], runs_dir: Path) -> None:

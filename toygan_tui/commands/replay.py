@@ -21,8 +21,8 @@ from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.keys import Keys, key_names
 from toygan_tui.commands.player import QUIT, Player
 from toygan_tui.commands.watch import MIN_INTERVAL_S
-from toygan_tui.core.runinfo import find_run
-from toygan_tui.core.tape import Tape
+from toygan_tui.core.runfiles.runinfo import find_run
+from toygan_tui.core.runfiles.tape import Tape
 from toygan_tui.ui.dashboard import Dashboard, render
 from toygan_tui.ui.export import asciicast, svg
 from toygan_tui.ui.format import plain_line

@@ -11,7 +11,7 @@ from rich.console import Console
 from toygan_tui.commands.errors import UsageError
 
 if TYPE_CHECKING:
-    from toygan_tui.core.sample import Samples
+    from toygan_tui.core.training.sample import Samples
 
 FORMATS = ("chart", "table", "csv", "json", "npy")
 
@@ -25,7 +25,7 @@ def run_sample(
         raise UsageError("--format npy writes binary: give a file with --out")
     if out is not None and not out.parent.is_dir():
         raise UsageError(f"--out: directory {out.parent} does not exist")
-    from toygan_tui.core import sample
+    from toygan_tui.core.training import sample
 
     samples = sample.draw(ckpt, num, seed, label)
     if fmt == "npy":

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.runs import claim_run_dir
-from toygan_tui.core.snapshot import Snapshot, Starting
+from toygan_tui.core.runfiles.runs import claim_run_dir
+from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
 
 if TYPE_CHECKING:
-    from toygan_tui.core.config import TrainConfig
-    from toygan_tui.core.resume import ResumePoint
-    from toygan_tui.core.session import Session
+    from toygan_tui.core.training.config import TrainConfig
+    from toygan_tui.core.training.resume import ResumePoint
+    from toygan_tui.core.training.session import Session
 
 
 class Start:
@@ -37,7 +37,7 @@ class Start:
         path = claim_run_dir(runs_dir, name)
 
         def build() -> Session:
-            from toygan_tui.core.session import Session  # torch
+            from toygan_tui.core.training.session import Session  # torch
 
             try:
                 return Session(cfg, runs_dir, path.name)
@@ -51,7 +51,7 @@ class Start:
     @classmethod
     def resumed(cls, point: ResumePoint, cfg: TrainConfig) -> Start:
         def build() -> Session:
-            from toygan_tui.core.session import Session
+            from toygan_tui.core.training.session import Session
 
             return Session.resume(point, cfg)
 

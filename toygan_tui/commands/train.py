@@ -19,9 +19,9 @@ from toygan_tui.commands.terminal import SafeStream, hang_up, say, terminal_fds
 from toygan_tui.core.errors import Diverged, SaveFailed
 
 if TYPE_CHECKING:
-    from toygan_tui.core.config import TrainConfig
-    from toygan_tui.core.resume import ResumePoint
-    from toygan_tui.core.session import Session
+    from toygan_tui.core.training.config import TrainConfig
+    from toygan_tui.core.training.resume import ResumePoint
+    from toygan_tui.core.training.session import Session
 
 EXIT_FAILED = 1
 
@@ -38,7 +38,7 @@ def run_train(
 ) -> None:
     """Train (or continue) a run; `given` names the options the user typed, which a resumed
     run takes over its own; `speed` caps the steps per second (keys change it when live)."""
-    from toygan_tui.core.config import resolve
+    from toygan_tui.core.training.config import resolve
 
     if resume is None:
         _train(Start.fresh(resolve(options, given), runs_dir, name), live, speed)
@@ -51,7 +51,7 @@ def run_train(
 
 def _resumed(path: Path, typed: dict[str, Any]) -> Start | None:
     """The start that continues the run at `path`; None when it has already finished."""
-    from toygan_tui.core.resume import plan
+    from toygan_tui.core.training.resume import plan
 
     point, cfg = plan(path, typed)
     return None if already_finished(point, cfg) else Start.resumed(point, cfg)

@@ -17,8 +17,8 @@ from rich.live import Live
 
 from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.keys import Keys
-from toygan_tui.core.follow import RunFollower, Update
-from toygan_tui.core.runinfo import RunInfo, find_run
+from toygan_tui.core.runfiles.follow import RunFollower, Update
+from toygan_tui.core.runfiles.runinfo import RunInfo, find_run
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import plain_line
 from toygan_tui.ui.history import History

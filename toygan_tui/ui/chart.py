@@ -21,7 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from toygan_tui.core.data import lower_bound, upper_bound
+from toygan_tui.core.problems.curve_data import lower_bound, upper_bound
 from toygan_tui.ui.braille import Series, rasterize, segment_rows, series
 
 CURVES_YLIM = (-0.5, 3.5)  # fixed, so frames stay comparable while the curves evolve

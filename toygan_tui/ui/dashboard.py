@@ -11,9 +11,9 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
-from toygan_tui.core.catalog import RunKind, run_kind
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.snapshot import Snapshot, Starting
+from toygan_tui.core.runfiles.catalog import RunKind, run_kind
+from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
 from toygan_tui.ui.chart import Chart, history_chart, wants_color
 from toygan_tui.ui.format import duration, rate
 from toygan_tui.ui.history import History

@@ -6,7 +6,7 @@ import math
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Stat, get_loss
-from toygan_tui.core.snapshot import Snapshot, Starting
+from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
 
 
 def duration(seconds: float) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.runfiles.snapshot import Snapshot
 
 MAX_POINTS = 2000  # a chart is at most a few hundred braille dots wide; more is wasted memory
 

@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 
-from toygan_tui.core.snapshot import Snapshot, Starting
+from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import plain_line, starting_line
 from toygan_tui.ui.history import History

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from toygan_tui.core.catalog import RunKind
 from toygan_tui.core.losses import Stat
+from toygan_tui.core.runfiles.catalog import RunKind
 from toygan_tui.ui.braille import series
 from toygan_tui.ui.chart import history_chart, line_chart
 from toygan_tui.ui.format import number

@@ -11,9 +11,9 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from toygan_tui.core.catalog import run_kind
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.runinfo import RunInfo
+from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.runinfo import RunInfo
 from toygan_tui.ui.format import number, plain_key
 
 STATUS_STYLES = {

@@ -16,7 +16,7 @@ from toygan_tui.ui.points import PointsChart
 from toygan_tui.ui.views import REAL_SHOWN
 
 if TYPE_CHECKING:
-    from toygan_tui.core.sample import Samples
+    from toygan_tui.core.training.sample import Samples
 
 CHART_HEIGHT = 18
 

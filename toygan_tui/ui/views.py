@@ -11,7 +11,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from toygan_tui.core.problems.base import PointsProblem, Problem
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.ui.chart import curves_chart
 from toygan_tui.ui.points import PointsChart
 

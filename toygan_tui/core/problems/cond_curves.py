@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toygan_tui.core import metrics
-from toygan_tui.core.data import curves_from_amplitudes, real_amplitudes, x_grid
+from toygan_tui.core.problems import curve_measures as metrics
 from toygan_tui.core.problems.base import Defaults, Measure, View
+from toygan_tui.core.problems.curve_data import curves_from_amplitudes, real_amplitudes, x_grid
 from toygan_tui.core.problems.curves import IN_BOUNDS, TUTORIAL, x_squared
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """`curves`: the tutorial's target, y = a·x² + (a − 1) with a ~ U(1, 2) at 15 points of x.
 
-It wraps core/data.py and core/metrics.py, so its batches and measures are the tutorial's and
-the released toygan's, bit for bit.
+It wraps curve_data.py and curve_measures.py (beside it), so its batches and measures are the
+tutorial's and the released toygan's, bit for bit.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from toygan_tui.core import metrics
-from toygan_tui.core.data import curves_from_amplitudes, real_amplitudes, x_grid
+from toygan_tui.core.problems import curve_measures as metrics
 from toygan_tui.core.problems.base import Defaults, Measure, View
+from toygan_tui.core.problems.curve_data import curves_from_amplitudes, real_amplitudes, x_grid
 
 if TYPE_CHECKING:
     import torch

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from toygan_tui.core.config import ConfigError
-from toygan_tui.core.fast_flat import NotApplicable
-from toygan_tui.core.state import TrainState
+from toygan_tui.core.engines.flat import NotApplicable
+from toygan_tui.core.training.config import ConfigError
+from toygan_tui.core.training.state import TrainState
 
 if TYPE_CHECKING:
-    from toygan_tui.core.train import Engine
+    from toygan_tui.core.training.loop import Engine
 
 
 def make_fast_engine(state: TrainState, required: bool = False) -> Engine | None:
@@ -36,11 +36,11 @@ def _build(state: TrainState) -> Engine:
     if kind == "cpu":
         if state.data_rng is None:
             raise NotApplicable("the CPU engine draws real samples from the numpy stream")
-        from toygan_tui.core.fast_cpu import CpuEngine
+        from toygan_tui.core.engines.cpu import CpuEngine
 
         return CpuEngine(state)
     if kind == "cuda":
-        from toygan_tui.core.fast_cuda import DeviceEngine
+        from toygan_tui.core.engines.cuda import DeviceEngine
 
         # Where capture fails, the same steps launched eagerly; the engine's name says why.
         return DeviceEngine(state, graphed=True)

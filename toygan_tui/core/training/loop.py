@@ -12,11 +12,11 @@ from typing import Protocol
 
 import torch
 
-from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.evaluator import Evaluator
-from toygan_tui.core.reference import ReferenceEngine
-from toygan_tui.core.snapshot import Snapshot
-from toygan_tui.core.state import TrainState, new_state, resolve_device
+from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.runfiles.snapshot import Snapshot
+from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.training.evaluator import Evaluator
+from toygan_tui.core.training.state import TrainState, new_state, resolve_device
 
 
 class Engine(Protocol):
@@ -33,7 +33,7 @@ class Engine(Protocol):
 def make_engine(state: TrainState) -> Engine:
     """The engine the config asks for; `auto` takes the fast one where it applies."""
     if state.cfg.engine != "reference":
-        from toygan_tui.core.fast import make_fast_engine
+        from toygan_tui.core.engines.fast import make_fast_engine
 
         fast = make_fast_engine(state, required=state.cfg.engine == "fast")
         if fast is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toygan_tui.core.data import lower_bound, upper_bound, x_grid
+from toygan_tui.core.problems.curve_data import lower_bound, upper_bound, x_grid
 
 BOUNDS_TOL = 1e-6
 N_BINS = 10

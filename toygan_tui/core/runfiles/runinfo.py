@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.process import process_alive
-from toygan_tui.core.runs import CONFIG_FILE, METRICS_FILE, parse_row
-from toygan_tui.core.status import (
+from toygan_tui.core.runfiles.process import process_alive
+from toygan_tui.core.runfiles.runs import CONFIG_FILE, METRICS_FILE, parse_row
+from toygan_tui.core.runfiles.status import (
     DIVERGED,
     ENDED,
     FINISHED,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from toygan_tui.core.state import TrainState
+from toygan_tui.core.training.state import TrainState
 
 CHUNK = 64  # steps of random draws made at once (only where that draws the same numbers)
 

@@ -1,12 +1,12 @@
 """G and D of a run, from its config: the problem's sizes, the config's width and depth.
-D returns a logit, not a probability (core/nets.py builds them; the tutorial's at depth 1)."""
+D returns a logit, not a probability (nets.py builds them; the tutorial's at depth 1)."""
 
 from __future__ import annotations
 
 from torch import nn
 
-from toygan_tui.core import nets
-from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.training import nets
+from toygan_tui.core.training.config import TrainConfig
 
 
 def make_generator(cfg: TrainConfig) -> nn.Sequential:

@@ -8,11 +8,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from toygan_tui.core.adam import AdamState
-from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.model import make_discriminator, make_generator
 from toygan_tui.core.problems import Problem
+from toygan_tui.core.training.adam import AdamState
+from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.training.model import make_discriminator, make_generator
 
 
 class DeviceError(InputError):

@@ -17,9 +17,9 @@ import warnings
 import torch
 from torch import cuda
 
-from toygan_tui.core.fast_flat import FlatBuffers, NotApplicable
+from toygan_tui.core.engines.flat import FlatBuffers, NotApplicable
 from toygan_tui.core.losses import g_mirrors_d, torch_ops
-from toygan_tui.core.state import TrainState
+from toygan_tui.core.training.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
 UNROLL = 10  # steps per replay of the big graph: one launch (and RNG bookkeeping) per 10 steps

@@ -1,4 +1,4 @@
-"""The reference engine: the step of core/adversarial.py, with autograd, for every (problem,
+"""The reference engine: the step of core/engines/step.py, with autograd, for every (problem,
 loss) pair. It is the spec: on the defaults (curves, minimax) it is the tutorial's step, and
 every faster engine must match it step for step (tests/test_engines.py).
 """
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import torch
 
-from toygan_tui.core.adam import torch_adam
-from toygan_tui.core.adversarial import Batch, Players, critic_step, joint_step
+from toygan_tui.core.engines.step import Batch, Players, critic_step, joint_step
 from toygan_tui.core.losses import MINIMAX, torch_ops
-from toygan_tui.core.state import TrainState
+from toygan_tui.core.training.adam import torch_adam
+from toygan_tui.core.training.state import TrainState
 
 # The tutorial's saturating minimax losses (losses.MINIMAX), by the names tests use.
 _TORCH_OPS = torch_ops()
@@ -28,7 +28,7 @@ def g_loss_from_logits(logit_fake: torch.Tensor) -> torch.Tensor:
 
 class ReferenceEngine:
     """Each training step: n_critic − 1 critic-only steps, then both players from the same
-    (G, D) state (core/adversarial.py); one step of each for every loss but wgan-gp."""
+    (G, D) state (core/engines/step.py); one step of each for every loss but wgan-gp."""
 
     name = "reference"
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toygan_tui.core.atomic import atomic_write
-from toygan_tui.core.checkpoint import CheckpointError, config_of, read_checkpoint
-from toygan_tui.core.config import MATH_FIELDS, ConfigError, TrainConfig
-from toygan_tui.core.runs import (
+from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.runs import (
     CHECKPOINT_FILE,
     LAST_CHECKPOINT,
     RunDir,
     check_run_id,
     parse_row,
 )
+from toygan_tui.core.training.checkpoint import CheckpointError, config_of, read_checkpoint
+from toygan_tui.core.training.config import MATH_FIELDS, ConfigError, TrainConfig
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,10 @@ from typing import cast
 
 import numpy as np
 
-from toygan_tui.core.atomic import atomic_write, check_writable, clean_stale_temps
-from toygan_tui.core.checkpoint import params_finite, restore_state, save_bytes
-from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.errors import Diverged, InputError, SaveFailed
-from toygan_tui.core.frames import append_frame, trim_frames, view_arrays
-from toygan_tui.core.resume import ResumePoint, trim_metrics
-from toygan_tui.core.runs import (
+from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
+from toygan_tui.core.runfiles.frames import append_frame, trim_frames, view_arrays
+from toygan_tui.core.runfiles.runs import (
     LAST_CHECKPOINT,
     RunDir,
     append_metrics,
@@ -32,10 +29,13 @@ from toygan_tui.core.runs import (
     new_run_id,
     write_config,
 )
-from toygan_tui.core.snapshot import Snapshot
-from toygan_tui.core.state import TrainState, new_state, resolve_device
-from toygan_tui.core.status import StatusWriter
-from toygan_tui.core.train import train
+from toygan_tui.core.runfiles.snapshot import Snapshot
+from toygan_tui.core.runfiles.status import StatusWriter
+from toygan_tui.core.training.checkpoint import params_finite, restore_state, save_bytes
+from toygan_tui.core.training.config import ConfigError, TrainConfig
+from toygan_tui.core.training.loop import train
+from toygan_tui.core.training.resume import ResumePoint, trim_metrics
+from toygan_tui.core.training.state import TrainState, new_state, resolve_device
 
 
 class Session:

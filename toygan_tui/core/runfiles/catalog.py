@@ -12,7 +12,7 @@ from typing import Any
 
 from toygan_tui.core.losses import DEFAULT_LOSS, Loss, get_loss
 from toygan_tui.core.problems import DEFAULT_PROBLEM, Problem, get_problem
-from toygan_tui.core.snapshot import TIMING_KEYS
+from toygan_tui.core.runfiles.snapshot import TIMING_KEYS
 
 
 @dataclass(frozen=True)

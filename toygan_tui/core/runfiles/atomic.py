@@ -16,7 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from toygan_tui.core.process import process_alive
+from toygan_tui.core.runfiles.process import process_alive
 
 # .<target name>.<writer pid>.<mkstemp's random part>.tmp
 _TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")

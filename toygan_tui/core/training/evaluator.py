@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from toygan_tui.core.adversarial import with_labels
-from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.state import TrainState
+from toygan_tui.core.engines.step import with_labels
+from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.training.state import TrainState
 
 HEAT_CELLS = 40  # D is evaluated on a 40 × 40 grid over a 2-D problem's box
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from toygan_tui.core.catalog import run_kind
-from toygan_tui.core.follow import MetricsTail
-from toygan_tui.core.frames import FRAMES_FILE, Frame, FramesTail, view_fields
-from toygan_tui.core.runinfo import RunInfo, run_info
-from toygan_tui.core.runs import METRICS_FILE
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.follow import MetricsTail
+from toygan_tui.core.runfiles.frames import FRAMES_FILE, Frame, FramesTail, view_fields
+from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
+from toygan_tui.core.runfiles.runs import METRICS_FILE
+from toygan_tui.core.runfiles.snapshot import Snapshot
 
 NO_FRAMES = "no frames stored (a run from an older toygan): numbers and history only"
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toygan_tui.core.atomic import atomic_write
-from toygan_tui.core.config import ConfigError, TrainConfig
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.snapshot import Snapshot
+from toygan_tui.core.training.config import ConfigError, TrainConfig
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"

@@ -15,11 +15,11 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from toygan_tui.core.fast_blas import blas_threads
-from toygan_tui.core.fast_flat import FlatBuffers
-from toygan_tui.core.fast_streams import Batch, CpuStreams
+from toygan_tui.core.engines.blas import blas_threads
+from toygan_tui.core.engines.flat import FlatBuffers
+from toygan_tui.core.engines.streams import Batch, CpuStreams
 from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d
-from toygan_tui.core.state import TrainState
+from toygan_tui.core.training.state import TrainState
 
 
 class CpuEngine:

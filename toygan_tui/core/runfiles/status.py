@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from toygan_tui.core.atomic import atomic_write
-from toygan_tui.core.catalog import kind_of
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.process import process_start
-from toygan_tui.core.snapshot import Snapshot, json_number
+from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.catalog import kind_of
+from toygan_tui.core.runfiles.process import process_start
+from toygan_tui.core.runfiles.snapshot import Snapshot, json_number
 
 STATUS_FILE = "status.json"
 FORMAT = "toygan-status"

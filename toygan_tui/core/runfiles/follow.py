@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from toygan_tui.core.catalog import run_kind
-from toygan_tui.core.runinfo import RunInfo, run_info
-from toygan_tui.core.runs import METRICS_FILE, parse_row
-from toygan_tui.core.snapshot import Snapshot
-from toygan_tui.core.status import STATUS_FILE, read_status, snapshot_from_status
+from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
+from toygan_tui.core.runfiles.runs import METRICS_FILE, parse_row
+from toygan_tui.core.runfiles.snapshot import Snapshot
+from toygan_tui.core.runfiles.status import STATUS_FILE, read_status, snapshot_from_status
 
 MAX_READ_BYTES = 64 * 1024 * 1024  # one poll never reads more than this of a huge metrics file
 

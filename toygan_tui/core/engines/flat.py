@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from toygan_tui.core.adam import AdamState
-from toygan_tui.core.state import TrainState
+from toygan_tui.core.training.adam import AdamState
+from toygan_tui.core.training.state import TrainState
 
 _BUFFERS = ("params", "grads", "exp_avg", "exp_avg_sq")
 

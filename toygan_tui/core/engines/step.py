@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
 from toygan_tui.core.losses import Loss, Ops
-from toygan_tui.core.penalty import gradient_penalty, interpolate
 
 
 @dataclass(frozen=True)

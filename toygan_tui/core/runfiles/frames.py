@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from toygan_tui.core.atomic import atomic_write
-from toygan_tui.core.snapshot import Snapshot
+from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.snapshot import Snapshot
 
 FRAMES_FILE = "frames"
 MAGIC = b"TGF1"  # toygan frame, format 1
