@@ -4,6 +4,7 @@ plot, runs, resume; the options' precedence; and the bad inputs, one line and ex
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -152,3 +153,34 @@ def test_sample_label_1_draws_the_upper_half_after_a_short_run(tmp_path: Path) -
         a_hat = ((y + 1) @ b) / (b @ b)
         upper[label] = float(np.mean(a_hat >= 1.5))
     assert upper[1] > 0.75 and upper[0] < 0.25, upper
+
+
+def test_watch_and_replay_show_a_2d_run_in_its_own_terms(tmp_path: Path) -> None:
+    run = train(tmp_path / "runs", "ring", "--problem", "ring", "--loss", "wgan-gp")
+    watched = toygan("watch", run)
+    assert watched.code == 0, watched.err
+    first = watched.out.splitlines()[0]
+    assert first.startswith("step 40/40") and "critic_gap" in first and " hq " in first
+    assert "D(real)" not in watched.out
+    replayed = toygan("replay", run)
+    assert replayed.code == 0, replayed.err
+    assert [line.split()[1] for line in replayed.out.splitlines()] == ["20/40", "40/40"]
+    svg = tmp_path / "frame.svg"
+    shot = toygan("replay", run, "--out", svg, "--step", 40, "--width", 100, "--height", 30)
+    assert shot.code == 0, shot.err
+    root = ET.parse(svg).getroot()
+    text = " ".join("".join(root.itertext()).replace("\xa0", " ").split())
+    assert "G's points" in text and "critic gap" in text and "step 40/40" in text
+
+
+def test_a_2d_run_detaches_with_its_problem_and_loss(tmp_path: Path) -> None:
+    from clikit import wait_for
+
+    runs = tmp_path / "runs"
+    result = toygan(*quick(runs, "--name", "bg", "--problem", "two", "--loss", "lsgan",
+                           "--steps", 40, "--report-every", 20, "--detach"))  # fmt: skip
+    assert result.code == 0, result.err
+    status = runs / "bg" / "status.json"
+    wait_for(lambda: status.exists() and '"finished"' in status.read_text(), 120, "the run")
+    config = json.loads((runs / "bg" / "config.json").read_text())
+    assert (config["problem"], config["loss"], config["depth"]) == ("two", "lsgan", 2)

@@ -158,10 +158,6 @@ class PointsProblem(Problem, Protocol):
         ...
 
 
-def measure_names(problem: Problem) -> tuple[str, ...]:
-    return tuple(m.name for m in problem.measures)
-
-
 def good_flags(problem: Problem, values: Mapping[str, float]) -> dict[str, bool]:
     """Which of `values` reached their measure's good level."""
     return {m.name: m.is_good(values.get(m.name, math.nan)) for m in problem.measures}

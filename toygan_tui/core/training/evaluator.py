@@ -5,11 +5,13 @@ its box. One host sync per report (a GPU's results are copied once)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
 
 from toygan_tui.core.engines.step import with_labels
+from toygan_tui.core.problems.base import PointsProblem
 from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import TrainState
 
@@ -36,8 +38,8 @@ class Evaluator:
         self.labels, self.column = labels, None if column is None else column.to(device)
         self.z = z.to(device)
         self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
-        box = getattr(problem, "box", None) if problem.view == "points" else None
-        self.grid = None if box is None else _grid(box).to(device)
+        points = cast(PointsProblem, problem) if problem.view == "points" else None
+        self.grid = None if points is None else _grid(points.box).to(device)
 
     @torch.no_grad()
     def evaluate(self, state: TrainState) -> Evaluation:
