@@ -27,6 +27,12 @@ app = typer.Typer(
 RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Where runs are kept.")]
 
 
+def _tuned(text: str) -> typer.models.OptionInfo:
+    """An option a problem or a loss gives its own default: the help says which, and the
+    tutorial's value is not shown as if it always held."""
+    return typer.Option(help=text, show_default=False)
+
+
 @app.command()
 def train(
     ctx: typer.Context,  # for --detach: the options as given, to pass on to the background run
@@ -36,23 +42,37 @@ def train(
     loss: Annotated[
         str, typer.Option(help="minimax (the tutorial's) | ns | lsgan | hinge | wgan-gp.")
     ] = "minimax",
-    steps: Annotated[int, typer.Option(help="Total steps of the run. [problem's]")] = 10_000,
+    steps: Annotated[int, _tuned("Total steps; unless typed, the problem's (curves: 10000).")] = (
+        10_000
+    ),
     device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the model and data streams.")] = 1,
     batch_size: Annotated[
-        int, typer.Option(help="Real and fake samples per step. [problem's]")
+        int, _tuned("Samples per step; unless typed, the problem's (curves: 64).")
     ] = 64,
-    lr_g: Annotated[float, typer.Option(help="Adam learning rate of G. [problem's/loss's]")] = 1e-4,
-    lr_d: Annotated[float, typer.Option(help="Adam learning rate of D. [problem's/loss's]")] = 1e-4,
-    beta1: Annotated[float, typer.Option(help="Adam's β1. [problem's/loss's]")] = 0.9,
-    beta2: Annotated[float, typer.Option(help="Adam's β2. [problem's/loss's]")] = 0.999,
+    lr_g: Annotated[
+        float, _tuned("Adam learning rate of G; unless typed, the loss's or 1e-4.")
+    ] = 1e-4,
+    lr_d: Annotated[
+        float, _tuned("Adam learning rate of D; unless typed, the loss's or 1e-4.")
+    ] = 1e-4,
+    beta1: Annotated[
+        float, _tuned("Adam's β1; unless typed, the loss's or the problem's (curves: 0.9).")
+    ] = 0.9,
+    beta2: Annotated[
+        float, _tuned("Adam's β2; unless typed, the loss's or the problem's (curves: 0.999).")
+    ] = 0.999,
     hidden: Annotated[
-        int, typer.Option(help="Units per hidden layer of G and D. [problem's]")
+        int, _tuned("Units per hidden layer; unless typed, the problem's (curves: 128).")
     ] = 128,
-    depth: Annotated[int, typer.Option(help="Hidden layers of G and of D. [problem's]")] = 1,
-    n_critic: Annotated[int, typer.Option(help="D steps per G step. [loss's]")] = 1,
+    depth: Annotated[
+        int, _tuned("Hidden layers of G and D; unless typed, the problem's (curves: 1).")
+    ] = 1,
+    n_critic: Annotated[
+        int, _tuned("D steps per G step; unless typed, the loss's (1; wgan-gp: 5).")
+    ] = 1,
     gp_weight: Annotated[
-        float, typer.Option(help="Gradient-penalty weight (wgan-gp only). [loss's]")
+        float, _tuned("Gradient-penalty weight (wgan-gp only); unless typed, 10.")
     ] = 0.0,
     runs_dir: RunsDir = Path("runs"),
     name: Annotated[str | None, typer.Option(help="Run id (default: a timestamp).")] = None,
@@ -85,10 +105,10 @@ def train(
 ) -> None:
     """Train a GAN and watch it learn (keys: space pause, s step, +/- speed).
 
-    Options marked [problem's] or [loss's] take that default unless typed (the tutorial's
-    values for curves + minimax): ring, grid and two use 2 hidden layers of 128, batch 256,
-    Adam betas (0.5, 0.999) and 20 000 steps; wgan-gp brings betas (0, 0.9), 5 critic steps
-    and a gradient penalty of 10. config.json records the values the run used."""
+    Options that say "unless typed" take the problem's or the loss's value when not given:
+    ring, grid and two use 2 hidden layers of 128, batch 256, Adam betas (0.5, 0.999) and
+    20 000 steps; wgan-gp brings betas (0, 0.9), 5 critic steps and a gradient penalty of 10.
+    config.json records the values the run used."""
     from toygan_tui.commands.controls import check_speed
 
     check_speed(speed)
