@@ -1,5 +1,8 @@
 """The live dashboard: one frame from a Snapshot and the History so far. Pure: no I/O, no clock.
 
+The numbers are the loss's stats and the problem's measures, the picture the problem's view
+(ui/views.py): curves, or 2-D points over D's heatmap; the frame knows neither by name.
+
 The frame reads its size when Rich draws it, so one renderable fits any terminal: side by side
 (numbers and history left, curves right) when wide, stacked when narrow, dropping the history
 chart and then the curves chart as space runs out; it never wraps and never exceeds the height.

@@ -74,11 +74,24 @@ class Mixture:
     ) -> tuple[torch.Tensor, None]:
         import torch
 
-        centres = torch.tensor(self.centres, dtype=torch.float32, device=device)
-        stds = torch.tensor(self.stds, dtype=torch.float32, device=device)
+        centres, stds = self._on(device)
         k = torch.randint(len(self.centres), (n,), generator=gen, device=device)
         noise = torch.randn(n, 2, generator=gen, device=device)
         return centres[k] + stds[k] * noise, None
+
+    def _on(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """The centres and σs on the device, made once: a CUDA graph may replay the sampler,
+        never allocate or copy from the host."""
+        import torch
+
+        cache: dict[torch.device, tuple[torch.Tensor, torch.Tensor]]
+        cache = self.__dict__.setdefault("_device_arrays", {})
+        if device not in cache:
+            cache[device] = tuple(  # type: ignore[assignment]
+                torch.tensor(a, dtype=torch.float32, device=device)
+                for a in (self.centres, self.stds)
+            )
+        return cache[device]
 
     def eval_labels(self, n: int) -> None:
         return None
