@@ -3,17 +3,15 @@ its measures, or their values in a table."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from toygan_tui.core.problems.base import Measure, PointsProblem
-from toygan_tui.ui.chart import curves_chart
-from toygan_tui.ui.points import PointsChart
-from toygan_tui.ui.views import REAL_SHOWN
+from toygan_tui.core.problems.base import Measure
+from toygan_tui.ui.views import picture
 
 if TYPE_CHECKING:
     from toygan_tui.core.training.sample import Samples
@@ -28,15 +26,8 @@ def samples_view(samples: Samples, fmt: str) -> RenderableType:
     title = Text(f"{n} {noun} from the generator at step {samples.step}", style="bold")
     if fmt == "table":
         return Group(title, values_table(samples))
-    return Group(title, _picture(samples), measures_table(problem.measures, samples.metrics))
-
-
-def _picture(samples: Samples) -> RenderableType:
-    if samples.problem.view == "points":
-        problem = cast(PointsProblem, samples.problem)
-        real = problem.reference_points(REAL_SHOWN)
-        return PointsChart(real, samples.curves, problem.box)
-    return curves_chart(samples.x, samples.curves, CHART_HEIGHT, classes=samples.labels)
+    shown = picture(problem, samples.curves, samples.labels, height=CHART_HEIGHT)
+    return Group(title, shown, measures_table(problem.measures, samples.metrics))
 
 
 def measures_table(measures: tuple[Measure, ...], metrics: dict[str, float]) -> Table:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Protocol, cast
 
 import numpy as np
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
@@ -20,7 +21,10 @@ REAL_SHOWN = 1_000  # real points drawn dim under G's
 
 
 class Picture(Protocol):
-    """What the dashboard draws in a block: a legend line and the picture under it."""
+    """A view's picture: printed on its own (legend line, then the picture), or drawn by the
+    dashboard into a block of a given size."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult: ...
 
     def legend(self, color: bool = True) -> Text: ...
 
@@ -30,12 +34,24 @@ class Picture(Protocol):
 def problem_view(problem: Problem, snap: Snapshot | None) -> Picture:
     """The snapshot's samples as the problem's view draws them; before the first report, the
     view's frame alone (the bounds, or the real points), so the frame has its shape."""
-    samples = snap.curves if snap is not None else np.empty((0, problem.out_dim))
-    labels = snap.labels if snap is not None else None
+    if snap is None:
+        return picture(problem, np.empty((0, problem.out_dim)))
+    return picture(problem, snap.curves, snap.labels, snap.x if len(snap.x) else None, snap.heat)
+
+
+def picture(
+    problem: Problem,
+    samples: np.ndarray,
+    labels: np.ndarray | None = None,
+    x: np.ndarray | None = None,
+    heat: np.ndarray | None = None,
+    height: int | None = None,
+) -> Picture:
+    """Samples (n × sample size) in the problem's view: points over D's heatmap (`heat`, if
+    known) and the real points, or curves at `x` (the problem's) in one colour per class."""
     if problem.view == "points":
         points = cast(PointsProblem, problem)
-        heat = snap.heat if snap is not None else None
         real = points.reference_points(REAL_SHOWN)
         return PointsChart(real, samples, points.box, heat)
-    x = snap.x if snap is not None and len(snap.x) else problem.x
-    return curves_chart(x, samples, label=CURVES_LABEL, classes=labels)
+    x = problem.x if x is None else x
+    return curves_chart(x, samples, height, label=CURVES_LABEL, classes=labels)
