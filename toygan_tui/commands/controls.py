@@ -19,7 +19,15 @@ from collections.abc import Callable
 
 from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.interrupt import StopRequest
-from toygan_tui.commands.keys import Keys, key_names
+from toygan_tui.commands.keys import (
+    FASTER_KEYS,
+    PAUSE_KEYS,
+    QUIT_KEYS,
+    SLOWER_KEYS,
+    STEP_KEYS,
+    Keys,
+    key_names,
+)
 from toygan_tui.core.snapshot import Snapshot, Starting
 from toygan_tui.core.status import StatusWriter
 from toygan_tui.ui.dashboard import Dashboard, render
@@ -31,7 +39,6 @@ LADDER: tuple[float | None, ...] = (None, 1000, 300, 100, 30, 10)
 KEYS = (("space", "pause"), ("s", "step"), ("+/-", "speed"), ("q", "quit"))
 POLL_S = 0.1  # while holding, keys are looked at this often: the keys' reaction time
 HEARTBEAT_S = 10.0  # a held run rewrites status.json this often, so it never reads as stalled
-FASTER, SLOWER, PAUSE, STEP, QUIT = ("+", "="), ("-", "_"), (" ", "p"), ("s", "S"), ("q", "Q")
 
 
 def check_speed(speed: float | None) -> None:
@@ -143,18 +150,18 @@ class Controls:
         return changed
 
     def _press(self, key: str) -> bool:
-        if key in QUIT:
+        if key in QUIT_KEYS:
             self.stop.signum, self.stop.key = signal.SIGINT, "q"  # as Ctrl-C, said as q
             return False
-        if key in PAUSE:
+        if key in PAUSE_KEYS:
             self._pause(not self.paused)
-        elif key in STEP:
+        elif key in STEP_KEYS:
             if self.paused:
                 self.stepping = True
                 return False
             self._pause(True)  # `s` while running: stop here, ready to step
-        elif key in FASTER or key in SLOWER:
-            self.cap = step_speed(self.cap, faster=key in FASTER)
+        elif key in FASTER_KEYS or key in SLOWER_KEYS:
+            self.cap = step_speed(self.cap, faster=key in FASTER_KEYS)
         else:
             return False
         self.anchor = (self.clock(), self.step)  # a new speed, or going again, counts from now
