@@ -67,6 +67,19 @@ def test_a_cap_holds_each_report_until_its_time() -> None:
     assert keys.now == pytest.approx(2.5)
 
 
+def test_the_first_report_interval_is_paced_from_the_start_of_training() -> None:
+    # --speed 10 --report-every 1000: the one report of the first interval waits its 100 s.
+    keys = FakeKeys()
+    c = controls(keys, cap=10)
+    c.begin(0)
+    hold(c, 1000)
+    assert keys.now == pytest.approx(100.0)
+    resumed = controls(FakeKeys(), cap=100)  # a resumed run counts from the step it resumes at
+    resumed.begin(5000)
+    hold(resumed, 5050)
+    assert resumed.clock() == pytest.approx(0.5)
+
+
 def test_pause_holds_until_space_and_s_lets_exactly_one_report_through() -> None:
     keys = FakeKeys({1.0: " ", 5.0: "s", 9.0: " "})
     c = controls(keys)

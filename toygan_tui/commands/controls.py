@@ -105,10 +105,16 @@ class Controls:
         rate = snap.steps_per_s if self.cap is None else min(snap.steps_per_s, self.cap)
         return dataclasses.replace(snap, extra=extra, steps_per_s=rate)
 
+    def begin(self, step: int) -> None:
+        """Training is about to start at `step`: the cap counts from now, so the first report
+        interval is paced as every other one."""
+        self.step = step
+        self.anchor = (self.clock(), step)
+
     def hold(self, snap: Snapshot, show: Callable[[bool], None]) -> None:
         """Between two reports: look at the keys; wait while paused or ahead of the cap."""
         self.step = snap.step
-        if self.anchor is None:
+        if self.anchor is None:  # begin() was not called: count from the first report
             self.anchor = (self.clock(), snap.step)
         if self.paused:
             show(True)  # the report `s` let through, drawn whatever the pacing
