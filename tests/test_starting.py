@@ -104,9 +104,11 @@ def test_the_starting_frame_is_drawn_in_a_terminal_before_torch_is_imported(
         rows = term.screen.display
         assert rows[1].startswith("step 0/1,000,000  waiting for the first report"), term.text()
         assert "bounds x², 2x²+1" in term.text()  # the whole frame, charts and all
+        assert "q quit" not in term.text()  # no key bar: the keys do nothing yet
         assert term.child.isalive()  # held at the gate
         gate.touch()
         term.wait_for(r"step [\d,]+/1,000,000 .*steps/s", 120)  # torch loaded, training
+        term.wait_for(r"space pause  s step  \+/- speed  q quit")  # now they do
         term.child.kill(signal.SIGINT)
         assert term.exit_status(60) == 130
     finally:

@@ -87,13 +87,22 @@ class Controls:
         self.beat = 0.0  # when status.json was last rewritten while holding
 
     def frame(
-        self, snapshot: Snapshot | None, history: History, starting: Starting | None = None
+        self,
+        snapshot: Snapshot | None,
+        history: History,
+        starting: Starting | None = None,
+        final: bool = False,
     ) -> Dashboard | WithKeyBar:
         """The dashboard with what the keys set in its header, and the key bar under it while
-        a terminal's keys are read (not with stdin from a file, nor after a hang-up)."""
+        the keys do something: a terminal's keys are read (not with stdin from a file, nor
+        from the background, nor after a hang-up), training has started and not yet ended."""
         frame = render(self._dressed(snapshot), history, starting)
         reading = self.keys is not None and self.keys.fd is not None
-        return WithKeyBar(frame, key_bar(KEYS)) if reading else frame
+        return (
+            WithKeyBar(frame, key_bar(KEYS))
+            if reading and snapshot is not None and not final
+            else frame
+        )
 
     def _dressed(self, snap: Snapshot | None) -> Snapshot | None:
         if snap is None:
