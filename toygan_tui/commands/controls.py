@@ -29,7 +29,7 @@ from toygan_tui.commands.keys import (
     key_names,
 )
 from toygan_tui.core.snapshot import Snapshot, Starting
-from toygan_tui.core.status import StatusWriter
+from toygan_tui.core.status import StatusWriter, at_speed
 from toygan_tui.ui.dashboard import Dashboard, render
 from toygan_tui.ui.history import History
 from toygan_tui.ui.keybar import WithKeyBar, key_bar
@@ -110,9 +110,11 @@ class Controls:
         extra = {**snap.extra, "speed": speed_label(self.cap)}
         if self.paused:
             extra["status"] = "PAUSED"
-        # Under a cap the run goes at the cap, not at the engine's speed: so does the ETA.
-        rate = snap.steps_per_s if self.cap is None else min(snap.steps_per_s, self.cap)
-        return dataclasses.replace(snap, extra=extra, steps_per_s=rate)
+        return dataclasses.replace(self.at_speed(snap), extra=extra)
+
+    def at_speed(self, snap: Snapshot) -> Snapshot:
+        """Under a cap the run goes at the cap, not at the engine's speed: so does the ETA."""
+        return at_speed(snap, self.cap)
 
     def begin(self, step: int) -> None:
         """Training is about to start at `step`: the cap counts from now, so the first report
@@ -123,6 +125,7 @@ class Controls:
     def hold(self, snap: Snapshot, show: Callable[[bool], None]) -> None:
         """Between two reports: look at the keys; wait while paused or ahead of the cap."""
         self.step = snap.step
+        self._status(lambda writer: writer.limit(self.cap))  # for `watch`: the speed it goes
         if self.anchor is None:  # begin() was not called: count from the first report
             self.anchor = (self.clock(), snap.step)
         if self.paused:
@@ -177,6 +180,7 @@ class Controls:
             self._pause(True)  # `s` while running: stop here, ready to step
         elif key in FASTER_KEYS or key in SLOWER_KEYS:
             self.cap = step_speed(self.cap, faster=key in FASTER_KEYS)
+            self._status(lambda writer: writer.limit(self.cap))
         else:
             return False
         self.anchor = (self.clock(), self.step)  # a new speed, or going again, counts from now

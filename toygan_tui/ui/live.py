@@ -50,6 +50,9 @@ class Steering(Protocol):
     ) -> Framed:
         """The frame to draw; `final`: the one left on screen once the stream has ended."""
 
+    def at_speed(self, snapshot: Snapshot) -> Snapshot:
+        """The report at the speed the run really goes (under a speed cap: at most the cap)."""
+
     def hold(self, snapshot: Snapshot, show: Callable[[bool], None]) -> None:
         """Called after each report is shown, before the next is asked for: training waits
         meanwhile. show(force) draws the latest report (force: now, whatever the pacing)."""
@@ -90,7 +93,8 @@ def _plain(
         console.out(starting_line(starting), highlight=False)
     last = None
     for last in snapshots:
-        console.out(plain_line(last), highlight=False)
+        shown = steering.at_speed(last) if steering is not None else last
+        console.out(plain_line(shown), highlight=False)
         if steering is not None:
             steering.hold(last, lambda force: None)
     return last
