@@ -36,11 +36,17 @@ def test_playing_moves_one_report_per_frame_time_and_stops_at_the_end() -> None:
 
 
 def test_space_pauses_and_at_the_end_plays_again_from_the_start() -> None:
-    player = Player(5, position=4, playing=True)
+    player = Player(5, position=1, playing=True)
     player.press(" ")
-    assert not player.playing
+    assert not player.playing and player.position == 1
     player.press(" ")
+    assert player.playing and player.position == 1
+    player.go(4)  # played to the end: still "playing", with nothing left to play
+    player.press(" ")  # one press plays again from the start
     assert player.playing and player.position == 0
+    paused_at_end = Player(5, position=4, playing=False)
+    paused_at_end.press(" ")
+    assert paused_at_end.playing and paused_at_end.position == 0
 
 
 def test_speed_walks_the_ladder_and_q_quits() -> None:

@@ -73,6 +73,21 @@ def test_the_keys_move_through_the_reports(tmp_path: Path) -> None:
         term.close()
 
 
+def test_one_space_after_playing_to_the_end_plays_again_from_the_start(tmp_path: Path) -> None:
+    term = replay_in_pty(finished_run(tmp_path), "--fps", "50")  # plays from the first report
+    try:
+        term.wait_for(r"end \(finished\)")  # played through to the last report by itself
+        assert shown_step(term) == 1000
+        term.child.send("-----")  # down to 1 report/s: the new play is slow enough to see
+        term.child.send(" ")  # once
+        wait_for(lambda: (shown_step(term) or 1000) < 1000, 30, "the replay to start again")
+        assert "▶ 1 reports/s" in term.text()
+        term.child.send("q")
+        assert term.exit_status(30) == 0
+    finally:
+        term.close()
+
+
 def test_a_running_run_is_followed_at_its_end(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     with fake_trainer(runs, "live"):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from toygan_tui.commands.keys import FASTER_KEYS, PAUSE_KEYS, QUIT_KEYS, SLOWER_KEYS
+
 FPS_LADDER = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)  # reports per second
 QUIT = "quit"
 
@@ -29,7 +31,7 @@ class Player:
         """Act on one key (a name from commands/keys.key_names); QUIT to leave."""
         tenth = max(1, self.count // 10)
         moves = {"left": -1, "right": 1, "pgup": -tenth, "pgdn": tenth}
-        if key in ("q", "Q"):
+        if key in QUIT_KEYS:
             return QUIT
         if key in moves:
             self.go(self.position + moves[key])
@@ -37,14 +39,16 @@ class Player:
             self.go(0)
         elif key == "end":
             self.go(self.count - 1)
-        elif key in (" ", "p"):
-            self.playing = not self.playing
-            if self.playing and self.at_end:
-                self.go(0)  # play again from the start, as a video player does
+        elif key in PAUSE_KEYS:
+            if self.at_end:  # played to the end (or sent there): play again from the start
+                self.go(0)
+                self.playing = True
+            else:
+                self.playing = not self.playing
             self.next_at = -math.inf
-        elif key in ("+", "="):
+        elif key in FASTER_KEYS:
             self.fps = min((f for f in FPS_LADDER if f > self.fps), default=self.fps)
-        elif key in ("-", "_"):
+        elif key in SLOWER_KEYS:
             self.fps = max((f for f in FPS_LADDER if f < self.fps), default=self.fps)
         return None
 

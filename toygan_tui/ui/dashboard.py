@@ -77,9 +77,16 @@ class Dashboard:
         self.spare_lines = spare
         return self
 
+    def spares_a_line(self, width: int, height: int) -> bool:
+        """Whether the frame loses nothing drawn one line shorter than `height`: none of the
+        header and numbers, no chart. Only then may a key bar take that line."""
+        return height - 1 >= _text_rows(width) and self.parts(width, height - 1) == self.parts(
+            width, height
+        )
+
     def parts(self, width: int, height: int) -> tuple[bool, int]:
         """What a frame of this size shows besides the numbers: (the curves chart, how many
-        history charts). A key bar takes a line only where that line costs none of them."""
+        history charts)."""
         body = height - 2
         if width >= SIDE_BY_SIDE_MIN_WIDTH:
             return body > 0, _history_charts(body - 2 * NUMBER_ROWS - 1)
@@ -129,6 +136,13 @@ class Dashboard:
             rows = rest // len(charts) + (rest % len(charts) if i == 0 else 0)
             lines += _titled(console, chart, width, rows)
         return _fit(lines, width, height)
+
+
+def _text_rows(width: int) -> int:
+    """The lines of text a frame `width` wide has: the header's two and the numbers' rows (two
+    tables, side by side in the stacked layout where they fit, one over the other else)."""
+    stacked_pair = SIDE_BY_SIDE_MIN_WIDTH > width >= 2 * NUMBERS_WIDTH + 1
+    return 2 + (NUMBER_ROWS if stacked_pair else 2 * NUMBER_ROWS)
 
 
 def _history_charts(rows: int) -> int:
