@@ -19,6 +19,7 @@ from torch import cuda
 
 from toygan_tui.core.fast_flat import FlatBuffers, NotApplicable
 from toygan_tui.core.reference import d_loss_from_logits, g_loss_from_logits
+from toygan_tui.core.snapshot import eager_engine
 from toygan_tui.core.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
@@ -42,7 +43,7 @@ class DeviceEngine:
                 self.graphs = capture(state, self.flat, self.step_fn)
                 self.name = "fast (CUDA graph)"
             except CaptureFailed as why:  # the same steps, launched one by one
-                self.name = f"fast (eager: {why})"
+                self.name = eager_engine(str(why))
 
     def run(self, n: int) -> torch.Tensor:
         """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last one (unsynced)."""

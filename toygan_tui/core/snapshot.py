@@ -24,6 +24,21 @@ QUALITY_KEYS = ("in_bounds", "a_w1", "shape_rmse", "coverage")
 # The tutorial's reference values: D(real) → 0.5 at equilibrium, D loss → 2·ln 2, G loss → −ln 2.
 REFERENCE = {"d_real": 0.5, "d_fake": 0.5, "d_score": -1.386, "d_loss": 1.386, "g_loss": -0.693}
 
+# The GPU engine's name where CUDA-graph capture failed carries the reason (status.json and the
+# README keep it); a one-line header shows only "fast (eager)", so the reason cannot push the
+# run's status off the screen.
+EAGER = "fast (eager: "
+
+
+def eager_engine(why: str) -> str:
+    """The CUDA engine's name when it launches its steps one by one, and why it does."""
+    return f"{EAGER}{why})"
+
+
+def engine_label(name: str) -> str:
+    """The engine's name as a header shows it: the eager fallback's reason left out."""
+    return "fast (eager)" if name.startswith(EAGER) else name
+
 
 @dataclass(frozen=True)
 class Snapshot:

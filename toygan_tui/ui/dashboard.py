@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from toygan_tui.core.data import x_grid
-from toygan_tui.core.snapshot import REFERENCE, Snapshot, Starting
+from toygan_tui.core.snapshot import REFERENCE, Snapshot, Starting, engine_label
 from toygan_tui.ui.chart import Chart, curves_chart, history_chart, wants_color
 from toygan_tui.ui.format import duration, number, rate
 from toygan_tui.ui.history import History
@@ -170,10 +170,13 @@ def _head(
         if starting is not None:
             progress = Text(f"step {starting.step:,}/{starting.total:,}  ").append(progress)
     else:
-        title.append(f"run {snap.run_id or '-'}  {snap.device}")
-        title.append(f"  engine {snap.engine}" if snap.engine else "")
+        title.append(f"run {snap.run_id or '-'}")
+        # The run's state (paused, speed, watch's status, replay's place) before the device
+        # and engine: on a narrow terminal the line loses its end, and that must not be it.
         for key, value in snap.extra.items():
             title.append(f"  {key} ", style="dim").append(value, style="bold cyan")
+        title.append(f"  {snap.device}")
+        title.append(f"  engine {engine_label(snap.engine)}" if snap.engine else "")
         progress = _progress(snap, width)
     lines: Lines = []
     for text in (title, progress):
