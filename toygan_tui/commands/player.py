@@ -1,7 +1,7 @@
 """Where a replay is and where the keys take it: pure state, no terminal, no clock of its own.
 
-← → one report, PgUp/PgDn a tenth of the run, Home/End, space play/pause, + and - the speed
-(reports per second, along a ladder), q leaves. At the last report of a running run the
+← → one report (and pause there: stepping is for looking), PgUp/PgDn a tenth of the run,
+Home/End, space play/pause, + and - the speed (reports per second, along a ladder), q leaves. At the last report of a running run the
 player stays at the end, so new reports show as they come.
 """
 
@@ -35,6 +35,9 @@ class Player:
             return QUIT
         if key in moves:
             self.go(self.position + moves[key])
+            # One report at a time means looking at each: playing on would carry the view
+            # past it (at the end of a finished run straight back to the last report).
+            self.playing = self.playing and key not in ("left", "right")
         elif key == "home":
             self.go(0)
         elif key == "end":
