@@ -1,8 +1,9 @@
 """Where a replay is and where the keys take it: pure state, no terminal, no clock of its own.
 
 ← → one report (and pause there: stepping is for looking), PgUp/PgDn a tenth of the run,
-Home/End, space play/pause, + and - the speed (reports per second, along a ladder), q leaves. At the last report of a running run the
-player stays at the end, so new reports show as they come.
+Home/End, space play/pause, + and - the speed (reports per second, along a ladder), q leaves.
+At the last report of a running run the player stays at the end, so new reports show as they
+come.
 """
 
 from __future__ import annotations
