@@ -4,6 +4,7 @@ again without Enter (the shell resets the terminal while the job is stopped)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -38,6 +39,14 @@ def train_argv(runs: Path, *extra: object) -> list[str]:
     return argv + ["--name", "job", *map(str, extra)]
 
 
+def kill_run(run: Path) -> None:
+    """Kill the run's trainer, if it still runs: in a process group of its own, it outlives
+    the wrapper that closing the terminal kills (a failed test must not leave it training)."""
+    # Not started, already gone, or status.json not written yet: nothing to kill.
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        os.kill(json.loads((run / "status.json").read_text())["pid"], signal.SIGKILL)
+
+
 def test_a_background_job_trains_to_the_end_without_keys(tmp_path: Path) -> None:
     argv = train_argv(tmp_path / "runs", "--steps", 2000, "--report-every", 200)
     term = Terminal(job("bg", argv), 100, 30)
@@ -45,6 +54,7 @@ def test_a_background_job_trains_to_the_end_without_keys(tmp_path: Path) -> None
         code = term.exit_status(120)  # a job stopped by SIGTTOU would never get here
     finally:
         term.close()
+        kill_run(tmp_path / "runs" / "job")
     output = term.output.decode("utf-8", "replace")
     assert code == 0, output
     assert "run job done at step 2000/2000" in output
@@ -86,5 +96,6 @@ def test_after_ctrl_z_and_fg_keys_work_again_without_enter(tmp_path: Path) -> No
         code = term.exit_status(60)
     finally:
         term.close()
+        kill_run(run)
     assert code == 130
     assert read_checkpoint(run / "ckpt.pt")["step"] > 0
