@@ -14,7 +14,7 @@ import pytest
 import torch
 from clikit import ROOT, toygan_argv, toygan_env
 
-from toygan_tui.core.training.adam import AdamState, torch_adam
+from toygan_tui.core.training.adam import AdamState, adam_defaults, torch_adam
 
 
 def params(seed: int = 0) -> list[torch.Tensor]:
@@ -58,6 +58,19 @@ def test_a_fresh_state_dict_is_torchs() -> None:
     assert_same_state_dict(AdamState(ps, lr=3e-4).state_dict(), torch_opt.state_dict())
     # Every hyperparameter torch's Adam keeps, with its default (a newer torch adds some).
     assert AdamState(ps).param_groups[0].keys() == torch_opt.param_groups[0].keys()
+
+
+def test_the_defaults_are_the_running_torchs_own() -> None:
+    """Read from the signature, so torch 2.4 (no decoupled_weight_decay) gets its own keys."""
+    assert adam_defaults() == torch.optim.Adam(params()).defaults
+
+    class OldAdam:  # torch 2.4's Adam constructor, as far as the signature goes
+        def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                     amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                     differentiable=False, fused=None) -> None: ...  # fmt: skip
+
+    old = adam_defaults(OldAdam)
+    assert "decoupled_weight_decay" not in old and old["lr"] == 1e-3 and len(old) == 10
 
 
 def test_torch_adam_steps_the_state_itself_exactly_as_a_plain_torch_adam() -> None:

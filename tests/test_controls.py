@@ -18,7 +18,7 @@ from snapshots import make_snapshot
 from toygan_tui.commands.controls import LADDER, Controls, check_speed, step_speed
 from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.interrupt import StopRequest
-from toygan_tui.core.runfiles.status import StatusWriter
+from toygan_tui.core.runfiles.status import StatusWriter, snapshot_from_status
 
 
 class FakeKeys:
@@ -65,6 +65,19 @@ def test_a_cap_holds_each_report_until_its_time() -> None:
     assert keys.now == pytest.approx(0.5)
     hold(c, 300)
     assert keys.now == pytest.approx(2.5)
+
+
+def test_the_first_report_interval_is_paced_from_the_start_of_training() -> None:
+    # --speed 10 --report-every 1000: the one report of the first interval waits its 100 s.
+    keys = FakeKeys()
+    c = controls(keys, cap=10)
+    c.begin(0)
+    hold(c, 1000)
+    assert keys.now == pytest.approx(100.0)
+    resumed = controls(FakeKeys(), cap=100)  # a resumed run counts from the step it resumes at
+    resumed.begin(5000)
+    hold(resumed, 5050)
+    assert resumed.clock() == pytest.approx(0.5)
 
 
 def test_pause_holds_until_space_and_s_lets_exactly_one_report_through() -> None:
@@ -128,6 +141,20 @@ def test_pausing_is_written_to_status_json_and_a_step_keeps_it_paused(tmp_path: 
     assert status_of(tmp_path) == ("running", 100)
 
 
+def test_the_cap_goes_to_status_json_and_readers_take_it_as_the_speed(tmp_path: Path) -> None:
+    writer = StatusWriter(tmp_path, "r", 10_000, 0, "cpu")
+    keys = FakeKeys({0.0: "+"})
+    c = Controls(keys, StopRequest(), lambda: writer, cap=100, clock=keys.clock)  # type: ignore[arg-type]
+    writer.report(make_snapshot(step=50, total=10_000, steps_per_s=12_000.0))
+    c.begin(0)
+    hold(c, 50)  # the cap is written at the report, then `+` raises it
+    data = json.loads((tmp_path / "status.json").read_text())
+    assert data["speed_cap"] == 300 and data["steps_per_s"] == 12_000  # the engine's, kept
+    snap = snapshot_from_status(data)
+    assert snap is not None and snap.steps_per_s == 300
+    assert snap.eta == pytest.approx((10_000 - 50) / 300)
+
+
 def status_of(run_dir: Path) -> tuple[str, int]:
     data = json.loads((run_dir / "status.json").read_text())
     return data["state"], data["step"]
@@ -145,3 +172,12 @@ def test_a_bad_speed_is_one_line_and_exit_2(value: str, tmp_path: Path) -> None:
     assert result.code == 2
     assert len(result.err.strip().splitlines()) == 1 and "--speed" in result.err
     assert not list(tmp_path.iterdir())  # refused before any run directory exists
+
+
+def test_plain_lines_and_status_json_show_the_capped_speed(tmp_path: Path) -> None:
+    args = ("--steps", 40, "--report-every", 20, "--speed", 20, "--no-live", "--name", "slow")
+    result = toygan("train", *args, "--runs-dir", tmp_path)
+    assert result.code == 0, result.err
+    reports = [line for line in result.out.splitlines() if line.startswith("step ")]
+    assert len(reports) == 2 and all("  20.0 steps/s" in line for line in reports), reports
+    assert json.loads((tmp_path / "slow" / "status.json").read_text())["speed_cap"] == 20

@@ -35,12 +35,28 @@ def test_playing_moves_one_report_per_frame_time_and_stops_at_the_end() -> None:
     assert player.position == 2 and player.tick(0.3) == math.inf  # at the end: nothing to wait for
 
 
+def test_an_arrow_steps_one_report_and_pauses_there_even_after_playing_to_the_end() -> None:
+    player = Player(5, position=4, playing=True)  # played to the end of a finished run
+    player.press("left")
+    assert player.position == 3 and not player.playing
+    assert player.tick(10.0) == math.inf and player.position == 3  # it stays to be looked at
+    player.press(" ")
+    player.press("pgup")  # a page keeps playing
+    assert player.playing
+
+
 def test_space_pauses_and_at_the_end_plays_again_from_the_start() -> None:
-    player = Player(5, position=4, playing=True)
+    player = Player(5, position=1, playing=True)
     player.press(" ")
-    assert not player.playing
+    assert not player.playing and player.position == 1
     player.press(" ")
+    assert player.playing and player.position == 1
+    player.go(4)  # played to the end: still "playing", with nothing left to play
+    player.press(" ")  # one press plays again from the start
     assert player.playing and player.position == 0
+    paused_at_end = Player(5, position=4, playing=False)
+    paused_at_end.press(" ")
+    assert paused_at_end.playing and paused_at_end.position == 0
 
 
 def test_speed_walks_the_ladder_and_q_quits() -> None:

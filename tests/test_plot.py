@@ -104,6 +104,28 @@ def test_without_colour_the_second_run_is_dashed_and_metric_still_filters(runs: 
     assert len(b_line) > 1.8 * len(a_line)
 
 
+def test_without_colour_a_dashed_run_on_a_reference_line_still_shows(tmp_path: Path) -> None:
+    """Run "on" sits at D(real) = 0.5, on the reference line; in the same axes "off" sits with
+    "low" at 0.3 and the 0.5 row holds the reference alone. Were the reference dashed like the
+    second run, the two charts would be the same: the run would vanish into the line."""
+    for run_id, level in (("low", 0.3), ("on", 0.5), ("off", 0.3)):
+        make_run(tmp_path, run_id, [100, 1000], total=1000, end="finished", d_real=level)
+
+    def chart(*run_ids: str) -> tuple[str, list[str]]:
+        argv = ["plot", *run_ids, "--runs-dir", str(tmp_path), "--metric", "d_real"]
+        code, out, err = cli(argv)
+        assert code == 0 and "\x1b[" not in out, err
+        return out.splitlines()[1], [line for line in out.splitlines() if braille_cells(line)]
+
+    legend, on_the_line = chart("low", "on")
+    assert legend.startswith("D(real)  ┈ 0.5  ━ low 0.300  ╌ on 0.500"), legend
+    _, off_the_line = chart("low", "off")
+    assert len(on_the_line) == len(off_the_line) == 2  # the rows of 0.5 and 0.3
+    assert on_the_line[1] == off_the_line[1]  # 0.3: "low", solid, covers the dashed "off"
+    alone, covered = braille_cells(off_the_line[0]), braille_cells(on_the_line[0])
+    assert covered > 1.5 * alone, (off_the_line[0], on_the_line[0])
+
+
 def drawn(line: str) -> str:
     """The stretch of a line from its first to its last braille cell."""
     cells = [i for i, ch in enumerate(line) if 0x2800 < ord(ch) <= 0x28FF]

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from clikit import toygan_env
 from snapshots import braille_cells
 from watchkit import Terminal, wait_for
 
@@ -56,8 +57,9 @@ def assert_dashboard_moves(term: Terminal) -> None:
 def test_live_dashboard_in_a_real_terminal_and_after_a_resize(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "toygan_tui", "train", "--steps", str(TOTAL)]
     argv += ["--runs-dir", "runs", "--live"]
-    # No COLUMNS or LINES: they would pin rich's idea of the size and hide the resize.
-    env = {"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    # No COLUMNS or LINES: they would pin rich's idea of the size and hide the resize. This
+    # checkout on PYTHONPATH: the cwd is tmp_path, and a venv's toygan may be another tree's.
+    env = toygan_env({"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     term = Terminal(argv, 80, 24, env=env, cwd=tmp_path)
     try:
         assert_dashboard_moves(term)

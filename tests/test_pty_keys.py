@@ -76,3 +76,16 @@ def test_pause_step_speed_and_quit(tmp_path: Path) -> None:
     assert f"resume with: toygan train --resume {run}" in output
     assert read_checkpoint(run / "ckpt.pt")["step"] == held + REPORT
     assert status(run)["state"] == "interrupted"
+
+
+def test_the_key_bar_leaves_with_the_end_of_the_run(tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "toygan_tui", "train", "--steps", "600", "--live"]
+    argv += ["--runs-dir", str(tmp_path / "runs"), "--speed", "300", "--report-every", "50"]
+    term = Terminal(argv, 100, 30)
+    try:
+        term.wait_for(r"q quit")  # while it trains (about 2 s at 300 steps/s)
+        assert term.exit_status(60) == 0
+    finally:
+        term.close()
+    assert "step 600/600" in term.text()  # the final frame stays on screen
+    assert "q quit" not in term.text()  # without the bar: the keys do nothing any more

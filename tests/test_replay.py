@@ -19,7 +19,7 @@ from snapshots import braille_cells
 from watchkit import Terminal, fake_trainer, make_run
 
 from toygan_tui.commands.replay import frame_at
-from toygan_tui.core.runfiles.frames import FRAMES_FILE, encode, read_frames
+from toygan_tui.core.runfiles.frames import FRAMES_FILE, MAGIC, encode, read_frames
 from toygan_tui.core.runfiles.runs import read_metrics
 from toygan_tui.core.runfiles.tape import Tape
 
@@ -67,6 +67,21 @@ def test_the_keys_move_through_the_reports(tmp_path: Path) -> None:
         assert "replay 20/20" in term.text()
         term.child.send(" ")  # play again from the start: the step moves on by itself
         wait_for(lambda: (shown_step(term) or 0) > 150, 30, "playing to move the step")
+        term.child.send("q")
+        assert term.exit_status(30) == 0
+    finally:
+        term.close()
+
+
+def test_one_space_after_playing_to_the_end_plays_again_from_the_start(tmp_path: Path) -> None:
+    term = replay_in_pty(finished_run(tmp_path), "--fps", "50")  # plays from the first report
+    try:
+        term.wait_for(r"end \(finished\)")  # played through to the last report by itself
+        assert shown_step(term) == 1000
+        term.child.send("-----")  # down to 1 report/s: the new play is slow enough to see
+        term.child.send(" ")  # once
+        wait_for(lambda: (shown_step(term) or 1000) < 1000, 30, "the replay to start again")
+        assert "▶ 1 reports/s" in term.text()
         term.child.send("q")
         assert term.exit_status(30) == 0
     finally:
@@ -168,19 +183,68 @@ def test_a_missing_run_or_one_without_reports_is_exit_2(tmp_path: Path) -> None:
     assert result.code == 2 and "no reports yet" in result.err
 
 
-def test_replay_never_imports_torch(tmp_path: Path) -> None:
+# `toygan ARGS`, then, at exit, which of rich and torch it had loaded, into $MODULES_FILE.
+MODULES_AT_EXIT = """
+import atexit, json, os, sys
+def report():
+    with open(os.environ["MODULES_FILE"], "w") as out:
+        json.dump({name: name in sys.modules for name in ("rich", "torch")}, out)
+atexit.register(report)
+from toygan_tui.cli import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("how", ["plain", "pty", "svg", "cast"])
+def test_replay_never_imports_torch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
     run = finished_run(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "toygan_tui", "replay", str(run)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.count("\n") == len(STEPS)
-    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
-    assert "rich" in imported and "torch" not in imported
+    modules = tmp_path / "modules.json"
+    monkeypatch.setenv("MODULES_FILE", str(modules))
+    argv = [sys.executable, "-c", MODULES_AT_EXIT, "replay", str(run)]
+    if how == "pty":  # the live dashboard, moved to the first report and left with q
+        term = Terminal([*argv, "--step", "500"], 100, 30)
+        try:
+            term.wait_for(r"replay 10/20")
+            term.child.send("\x1b[H")  # Home
+            term.wait_for(r"replay 1/20")
+            term.child.send("q")
+            assert term.exit_status() == 0
+        finally:
+            term.close()
+    else:
+        out = {
+            "plain": [],
+            "svg": ["--out", tmp_path / "f.svg"],
+            "cast": ["--out", tmp_path / "f.cast"],
+        }
+        done = subprocess.run(
+            [*argv, *map(str, out[how])], capture_output=True, timeout=120, cwd=ROOT
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert how == "plain" or (tmp_path / f"f.{how}").stat().st_size > 1000
+    assert json.loads(modules.read_text()) == {"rich": True, "torch": False}
+
+
+def test_a_damaged_frame_record_is_skipped_and_the_header_says_so(tmp_path: Path) -> None:
+    run = finished_run(tmp_path)
+    data = bytearray((run / FRAMES_FILE).read_bytes())
+    data[data.index(MAGIC, 1) + 40] ^= 0xFF  # one flipped byte in the second record's body
+    (run / FRAMES_FILE).write_bytes(bytes(data))
+    result = replay(run)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert len(lines) == len(STEPS)
+    assert all("note frames file damaged" in line for line in lines)
+    term = replay_in_pty(run, "--step", "100")  # the report whose frame was damaged
+    try:
+        header = term.wait_for(r"toygan run done .*")[0]
+        assert "replay 2/20" in header and "frames file damaged" in header
+        term.child.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()
 
 
 def test_a_run_killed_mid_write_replays_without_its_torn_frame(tmp_path: Path) -> None:

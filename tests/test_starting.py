@@ -104,9 +104,11 @@ def test_the_starting_frame_is_drawn_in_a_terminal_before_torch_is_imported(
         rows = term.screen.display
         assert rows[1].startswith("step 0/1,000,000  waiting for the first report"), term.text()
         assert "bounds x², 2x²+1" in term.text()  # the whole frame, charts and all
+        assert "q quit" not in term.text()  # no key bar: the keys do nothing yet
         assert term.child.isalive()  # held at the gate
         gate.touch()
         term.wait_for(r"step [\d,]+/1,000,000 .*steps/s", 120)  # torch loaded, training
+        term.wait_for(r"space pause  s step  \+/- speed  q quit")  # now they do
         term.child.kill(signal.SIGINT)
         assert term.exit_status(60) == 130
     finally:
@@ -141,24 +143,31 @@ def test_bad_options_fail_before_torch_is_imported(tmp_path: Path) -> None:
     assert sorted(p.name for p in runs.iterdir()) == ["taken"]  # no run directory was left
 
 
-def test_ctrl_c_while_torch_loads_stops_at_step_0_and_twice_aborts(tmp_path: Path) -> None:
+def test_ctrl_c_while_torch_loads_cancels_the_start_and_leaves_nothing(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
+    runs.mkdir()
+    last = runs / "last.pt"
+    last.write_bytes(b"the model of an earlier run")  # `sample` reads it: it must stay
     # Two different signals, so they cannot merge into one. SIGTERM comes second however they
     # arrive: sent in that order, and Python handles pending signals in number order too.
     cases = {
-        (signal.SIGINT,): (130, "toygan: stopped by Ctrl-C at step 0/50; checkpoint saved"),
+        (signal.SIGINT,): (130, "toygan: stopped by Ctrl-C while starting; nothing was saved"),
+        (signal.SIGTERM,): (143, "toygan: stopped by SIGTERM while starting; nothing was saved"),
         (signal.SIGINT, signal.SIGTERM): (
             143,
-            "toygan: aborted by a second SIGTERM while starting",
+            "toygan: aborted by a second SIGTERM while starting; nothing was saved",
         ),
     }
     for signals, (code, said) in cases.items():
-        gate = tmp_path / f"gate-{len(signals)}"
+        gate = tmp_path / f"gate-{'-'.join(map(str, signals))}"
         argv = gated_argv("train", "--runs-dir", runs, "--steps", 50, "--no-live")
         with gated_child(argv, gate) as proc:
             assert "starting" in first_line(proc, 60)
+            assert len(list(runs.iterdir())) == 2  # the run's directory is claimed, empty
             for signum in signals:
                 proc.send_signal(signum)
             gate.touch()
             _, err = proc.communicate(timeout=120)
-        assert proc.returncode == code and said in err.decode(), err
+        assert proc.returncode == code and said in err.decode(), (signals, err)
+        assert [p.name for p in runs.iterdir()] == ["last.pt"], signals  # no run directory
+        assert last.read_bytes() == b"the model of an earlier run", signals

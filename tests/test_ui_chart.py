@@ -179,6 +179,11 @@ def test_braille_dots_follow_the_line_and_dashes_leave_gaps() -> None:
     solid_dots = np.unpackbits(rasterize([flat], (0, 1), (0, 1), 4, 40)[0]).sum()
     dashed_dots = np.unpackbits(rasterize([dashed], (0, 1), (0, 1), 4, 40)[0]).sum()
     assert 0.3 * solid_dots < dashed_dots < 0.7 * solid_dots
+    dotted = series("", [0, 1], [0.5, 0.5], "red", dotted=True)
+    dotted_codes = rasterize([dotted], (0, 1), (0, 1), 4, 40)[0]
+    assert 0.15 * solid_dots < np.unpackbits(dotted_codes).sum() < 0.35 * solid_dots
+    lit = dotted_codes != 0
+    assert lit.any() and not (lit[:, 1:] & lit[:, :-1]).any()  # dots, never two cells in a row
 
 
 def test_conditional_curves_take_one_colour_and_one_legend_entry_per_class() -> None:

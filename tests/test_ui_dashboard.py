@@ -10,7 +10,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from snapshots import braille_cells, draw, make_snapshot, make_stream, visible
 
-from toygan_tui.core.runfiles.snapshot import Starting
+from toygan_tui.core.runfiles.snapshot import Starting, eager_engine, engine_label
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import duration, plain_line, rate, starting_line
 from toygan_tui.ui.history import History
@@ -218,3 +218,38 @@ def test_the_starting_frame_names_the_run_and_where_it_starts(width: int, height
 
 def test_the_starting_plain_line() -> None:
     assert starting_line(Starting("demo", 0, 10_000)) == "run demo: starting at step 0/10000"
+
+
+LONG_EAGER = "fast (eager: CUDA graph capture failed: CUDA error: operation not permitted)"
+
+
+@pytest.mark.parametrize("engine", ["fast (CUDA graph)", LONG_EAGER])
+@pytest.mark.parametrize(
+    "extra, shown",
+    [
+        ({"speed": "1×", "status": "PAUSED"}, "status PAUSED"),  # train's live keys
+        ({"status": "running"}, "status running"),  # watch
+        ({"replay": "12/40", "play": "⏸ paused"}, "play ⏸ paused"),  # replay's player
+    ],
+)
+def test_the_runs_state_survives_a_long_engine_name_at_80_columns(
+    engine: str, extra: dict[str, str], shown: str
+) -> None:
+    snap = make_snapshot(device="cuda:0", engine=engine, extra=extra)
+    head = frame(80, 24, snap)[0]
+    assert shown in head
+    assert all(f"{key} {value}" in head for key, value in extra.items())
+
+
+def test_the_header_names_the_eager_fallback_without_its_reason() -> None:
+    head = frame(120, 30, make_snapshot(device="cuda:0", engine=LONG_EAGER))[0]
+    assert head.rstrip().endswith("engine fast (eager)")
+    assert "capture failed" not in head
+
+
+def test_the_eager_engine_name_keeps_its_reason_and_one_short_form() -> None:
+    name = eager_engine("CUDA graph capture failed: old driver")
+    assert name == "fast (eager: CUDA graph capture failed: old driver)"
+    assert engine_label(name) == "fast (eager)"
+    assert engine_label("fast (CUDA graph)") == "fast (CUDA graph)"
+    assert engine_label("reference") == "reference"

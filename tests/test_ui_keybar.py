@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from snapshots import draw, make_snapshot, make_stream, visible
 
@@ -32,12 +34,22 @@ def parts(screen: list[str]) -> list[str]:
     return [part for part in PARTS if any(part in line for line in screen)]
 
 
+MEASURES = ("D loss", "G loss", "D(real)", "D(fake)", "in_bounds", "a_w1", "shape_rmse", "coverage")
+
+
+def measures(screen: list[str]) -> list[str]:
+    """The rows of numbers on screen: a measure's name, its value, then where it should head."""
+    text = "\n".join(screen)
+    return [m for m in MEASURES if re.search(rf"{re.escape(m)} +\S+ +[→↑↓]", text)]
+
+
 @pytest.mark.parametrize("width", [40, 60, 80, 120])
 # Either side of each height where the frame gains a chart (16, 21, 22 and 31 lines).
 @pytest.mark.parametrize("height", [6, 10, 15, 16, 17, 20, 21, 22, 23, 24, 30, 31, 32, 40])
 def test_the_bar_never_costs_the_frame_a_chart(width: int, height: int) -> None:
     bare, barred = frames(width, height)
     assert parts(barred) == parts(bare)
+    assert measures(barred) == measures(bare)  # nor a line of numbers
     assert len(barred) == height and all(len(line) <= width for line in barred)
     shown = barred[-1].startswith("space pause")
     assert shown or not any("space pause" in line for line in barred)  # whole line or none
@@ -60,3 +72,20 @@ def test_the_bar_makes_way_where_its_line_would_cost_a_chart() -> None:
 def test_a_narrow_bar_is_cut_short_not_wrapped() -> None:
     bare, barred = frames(30, 24)
     assert barred[-1].startswith("space pause") and barred[-1].endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "bar"),
+    [
+        # Side by side (80): the header and ten rows of numbers take 12 lines.
+        (80, 11, False), (80, 12, False), (80, 13, True), (80, 9, False),
+        # Stacked, the two tables side by side (60): 7 lines; one over the other (30): 12.
+        (60, 7, False), (60, 8, True), (30, 5, False), (30, 12, False), (30, 13, True),
+    ],
+)  # fmt: skip
+def test_the_bar_goes_before_any_line_of_numbers(width: int, height: int, bar: bool) -> None:
+    bare, barred = frames(width, height)
+    assert measures(barred) == measures(bare)
+    assert any("space pause" in line for line in barred) == bar
+    if height >= 12 or (width == 60 and height >= 7):  # room for every row of numbers
+        assert measures(barred) == list(MEASURES)

@@ -40,6 +40,18 @@ def test_a_finished_run_is_shown_once_with_how_it_ended(
     assert last.startswith("run r1 finished at step 1000/1000; sample it with: toygan sample")
 
 
+def test_a_speed_cap_in_status_json_is_the_speed_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `train --detach --speed 100`: the engine could do 12 000 steps/s, the run goes at 100.
+    run = make_run(tmp_path, "r1", [500], total=10_000, steps_per_s=12_000.0)
+    edit_status(run, speed_cap=100, state="finished")
+    code, out, _ = cli(["watch", "--runs-dir", str(tmp_path)], capsys)
+    assert code == 0 and "  100 steps/s  " in out.splitlines()[0], out
+    edit_status(run, speed_cap=None)  # no cap (or a status from before caps): the engine's
+    assert "  12000 steps/s  " in cli(["watch", "--runs-dir", str(tmp_path)], capsys)[1]
+
+
 def test_a_damaged_metrics_file_and_status_are_shown_not_fatal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from watchkit import Terminal, fake_trainer, wait_for
+from watchkit import Terminal, fake_trainer, make_run, wait_for
 
 STEP = r"step ([\d,]+)/1,000,000"
 
@@ -125,3 +125,18 @@ def test_nothing_is_redrawn_while_nothing_changes(tmp_path: Path) -> None:
             assert step_on(term) > 0
         finally:
             term.close()
+
+
+def test_the_header_keeps_the_status_beside_a_long_engine_name_at_80_columns(
+    tmp_path: Path,
+) -> None:
+    reason = "CUDA graph capture failed: CUDA error: operation not permitted when capturing"
+    make_run(tmp_path, "r1", [50], engine=f"fast (eager: {reason})")  # its pid (ours) is alive
+    term = watch(tmp_path, "r1", cols=80, rows=24)
+    try:
+        header = term.wait_for(r"toygan run r1 .*")[0]
+        assert "status running" in header and header.rstrip().endswith("engine fast (eager)")
+        term.child.send("q")
+        assert term.exit_status() == 0
+    finally:
+        term.close()

@@ -19,9 +19,17 @@ from collections.abc import Callable
 
 from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.interrupt import StopRequest
-from toygan_tui.commands.keys import Keys, key_names
+from toygan_tui.commands.keys import (
+    FASTER_KEYS,
+    PAUSE_KEYS,
+    QUIT_KEYS,
+    SLOWER_KEYS,
+    STEP_KEYS,
+    Keys,
+    key_names,
+)
 from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
-from toygan_tui.core.runfiles.status import StatusWriter
+from toygan_tui.core.runfiles.status import StatusWriter, at_speed
 from toygan_tui.ui.dashboard import Dashboard, render
 from toygan_tui.ui.history import History
 from toygan_tui.ui.keybar import WithKeyBar, key_bar
@@ -31,7 +39,6 @@ LADDER: tuple[float | None, ...] = (None, 1000, 300, 100, 30, 10)
 KEYS = (("space", "pause"), ("s", "step"), ("+/-", "speed"), ("q", "quit"))
 POLL_S = 0.1  # while holding, keys are looked at this often: the keys' reaction time
 HEARTBEAT_S = 10.0  # a held run rewrites status.json this often, so it never reads as stalled
-FASTER, SLOWER, PAUSE, STEP, QUIT = ("+", "="), ("-", "_"), (" ", "p"), ("s", "S"), ("q", "Q")
 
 
 def check_speed(speed: float | None) -> None:
@@ -80,13 +87,22 @@ class Controls:
         self.beat = 0.0  # when status.json was last rewritten while holding
 
     def frame(
-        self, snapshot: Snapshot | None, history: History, starting: Starting | None = None
+        self,
+        snapshot: Snapshot | None,
+        history: History,
+        starting: Starting | None = None,
+        final: bool = False,
     ) -> Dashboard | WithKeyBar:
         """The dashboard with what the keys set in its header, and the key bar under it while
-        a terminal's keys are read (not with stdin from a file, nor after a hang-up)."""
+        the keys do something: a terminal's keys are read (not with stdin from a file, nor
+        from the background, nor after a hang-up), training has started and not yet ended."""
         frame = render(self._dressed(snapshot), history, starting)
         reading = self.keys is not None and self.keys.fd is not None
-        return WithKeyBar(frame, key_bar(KEYS)) if reading else frame
+        return (
+            WithKeyBar(frame, key_bar(KEYS))
+            if reading and snapshot is not None and not final
+            else frame
+        )
 
     def _dressed(self, snap: Snapshot | None) -> Snapshot | None:
         if snap is None:
@@ -94,14 +110,23 @@ class Controls:
         extra = {**snap.extra, "speed": speed_label(self.cap)}
         if self.paused:
             extra["status"] = "PAUSED"
-        # Under a cap the run goes at the cap, not at the engine's speed: so does the ETA.
-        rate = snap.steps_per_s if self.cap is None else min(snap.steps_per_s, self.cap)
-        return dataclasses.replace(snap, extra=extra, steps_per_s=rate)
+        return dataclasses.replace(self.at_speed(snap), extra=extra)
+
+    def at_speed(self, snap: Snapshot) -> Snapshot:
+        """Under a cap the run goes at the cap, not at the engine's speed: so does the ETA."""
+        return at_speed(snap, self.cap)
+
+    def begin(self, step: int) -> None:
+        """Training is about to start at `step`: the cap counts from now, so the first report
+        interval is paced as every other one."""
+        self.step = step
+        self.anchor = (self.clock(), step)
 
     def hold(self, snap: Snapshot, show: Callable[[bool], None]) -> None:
         """Between two reports: look at the keys; wait while paused or ahead of the cap."""
         self.step = snap.step
-        if self.anchor is None:
+        self._status(lambda writer: writer.limit(self.cap))  # for `watch`: the speed it goes
+        if self.anchor is None:  # begin() was not called: count from the first report
             self.anchor = (self.clock(), snap.step)
         if self.paused:
             show(True)  # the report `s` let through, drawn whatever the pacing
@@ -143,18 +168,19 @@ class Controls:
         return changed
 
     def _press(self, key: str) -> bool:
-        if key in QUIT:
+        if key in QUIT_KEYS:
             self.stop.signum, self.stop.key = signal.SIGINT, "q"  # as Ctrl-C, said as q
             return False
-        if key in PAUSE:
+        if key in PAUSE_KEYS:
             self._pause(not self.paused)
-        elif key in STEP:
+        elif key in STEP_KEYS:
             if self.paused:
                 self.stepping = True
                 return False
             self._pause(True)  # `s` while running: stop here, ready to step
-        elif key in FASTER or key in SLOWER:
-            self.cap = step_speed(self.cap, faster=key in FASTER)
+        elif key in FASTER_KEYS or key in SLOWER_KEYS:
+            self.cap = step_speed(self.cap, faster=key in FASTER_KEYS)
+            self._status(lambda writer: writer.limit(self.cap))
         else:
             return False
         self.anchor = (self.clock(), self.step)  # a new speed, or going again, counts from now

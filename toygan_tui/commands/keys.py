@@ -5,6 +5,11 @@ in cbreak mode, so Ctrl-C interrupts as usual. The terminal's settings are resto
 whatever happens; SIGTERM meanwhile exits with 143 through that restore, so a viewer killed
 from another shell does not leave the terminal without echo. Without a terminal on stdin (a
 pipe, /dev/null) it only waits.
+
+Job control: only a process in the terminal's foreground may change its settings or read it
+(a background job that tries is stopped by SIGTTOU or SIGTTIN). So `toygan train &` draws
+without keys; after Ctrl-Z and `fg` (SIGCONT) cbreak mode is put back, since the shell reset
+the terminal meanwhile; after `bg` the keys rest until the next `fg`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ import time
 from types import TracebackType
 from typing import IO, Any
 
+# What each key group is, for every view that reads keys (train, watch, replay).
+QUIT_KEYS = ("q", "Q")
+PAUSE_KEYS = (" ", "p")
+STEP_KEYS = ("s", "S")
+FASTER_KEYS = ("+", "=")
+SLOWER_KEYS = ("-", "_")
+
 
 class Keys:
     def __init__(self, stream: IO[str] | None = None) -> None:
@@ -25,21 +37,44 @@ class Keys:
         self.fd: int | None = None  # the terminal being read; None: only wait
         self.saved: tuple[int, list[Any]] | None = None  # its settings before cbreak
         self.sigterm: Any = None  # the SIGTERM handler to put back, once replaced
+        self.sigcont: Any = None  # the SIGCONT handler to put back, once replaced
+        self.tty: int | None = None  # the terminal on stdin, read or not (job control)
 
     def __enter__(self) -> Keys:
         try:
-            import termios
-            import tty
+            import termios  # noqa: F401  (none on Windows: waits only)
 
             fd = self.stream.fileno()
             if os.isatty(fd):
+                self.tty = fd
                 self.sigterm = signal.signal(signal.SIGTERM, _exit_143)
-                self.saved = (fd, termios.tcgetattr(fd))
-                tty.setcbreak(fd)
-                self.fd = fd
+                self.sigcont = signal.signal(signal.SIGCONT, self._continued)
+                self._take()
         except (ImportError, OSError, ValueError, AttributeError):
             self.fd = None  # no termios (Windows) or no usable stdin: waits only
         return self
+
+    def _take(self) -> None:
+        """Read the terminal key by key, if this process is in its foreground; else leave it
+        alone and only wait."""
+        import termios
+        import tty
+
+        fd = self.tty
+        if fd is None or not _in_foreground(fd):
+            self.fd = None
+            return
+        if self.saved is None:
+            self.saved = (fd, termios.tcgetattr(fd))
+        tty.setcbreak(fd, termios.TCSANOW)  # TCSANOW: keys typed just before are kept
+        self.fd = fd
+
+    def _continued(self, signum: int, frame: object) -> None:
+        """SIGCONT: back from Ctrl-Z (`fg` or `bg`): take the terminal again, or let it be."""
+        with contextlib.suppress(OSError, ImportError):
+            self._take()
+        if callable(self.sigcont):
+            self.sigcont(signum, frame)
 
     def __exit__(
         self,
@@ -48,14 +83,13 @@ class Keys:
         tb: TracebackType | None,
     ) -> None:
         if self.saved is not None:
-            import termios
-
             fd, settings = self.saved
-            with contextlib.suppress(termios.error, OSError):  # a terminal that hung up
-                termios.tcsetattr(fd, termios.TCSADRAIN, settings)
+            _restore(fd, settings)
         if self.sigterm is not None:
             signal.signal(signal.SIGTERM, self.sigterm)
-        self.fd, self.saved, self.sigterm = None, None, None
+        if self.sigcont is not None:
+            signal.signal(signal.SIGCONT, self.sigcont)
+        self.fd, self.saved, self.sigterm, self.sigcont, self.tty = None, None, None, None, None
 
     def wait(self, timeout: float) -> str:
         """Wait up to `timeout` seconds; return the keys typed meanwhile ('' if none)."""
@@ -110,6 +144,30 @@ def _after_sequence(typed: str, i: int) -> int:
     while j < len(typed) and not "@" <= typed[j] <= "~":
         j += 1
     return j + 1
+
+
+def _in_foreground(fd: int) -> bool:
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:  # a terminal that hung up
+        return False
+
+
+def _restore(fd: int, settings: list[Any]) -> None:
+    """Put the terminal's settings back, from the foreground only: in the background (moved
+    there by Ctrl-Z and `bg`) the shell has reset them already, and whoever holds the terminal
+    now has their own. SIGTTOU is ignored meanwhile: a job moved away between the check and
+    the call is not stopped on its way out."""
+    import termios
+
+    if not _in_foreground(fd):
+        return
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        with contextlib.suppress(termios.error, OSError):  # a terminal that hung up
+            termios.tcsetattr(fd, termios.TCSADRAIN, settings)
+    finally:
+        signal.signal(signal.SIGTTOU, previous)
 
 
 def _exit_143(signum: int, frame: object) -> None:

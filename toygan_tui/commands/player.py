@@ -1,13 +1,16 @@
 """Where a replay is and where the keys take it: pure state, no terminal, no clock of its own.
 
-← → one report, PgUp/PgDn a tenth of the run, Home/End, space play/pause, + and - the speed
-(reports per second, along a ladder), q leaves. At the last report of a running run the
-player stays at the end, so new reports show as they come.
+← → one report (and pause there: stepping is for looking), PgUp/PgDn a tenth of the run,
+Home/End, space play/pause, + and - the speed (reports per second, along a ladder), q leaves.
+At the last report of a running run the player stays at the end, so new reports show as they
+come.
 """
 
 from __future__ import annotations
 
 import math
+
+from toygan_tui.commands.keys import FASTER_KEYS, PAUSE_KEYS, QUIT_KEYS, SLOWER_KEYS
 
 FPS_LADDER = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)  # reports per second
 QUIT = "quit"
@@ -29,22 +32,27 @@ class Player:
         """Act on one key (a name from commands/keys.key_names); QUIT to leave."""
         tenth = max(1, self.count // 10)
         moves = {"left": -1, "right": 1, "pgup": -tenth, "pgdn": tenth}
-        if key in ("q", "Q"):
+        if key in QUIT_KEYS:
             return QUIT
         if key in moves:
             self.go(self.position + moves[key])
+            # One report at a time means looking at each: playing on would carry the view
+            # past it (at the end of a finished run straight back to the last report).
+            self.playing = self.playing and key not in ("left", "right")
         elif key == "home":
             self.go(0)
         elif key == "end":
             self.go(self.count - 1)
-        elif key in (" ", "p"):
-            self.playing = not self.playing
-            if self.playing and self.at_end:
-                self.go(0)  # play again from the start, as a video player does
+        elif key in PAUSE_KEYS:
+            if self.at_end:  # played to the end (or sent there): play again from the start
+                self.go(0)
+                self.playing = True
+            else:
+                self.playing = not self.playing
             self.next_at = -math.inf
-        elif key in ("+", "="):
+        elif key in FASTER_KEYS:
             self.fps = min((f for f in FPS_LADDER if f > self.fps), default=self.fps)
-        elif key in ("-", "_"):
+        elif key in SLOWER_KEYS:
             self.fps = max((f for f in FPS_LADDER if f < self.fps), default=self.fps)
         return None
 

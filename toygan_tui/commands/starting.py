@@ -5,11 +5,16 @@ Importing torch takes a second and more. `toygan train` first checks what it can
 the dashboard (or the first plain line) then says "starting" with the id and the step total, and
 only the stream it reads imports torch and builds the Session, when first asked for a snapshot.
 A resumed run needs torch to read its checkpoint, so its first frame comes after that.
+
+A Ctrl-C (or SIGTERM) while torch loads cancels the start: the Session, which writes the
+run's first checkpoint and runs/last.pt, is not built, and a fresh run's still-empty directory
+is removed, so nothing is left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,10 +32,13 @@ if TYPE_CHECKING:
 class Start:
     """A run about to train: what its first frame says, and the Session, built on demand."""
 
-    def __init__(self, starting: Starting, build: Callable[[], Session]) -> None:
+    def __init__(
+        self, starting: Starting, build: Callable[[], Session], claimed: Path | None = None
+    ) -> None:
         self.starting = starting
         self._build = build
-        self.session: Session | None = None  # once snapshots() has begun
+        self.claimed = claimed  # a fresh run's directory, empty until the Session fills it
+        self.session: Session | None = None  # once snapshots() has built it
 
     @classmethod
     def fresh(cls, cfg: TrainConfig, runs_dir: Path, name: str | None) -> Start:
@@ -42,11 +50,11 @@ class Start:
             try:
                 return Session(cfg, runs_dir, path.name)
             except InputError:  # e.g. --device cuda on a machine without one
-                with contextlib.suppress(OSError):
-                    path.rmdir()  # only if still empty: a failed start leaves nothing behind
+                start.abandon()
                 raise
 
-        return cls(Starting(path.name, 0, cfg.steps, cfg.problem, cfg.loss), build)
+        start = cls(Starting(path.name, 0, cfg.steps, cfg.problem, cfg.loss), build, claimed=path)
+        return start
 
     @classmethod
     def resumed(cls, point: ResumePoint, cfg: TrainConfig) -> Start:
@@ -58,8 +66,24 @@ class Start:
         return cls(Starting(point.run.run_id, point.step, cfg.steps, cfg.problem, cfg.loss), build)
 
     def snapshots(
-        self, should_stop: Callable[[], bool], on_warning: Callable[[str], None]
+        self,
+        should_stop: Callable[[], bool],
+        on_warning: Callable[[str], None],
+        on_begin: Callable[[int], None] = lambda step: None,
     ) -> Iterator[Snapshot]:
-        """Build the Session (importing torch), then train: Session.snapshots."""
+        """Import torch, build the Session, then train: Session.snapshots; on_begin(step)
+        hears when training is about to start, at which step. Stopped while torch loaded:
+        nothing is built, nothing yielded, and `session` stays None."""
+        importlib.import_module("toygan_tui.core.training.session")  # torch: the long wait
+        if should_stop():
+            self.abandon()
+            return
         self.session = self._build()
+        on_begin(self.session.state.step)
         yield from self.session.snapshots(should_stop, on_warning)
+
+    def abandon(self) -> None:
+        """Give up the start: a fresh run's directory goes, if nothing was written in it."""
+        if self.claimed is not None:
+            with contextlib.suppress(OSError):
+                self.claimed.rmdir()  # only if still empty

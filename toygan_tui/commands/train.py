@@ -92,14 +92,16 @@ def _train(start: Start, live: bool | None, speed: float | None = None) -> None:
             keys, stop, lambda: start.session.status if start.session else None, speed
         )
         try:
-            stream = start.snapshots(stop, on_warning=_warn)  # torch loads in it: frame first
+            # torch loads in the stream: the first frame comes first
+            stream = start.snapshots(stop, on_warning=_warn, on_begin=controls.begin)
             present(stream, console, live=show, steering=controls, starting=start.starting)
         except KeyboardInterrupt:
-            _aborted(start.session, stop)
+            _aborted(start, stop)
         except (Diverged, SaveFailed) as exc:
             _exit(f"toygan: error: {exc}", EXIT_FAILED)
     session = start.session
-    assert session is not None  # present() read the stream, which built it
+    if session is None:  # stopped while torch loaded: nothing was built
+        _exit(f"toygan: stopped by {stop.name} while starting; nothing was saved", stop.exit_code)
     if stop() and session.state.step < session.cfg.steps:
         _stopped(session, stop)
     console.print(
@@ -124,9 +126,14 @@ def _stopped(session: Session, stop: StopRequest) -> NoReturn:
     )
 
 
-def _aborted(session: Session | None, stop: StopRequest) -> NoReturn:
+def _aborted(start: Start, stop: StopRequest) -> NoReturn:
+    session = start.session
     if session is None:
-        _exit(f"toygan: aborted by a second {stop.name} while starting", stop.exit_code)
+        start.abandon()
+        _exit(
+            f"toygan: aborted by a second {stop.name} while starting; nothing was saved",
+            stop.exit_code,
+        )
     _exit(
         f"toygan: aborted by a second {stop.name}; the last good checkpoint is "
         f"{session.run.checkpoint} (step {session.saved_step})\n"

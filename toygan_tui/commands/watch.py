@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.live import Live
 
 from toygan_tui.commands.errors import UsageError
-from toygan_tui.commands.keys import Keys
+from toygan_tui.commands.keys import QUIT_KEYS, Keys
 from toygan_tui.core.runfiles.follow import RunFollower, Update
 from toygan_tui.core.runfiles.runinfo import RunInfo, find_run
 from toygan_tui.ui.dashboard import render
@@ -25,7 +25,6 @@ from toygan_tui.ui.history import History
 from toygan_tui.ui.live import fit_to_screen, wants_live
 
 MIN_INTERVAL_S = 0.25  # never look (or redraw) more than ~4 times a second
-QUIT_KEYS = ("q", "Q")
 
 
 def run_watch(*, run: Path | None, runs_dir: Path, refresh: float) -> None:

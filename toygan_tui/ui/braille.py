@@ -19,6 +19,8 @@ DOT_BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]], dtype=
 CELL_CHARS = np.array([" "] + [chr(0x2800 + code) for code in range(1, 256)])
 
 Limits = tuple[float, float]
+# Which samples (t: dots along the line, in half-dot steps) a broken line keeps.
+GAPS = {"dashed": lambda t: (t // 3) % 2 == 0, "dotted": lambda t: t % 4 == 0}
 
 
 @dataclass(eq=False)
@@ -31,9 +33,13 @@ class Series:
     color: str
     dashed: bool = False  # reference lines
     dashed_without_color: bool = False  # bounds: told apart from curves when colour is off
+    dotted: bool = False  # compare's reference lines: unlike its runs, dashed ones included
 
-    def is_dashed(self, color: bool) -> bool:
-        return self.dashed or (self.dashed_without_color and not color)
+    def pattern(self, color: bool) -> str:
+        """How the line is drawn: "dotted", "dashed" or "solid"."""
+        if self.dotted:
+            return "dotted"
+        return "dashed" if self.dashed or (self.dashed_without_color and not color) else "solid"
 
 
 def series(label: str, x: object, y: object, color: str, **style: bool) -> Series:
@@ -53,7 +59,7 @@ def rasterize(
     codes = np.zeros((rows, cols), dtype=np.uint8)
     owner = np.full((rows, cols), -1, dtype=np.int16)
     for index, s in enumerate(lines):
-        px, py = _dots(s, xlim, ylim, rows, cols, s.is_dashed(color))
+        px, py = _dots(s, xlim, ylim, rows, cols, s.pattern(color))
         if px.size == 0:
             continue
         r, c = rows - 1 - py // 4, px // 2
@@ -63,10 +69,11 @@ def rasterize(
 
 
 def _dots(
-    s: Series, xlim: Limits, ylim: Limits, rows: int, cols: int, dashed: bool
+    s: Series, xlim: Limits, ylim: Limits, rows: int, cols: int, pattern: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """The dots (x right, y up) a series lights on a rows × cols canvas: its points joined by
-    straight lines sampled every half dot, cut where they leave the canvas."""
+    straight lines sampled every half dot, cut where they leave the canvas; dashed: 3 dots on,
+    3 off; dotted: one dot in 4."""
     if s.x.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     # Clip to a band around the axes first: lines still leave the canvas at the right angle,
@@ -79,8 +86,8 @@ def _dots(
         fx, fy, steps = fx[moves], fy[moves], steps[steps > 0]
         along = np.concatenate([[0.0], np.cumsum(steps)])
         t = np.arange(0.0, along[-1] + 0.5, 0.5)
-        if dashed:
-            t = t[(t // 3) % 2 == 0]
+        if pattern in GAPS:
+            t = t[GAPS[pattern](t)]
         fx, fy = np.interp(t, along, fx), np.interp(t, along, fy)
     px, py = np.floor(fx + 0.5).astype(np.int64), np.floor(fy + 0.5).astype(np.int64)
     inside = (px >= 0) & (px < 2 * cols) & (py >= 0) & (py < 4 * rows)

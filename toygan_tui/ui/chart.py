@@ -29,6 +29,7 @@ MIN_WIDTH, MIN_HEIGHT = 16, 5  # below this there is no room for a plot inside t
 BOUND_COLOR, REFERENCE_COLOR = "bright_red", "bright_black"
 CURVE_COLORS = ("bright_cyan", "bright_green", "bright_blue", "bright_magenta", "yellow")
 SERIES_COLORS = ("bright_cyan", "bright_magenta", "bright_green", "yellow", "bright_blue")
+MARKS = {"solid": "━ ", "dashed": "╌ ", "dotted": "┈ "}  # a line's look, in the legend
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Chart:
             text.append(f"{self.title}  ", style="bold")
         for s in self.lines:
             if s.label:
-                mark = "╌ " if s.is_dashed(color) else "━ "
+                mark = MARKS[s.pattern(color)]
                 text.append(mark, style=s.color).append(f"{s.label}  ")
         text.rstrip()
         return text
@@ -176,16 +177,18 @@ def line_chart(
     height: int | None = None,
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
+    dotted_refs: bool = False,
 ) -> Chart:
     """Lines made with `series` (each with its own x values, e.g. runs of other lengths) and
-    dashed reference lines; the ranges (unless given) hold every point, y snapped as above."""
+    reference lines, dashed (dotted where some lines are dashed too); the ranges (unless
+    given) hold every point, y snapped as above."""
     xs = np.concatenate([s.x for s in drawn] + [np.zeros(0)])
     if xlim is None:
         xlim = (float(xs.min()), float(xs.max())) if xs.size else (0.0, 1.0)
     if not xlim[0] < xlim[1]:
         xlim = (xlim[0] - 0.5, xlim[0] + 0.5)
     refs = [
-        series(name, xlim, (y, y), REFERENCE_COLOR, dashed=True)
+        series(name, xlim, (y, y), REFERENCE_COLOR, dashed=True, dotted=dotted_refs)
         for name, y in (hlines or {}).items()
     ]
     if ylim is None:

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.runfiles.catalog import RunKind, run_kind
-from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
+from toygan_tui.core.runfiles.snapshot import Snapshot, Starting, engine_label
 from toygan_tui.ui.chart import Chart, history_chart, wants_color
 from toygan_tui.ui.format import duration, rate
 from toygan_tui.ui.history import History
@@ -68,9 +68,16 @@ class Dashboard:
         self.spare_lines = spare
         return self
 
+    def spares_a_line(self, width: int, height: int) -> bool:
+        """Whether the frame loses nothing drawn one line shorter than `height`: none of the
+        header and numbers, no chart. Only then may a key bar take that line."""
+        return height - 1 >= _text_rows(width, self.number_rows) and self.parts(
+            width, height - 1
+        ) == self.parts(width, height)
+
     def parts(self, width: int, height: int) -> tuple[bool, int]:
         """What a frame of this size shows besides the numbers: (the curves chart, how many
-        history charts). A key bar takes a line only where that line costs none of them."""
+        history charts)."""
         body, rows = height - 2, self.number_rows
         if width >= SIDE_BY_SIDE_MIN_WIDTH:
             return body > 0, _history_charts(body - 2 * rows - 1)
@@ -125,6 +132,14 @@ class Dashboard:
         return _fit(lines, width, height)
 
 
+def _text_rows(width: int, number_rows: int) -> int:
+    """The lines of text a frame `width` wide has: the header's two and the numbers' rows (two
+    tables of `number_rows`, side by side in the stacked layout where they fit, one over the
+    other else)."""
+    stacked_pair = SIDE_BY_SIDE_MIN_WIDTH > width >= 2 * NUMBERS_WIDTH + 1
+    return 2 + (number_rows if stacked_pair else 2 * number_rows)
+
+
 def _history_charts(rows: int) -> int:
     """How many history charts fit in `rows` under the numbers: two, one, or none."""
     return 2 if rows >= 2 * (MIN_CHART_ROWS + 1) else 1 if rows >= MIN_CHART_ROWS + 1 else 0
@@ -150,10 +165,13 @@ def _head(
         if starting is not None:
             progress = Text(f"step {starting.step:,}/{starting.total:,}  ").append(progress)
     else:
-        title.append(f"run {snap.run_id or '-'}  {snap.device}")
-        title.append(f"  engine {snap.engine}" if snap.engine else "")
+        title.append(f"run {snap.run_id or '-'}")
+        # The run's state (paused, speed, watch's status, replay's place) before the device
+        # and engine: on a narrow terminal the line loses its end, and that must not be it.
         for key, value in snap.extra.items():
             title.append(f"  {key} ", style="dim").append(value, style="bold cyan")
+        title.append(f"  {snap.device}")
+        title.append(f"  engine {engine_label(snap.engine)}" if snap.engine else "")
         progress = _progress(snap, width)
     lines: Lines = []
     for text in (title, progress):

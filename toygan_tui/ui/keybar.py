@@ -1,7 +1,8 @@
 """The key bar: one line under a dashboard frame saying which keys do what.
 
 It is the first thing to go when space runs out: it takes the frame's last line only where
-that line costs the frame none of its charts, and it is cut short (never wrapped) when narrow.
+that line costs the frame nothing (no line of numbers, no chart), and it is cut short (never
+wrapped) when narrow.
 """
 
 from __future__ import annotations
@@ -41,9 +42,7 @@ class WithKeyBar:
         height = options.height
         if height is None:
             height = max(1, options.size.height - self.spare_lines)
-        with_bar = height > 3 and self.frame.parts(width, height - 1) == self.frame.parts(
-            width, height
-        )
+        with_bar = self.frame.spares_a_line(width, height)
         frame_height = height - 1 if with_bar else height
         lines = console.render_lines(self.frame, options.update(width=width, height=frame_height))
         if with_bar:

@@ -42,8 +42,16 @@ class Steering(Protocol):
     (header, key bar) and may hold the stream between reports (pause, a speed cap)."""
 
     def frame(
-        self, snapshot: Snapshot | None, history: History, starting: Starting | None = None
-    ) -> Framed: ...
+        self,
+        snapshot: Snapshot | None,
+        history: History,
+        starting: Starting | None = None,
+        final: bool = False,
+    ) -> Framed:
+        """The frame to draw; `final`: the one left on screen once the stream has ended."""
+
+    def at_speed(self, snapshot: Snapshot) -> Snapshot:
+        """The report at the speed the run really goes (under a speed cap: at most the cap)."""
 
     def hold(self, snapshot: Snapshot, show: Callable[[bool], None]) -> None:
         """Called after each report is shown, before the next is asked for: training waits
@@ -85,7 +93,8 @@ def _plain(
         console.out(starting_line(starting), highlight=False)
     last = None
     for last in snapshots:
-        console.out(plain_line(last), highlight=False)
+        shown = steering.at_speed(last) if steering is not None else last
+        console.out(plain_line(shown), highlight=False)
         if steering is not None:
             steering.hold(last, lambda force: None)
     return last
@@ -148,8 +157,11 @@ def _live(
                 if steering is not None:
                     steering.hold(last, show)
         finally:
-            # Also on Ctrl-C: leaving Live draws this, so the newest numbers stay on screen.
-            if behind:
+            # Also on Ctrl-C: leaving Live draws this, so the newest numbers stay on screen,
+            # without what only mattered while the run went (the key bar).
+            if steering is not None:
+                screen.update(fit_to_screen(steering.frame(last, history, starting, final=True)))
+            elif behind:
                 screen.update(fit_to_screen(frame(last, history)))
     return last
 

@@ -73,7 +73,8 @@ def history_view(rows: Rows, metrics: Sequence[str], title: str, kind: RunKind) 
 def compare_view(runs: Mapping[str, Rows], metrics: Sequence[str], kind: RunKind) -> Group:
     """Runs (by id; at most one per RUN_COLORS) overlaid over one step axis: a chart per
     measure in `metrics`, each run in its colour and named in the legend with its last value.
-    Without colour every other run is dashed, so two runs still tell apart."""
+    Without colour every other run is dashed, so two runs still tell apart, and the reference
+    lines are dotted, so a dashed run sitting on one (D(real) at 0.5) still shows."""
     histories = {run_id: _history(rows) for run_id, rows in runs.items()}
     counts = ", ".join(f"{run_id} ({len(h)} reports)" for run_id, h in histories.items())
     parts: list[RenderableType] = [Text(f"{len(runs)} runs: {counts}", style="bold")]
@@ -89,7 +90,7 @@ def compare_view(runs: Mapping[str, Rows], metrics: Sequence[str], kind: RunKind
                 )
                 for i, (run_id, h) in enumerate(histories.items())
             ]
-            parts.append(line_chart(lines, refs, title, CHART_HEIGHT))
+            parts.append(line_chart(lines, refs, title, CHART_HEIGHT, dotted_refs=True))
     return Group(*parts)
 
 

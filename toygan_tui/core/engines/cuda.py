@@ -19,6 +19,7 @@ from torch import cuda
 
 from toygan_tui.core.engines.flat import FlatBuffers, NotApplicable
 from toygan_tui.core.losses import g_mirrors_d, torch_ops
+from toygan_tui.core.runfiles.snapshot import eager_engine
 from toygan_tui.core.training.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
@@ -44,7 +45,7 @@ class DeviceEngine:
                 self.graphs = capture(state, self.flat, self.step_fn)
                 self.name = "fast (CUDA graph)"
             except CaptureFailed as why:  # the same steps, launched one by one
-                self.name = f"fast (eager: {why})"
+                self.name = eager_engine(str(why))
 
     def run(self, n: int) -> torch.Tensor:
         """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last one (unsynced)."""

@@ -35,6 +35,7 @@ from toygan_tui.core.runfiles.status import (
     STATUS_FILE,
     StatusRead,
     read_status,
+    speed_cap,
 )
 
 T = TypeVar("T")
@@ -113,6 +114,7 @@ def _from_status(path: Path, data: dict[str, Any], config: dict[str, Any], now: 
     pid = data.get("pid") if isinstance(data.get("pid"), int) else None
     if state in (RUNNING, PAUSED):
         speed = _number(data.get("steps_per_s")) or 0.0
+        speed = min(speed, speed_cap(data) or speed)  # a capped run reports less often
         state, note = _liveness(state, data, updated, _stall_after(config, speed), now)
     return RunInfo(
         run_id=str(data.get("run_id") or path.name),

@@ -15,6 +15,21 @@ import numpy as np
 
 TIMING_KEYS = ("steps_per_s", "time")  # the last columns of every metrics.jsonl line
 
+# The GPU engine's name where CUDA-graph capture failed carries the reason (status.json and the
+# README keep it); a one-line header shows only "fast (eager)", so the reason cannot push the
+# run's status off the screen.
+EAGER = "fast (eager: "
+
+
+def eager_engine(why: str) -> str:
+    """The CUDA engine's name when it launches its steps one by one, and why it does."""
+    return f"{EAGER}{why})"
+
+
+def engine_label(name: str) -> str:
+    """The engine's name as a header shows it: the eager fallback's reason left out."""
+    return "fast (eager)" if name.startswith(EAGER) else name
+
 
 @dataclass(frozen=True)
 class Snapshot:

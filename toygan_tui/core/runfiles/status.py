@@ -1,6 +1,7 @@
 """status.json: what a run looks like right now, for viewers that only read files (`toygan watch`).
 
-The trainer rewrites runs/<id>/status.json at the report rate: the step, the speed, the latest
+The trainer rewrites runs/<id>/status.json at the report rate: the step, the speed (the
+engine's, and the cap `--speed` or the keys set, if any: the run goes at the lower), the latest
 metrics row, the fixed-noise curves the chart draws, and who is training (pid, host) and in
 which state (running, then finished / interrupted / diverged). Readers never write, so any
 number of viewers can follow a run without disturbing it or each other.
@@ -10,6 +11,7 @@ Pure stdlib + numpy: a viewer builds Snapshots from this file without importing 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -63,6 +65,7 @@ class StatusWriter:
         self.step = step
         self.last: Snapshot | None = None
         self.paused = False
+        self.cap: float | None = None  # steps/s the run is held to (train's --speed, keys)
         self._write(RUNNING)
         self.written_at = -math.inf  # the first report is written at once, whatever the throttle
 
@@ -77,6 +80,12 @@ class StatusWriter:
         """Say now that the run is paused (or going again)."""
         self.paused = paused
         self.heartbeat()
+
+    def limit(self, cap: float | None) -> None:
+        """Say the run is held to `cap` steps/s (None: full speed); written now if it changed."""
+        if cap != self.cap:
+            self.cap = cap
+            self.heartbeat()
 
     def heartbeat(self) -> None:
         """Rewrite the current state: a run held for long (paused, or slowed to a crawl) is
@@ -98,6 +107,7 @@ class StatusWriter:
         payload = {**self.base, "state": state, "updated": time.time(), "step": self.step}
         if self.last is not None:
             payload.update(snapshot_fields(self.last))
+        payload["speed_cap"] = self.cap
         try:
             write_status_file(self.path, payload)
         except OSError:
@@ -194,7 +204,7 @@ def snapshot_from_status(
             curves = np.empty((0, width))
         if curves.ndim != 2 or curves.shape[1] != width:
             return None
-        return Snapshot.from_row(
+        snap = Snapshot.from_row(
             {**data["metrics"], "step": data["step"]},
             kind.names,
             total=int(data["total"]),
@@ -209,6 +219,7 @@ def snapshot_from_status(
             labels=_array(data.get("labels"), np.int64),
             heat=_array(data.get("heat"), np.float64),
         )
+        return at_speed(snap, speed_cap(data))
     except (KeyError, TypeError, ValueError, AttributeError, InputError):
         return None
 
@@ -220,6 +231,21 @@ def _array(value: Any, dtype: type) -> np.ndarray | None:
     if dtype is np.float64:
         return np.asarray([[json_number(v) for v in row] for row in value], dtype=np.float64)
     return np.asarray(value, dtype=dtype)
+
+
+def speed_cap(data: dict[str, Any]) -> float | None:
+    """The cap a status holds (None: none, or a status from before caps were written)."""
+    cap = data.get("speed_cap")
+    return float(cap) if isinstance(cap, (int, float)) and not isinstance(cap, bool) else None
+
+
+def at_speed(snap: Snapshot, cap: float | None) -> Snapshot:
+    """The report at the speed the run really goes: under a cap of `cap` steps/s (None or NaN:
+    none) the lower of the cap and the engine's speed, and the ETA with it. metrics.jsonl
+    keeps the engine's speed: what the engine can do, whatever the cap."""
+    if cap is None or not math.isfinite(cap) or cap <= 0 or not cap < snap.steps_per_s:
+        return snap
+    return dataclasses.replace(snap, steps_per_s=cap)
 
 
 def _num(value: float) -> float | None:

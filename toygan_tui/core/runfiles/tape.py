@@ -20,6 +20,8 @@ from toygan_tui.core.runfiles.runs import METRICS_FILE
 from toygan_tui.core.runfiles.snapshot import Snapshot
 
 NO_FRAMES = "no frames stored (a run from an older toygan): numbers and history only"
+# parse() counts damaged stretches of the file, not exactly records: the note says only that.
+DAMAGED = "frames file damaged: reports whose record failed its checksum show no curves"
 
 
 class Tape:
@@ -72,6 +74,8 @@ class Tape:
             view = {"x": kind.problem.x, "curves": np.empty((0, kind.problem.out_dim))}
             if not self.has_frames:
                 extra = {**extra, "note": NO_FRAMES}
+        if self.frames_tail.damaged:  # some reports lost their curves: say why
+            extra = {**extra, "note": DAMAGED}
         return Snapshot.from_row(
             row,
             kind.names,

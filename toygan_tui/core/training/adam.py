@@ -14,6 +14,7 @@ continues from where the other stopped. Only that engine pays for torch._dynamo.
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -22,21 +23,16 @@ import torch
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-# torch.optim.Adam's hyperparameters and defaults (torch 2.13), in its order: what its
-# state_dict's param group holds besides "params".
-DEFAULTS: dict[str, Any] = {
-    "lr": 1e-3,
-    "betas": (0.9, 0.999),
-    "eps": 1e-8,
-    "weight_decay": 0,
-    "amsgrad": False,
-    "maximize": False,
-    "foreach": None,
-    "capturable": False,
-    "differentiable": False,
-    "fused": None,
-    "decoupled_weight_decay": False,
-}
+
+def adam_defaults(adam: type = torch.optim.Adam) -> dict[str, Any]:
+    """The hyperparameters `adam`'s state_dict keeps in a param group besides "params", with
+    its defaults: read from its constructor's signature, as the running torch has them (2.4 has
+    no decoupled_weight_decay, for one). Reading a signature calls nothing: no torch._dynamo."""
+    parameters = inspect.signature(adam).parameters.values()  # its constructor's
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
+
+
+DEFAULTS = adam_defaults()
 
 
 class AdamState:
