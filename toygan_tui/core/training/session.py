@@ -1,9 +1,10 @@
 """A training session: train() plus the files a run leaves (config, metrics, checkpoints).
 
 Everything that can fail on the disk is tried before the first step (an unwritable or full
-runs directory is bad input, not a crash an hour in). During the run a failed write never
-stops training: it is reported and retried at the next save; only a final state that could
-not be saved ends the run with SaveFailed. Non-finite losses or parameters end it with
+runs directory is bad input, not a crash an hour in). During the run checkpoints are written
+off the training thread (training/saver.py), and a failed write never stops training: it is
+reported and retried at the next save; only a final state that could not be saved ends the
+run with SaveFailed. Non-finite losses or parameters end it with
 Diverged, and are never written over the last good checkpoint.
 """
 
@@ -35,6 +36,7 @@ from toygan_tui.core.training.checkpoint import params_finite, restore_state, sa
 from toygan_tui.core.training.config import ConfigError, TrainConfig
 from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.resume import ResumePoint, trim_metrics
+from toygan_tui.core.training.saver import CheckpointWriter
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
 
 
@@ -59,7 +61,7 @@ class Session:
             self.run = resume.run
             self.state = restore_state(resume.checkpoint, cfg, self.device, resume.data)
         self.resumed_from = resume.step if resume is not None else None
-        self.saved_step = -1  # the step of the last good checkpoint (run.checkpoint)
+        self._saver = CheckpointWriter((self.run.checkpoint, self.last_checkpoint), self._failed)
         self._save_error = ""  # why the latest save failed
         self._warn: Callable[[str], None] = lambda message: None
         self._warned: set[str] = set()
@@ -99,7 +101,14 @@ class Session:
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise InputError(f"cannot write the run into {self.runs_dir}: {reason}") from None
-        self.saved_step = self.state.step
+        self._saver.saved_step = self.state.step
+
+    @property
+    def saved_step(self) -> int:
+        """The step of the last good checkpoint (run.checkpoint): waits for a write in flight,
+        so the step named is one whose checkpoint is on the disk."""
+        self._saver.wait()
+        return self._saver.saved_step
 
     @property
     def last_checkpoint(self) -> Path:
@@ -137,6 +146,7 @@ class Session:
             diverged = True
             raise
         finally:
+            self._saver.wait()  # the last checkpoint is on the disk before the run says it ended
             status.end(self.state.step, diverged=diverged)  # for `toygan watch`
         if self.saved_step != self.state.step:
             raise SaveFailed(
@@ -145,22 +155,18 @@ class Session:
             )
 
     def save(self, state: TrainState) -> None:
-        """Write the run's checkpoint, then runs/last.pt; a failure is reported, not raised."""
+        """Write the run's checkpoint, then runs/last.pt, behind the training; a failure is
+        reported (at the next save, or the run's end), not raised."""
         if not params_finite(state):
             raise self._diverged(state.step, "parameters are")
-        data = save_bytes(state, self.run.run_id)
-        for path in (self.run.checkpoint, self.last_checkpoint):
-            try:
-                atomic_write(path, data)
-            except OSError as exc:
-                self._save_error = exc.strerror or str(exc)
-                self._report(
-                    f"could not save {path} at step {state.step} ({self._save_error}); "
-                    f"training goes on and will retry at the next save"
-                )
-                return
-            if path == self.run.checkpoint:
-                self.saved_step = state.step
+        self._saver.submit(state.step, save_bytes(state, self.run.run_id))
+
+    def _failed(self, path: Path, step: int, exc: OSError) -> None:
+        self._save_error = exc.strerror or str(exc)
+        self._report(
+            f"could not save {path} at step {step} ({self._save_error}); "
+            f"training goes on and will retry at the next save"
+        )
 
     def _write(self, data: bytes) -> None:
         atomic_write(self.run.checkpoint, data)
