@@ -82,7 +82,7 @@ def test_the_2d_view_in_a_real_terminal(tmp_path: Path) -> None:
     points in braille over the real points, every row inside the screen."""
     argv = [sys.executable, "-m", "toygan_tui", "train", "--steps", str(TOTAL), "--live"]
     argv += ["--runs-dir", "runs", "--problem", "ring", "--loss", "wgan-gp", "--report-every", "5"]
-    env = {"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = toygan_env({"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     term = Terminal(argv, 100, 30, env=env, cwd=tmp_path)
     try:
         first = wait_for(lambda: step_on(term), STARTUP_S, "a step counter on screen")

@@ -25,7 +25,9 @@ def upper_bound(x: np.ndarray) -> np.ndarray:
 
 def curves_from_amplitudes(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Real curves (len(a) × len(x)) for the given amplitudes."""
-    return a[:, None] * x[None, :] ** 2 + (a[:, None] - 1)
+    # np.power, as the tutorial writes it: numpy 1.x squares `x ** 2` by another path, which
+    # differs from np.power(x, 2) in the last bit for some x.
+    return a[:, None] * np.power(x[None, :], 2) + (a[:, None] - 1)
 
 
 def real_amplitudes(rng: np.random.RandomState, batch_size: int) -> np.ndarray:
