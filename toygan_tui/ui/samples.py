@@ -22,8 +22,7 @@ CHART_HEIGHT = 18
 def samples_view(samples: Samples, fmt: str) -> RenderableType:
     """fmt "chart": the samples and a table of the measures; "table": the values."""
     problem, n = samples.problem, len(samples.curves)
-    noun = "curves" if problem.view == "curves" else "points"
-    title = Text(f"{n} {noun} from the generator at step {samples.step}", style="bold")
+    title = Text(f"{n} {problem.view} from the generator at step {samples.step}", style="bold")
     if fmt == "table":
         return Group(title, values_table(samples))
     shown = picture(problem, samples.curves, samples.labels, height=CHART_HEIGHT)
@@ -41,7 +40,7 @@ def measures_table(measures: tuple[Measure, ...], metrics: dict[str, float]) -> 
 def values_table(samples: Samples) -> Table:
     """Curves: one row per x position, one column per curve (curves are short, so this stays
     narrow). Points: one row per point."""
-    if samples.problem.view != "curves":
+    if not len(samples.x):  # no x positions: 2-D points, not curves
         table = Table("#", "x", "y", box=None, pad_edge=False)
         for i, (px, py) in enumerate(samples.curves):
             table.add_row(f"{i + 1}", f"{px:+.3f}", f"{py:+.3f}")

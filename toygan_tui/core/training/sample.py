@@ -62,11 +62,9 @@ def _labels(problem: Problem, num: int, label: int | None) -> np.ndarray | None:
 
 
 def to_json(samples: Samples) -> str:
-    body: dict[str, Any] = (
-        {"x": samples.x.tolist(), "curves": samples.curves.tolist()}
-        if samples.problem.view == "curves"
-        else {"points": samples.curves.tolist()}
-    )
+    # Named after the view: {"x": [...], "curves": [...]} or {"points": [[x, y], ...]}.
+    body: dict[str, Any] = {"x": samples.x.tolist()} if len(samples.x) else {}
+    body[samples.problem.view] = samples.curves.tolist()
     if samples.labels is not None:
         body["labels"] = samples.labels.tolist()
     # A measure with no value (rkl with no sample near a mode) is NaN: null in JSON.
