@@ -7,7 +7,6 @@ waits for its newline; a damaged line is counted and skipped. Pure stdlib + nump
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,43 +18,25 @@ from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
 from toygan_tui.core.runfiles.runs import METRICS_FILE, parse_row
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import STATUS_FILE, read_status, snapshot_from_status
+from toygan_tui.core.runfiles.tail import FileTail
 
-MAX_READ_BYTES = 64 * 1024 * 1024  # one poll never reads more than this of a huge metrics file
 
-
-class MetricsTail:
+class MetricsTail(FileTail):
     """The complete rows appended to a metrics.jsonl since the previous poll."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self.identity: tuple[int, int] | None = None  # (device, inode) of the file being read
-        self.offset = 0
+        super().__init__(path)
         self.partial = b""  # the start of a line whose end has not been written yet
         self.damaged = 0  # lines that were not a metrics row
+
+    def restart(self) -> None:
+        self.partial, self.damaged = b"", 0
 
     def poll(self) -> tuple[list[dict[str, Any]], bool]:
         """(new rows, reset): reset means the file was replaced or shortened, so the rows are
         the whole file again and anything kept from before should be dropped."""
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return [], False
-        reset = False
-        if (st.st_dev, st.st_ino) != self.identity or st.st_size < self.offset:
-            reset = self.identity is not None
-            self.identity, self.offset, self.partial, self.damaged = (
-                (st.st_dev, st.st_ino),
-                0,
-                b"",
-                0,
-            )
-        if st.st_size == self.offset:
-            return [], reset
-        try:
-            with open(self.path, "rb") as handle:
-                handle.seek(self.offset)
-                data = handle.read(MAX_READ_BYTES)
-        except OSError:
+        data, reset = self.read_new()
+        if not data:
             return [], reset
         self.offset += len(data)
         lines = (self.partial + data).split(b"\n")

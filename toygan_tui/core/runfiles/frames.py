@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import struct
 import zlib
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ import numpy as np
 
 from toygan_tui.core.runfiles.atomic import atomic_write
 from toygan_tui.core.runfiles.snapshot import Snapshot
+from toygan_tui.core.runfiles.tail import FileTail
 
 FRAMES_FILE = "frames"
 MAGIC = b"TGF1"  # toygan frame, format 1
@@ -38,7 +38,6 @@ _HEAD = struct.Struct("<4sII")  # magic, body length, crc32 of the body
 _COUNT = struct.Struct("<I")
 DTYPES = {"float32": np.dtype("<f4")}  # what a frame may hold; float32 halves float64's bytes
 MAX_BODY = 64 * 1024 * 1024  # a length beyond this is damage, not a frame
-MAX_READ_BYTES = 64 * 1024 * 1024  # one poll never reads more than this
 
 
 @dataclass(frozen=True)
@@ -130,35 +129,23 @@ def read_frames(path: Path) -> list[Frame]:
     return parse(data)[0]
 
 
-class FramesTail:
+class FramesTail(FileTail):
     """The records appended to a frames file since the previous poll (a running run's)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.identity: tuple[int, int] | None = None  # (device, inode) being read
-        self.offset = 0  # where the next read starts: the first byte not yet parsed
+        super().__init__(path)  # offset: the first byte not yet parsed
+        self.damaged = 0
+
+    def restart(self) -> None:
         self.damaged = 0
 
     def poll(self) -> tuple[list[Frame], bool]:
         """(new frames, reset): reset means the file was replaced or cut (a resumed run
         trimmed it), and the frames are the whole file again."""
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return [], False
-        reset = False
-        if (st.st_dev, st.st_ino) != self.identity or st.st_size < self.offset:
-            reset = self.identity is not None
-            self.identity, self.offset, self.damaged = (st.st_dev, st.st_ino), 0, 0
-        if st.st_size == self.offset:
+        data, reset = self.read_new()
+        if not data:
             return [], reset
-        try:
-            with open(self.path, "rb") as handle:
-                handle.seek(self.offset)
-                data = handle.read(MAX_READ_BYTES)
-        except OSError:
-            return [], reset
-        frames, used, damaged = parse(data)
+        frames, used, damaged = parse(data)  # a half-written last record waits for the next poll
         self.offset += used
         self.damaged += damaged
         return frames, reset
