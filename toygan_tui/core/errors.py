@@ -4,11 +4,24 @@ has loaded."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class InputError(ValueError):
     """Bad input (an option, a value, a file) the user can fix; str(exc) is the whole message."""
+
+
+def pick(registry: Mapping[str, T], name: str, option: str, error: type[InputError]) -> T:
+    """registry[name], else `error` saying which names `option` takes (one line for the user)."""
+    try:
+        return registry[name]
+    except KeyError:
+        choices = ", ".join(registry)
+        raise error(f"{option} must be one of {choices}, got {name!r}") from None
 
 
 class Diverged(RuntimeError):

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from toygan_tui.core.errors import InputError
+from toygan_tui.core.errors import InputError, pick
 
 Array = Any  # a numpy array or a torch tensor: every formula below works on both
 
@@ -236,11 +236,7 @@ DEFAULT_LOSS = "minimax"
 
 def get_loss(name: str) -> Loss:
     """The loss called `name`, else UnknownLoss naming the choices."""
-    try:
-        return LOSSES[name]
-    except KeyError:
-        choices = ", ".join(LOSSES)
-        raise UnknownLoss(f"--loss must be one of {choices}, got {name!r}") from None
+    return pick(LOSSES, name, "--loss", UnknownLoss)
 
 
 def g_mirrors_d(loss: Loss) -> bool:

@@ -6,7 +6,7 @@ Importing this package never imports torch (a torch-free reader lists measures f
 
 from __future__ import annotations
 
-from toygan_tui.core.errors import InputError
+from toygan_tui.core.errors import InputError, pick
 from toygan_tui.core.problems.base import Measure, Problem
 from toygan_tui.core.problems.cond_curves import COND_CURVES
 from toygan_tui.core.problems.curves import CURVES
@@ -24,11 +24,7 @@ class UnknownProblem(InputError):
 
 def get_problem(name: str) -> Problem:
     """The problem called `name`, else UnknownProblem naming the choices."""
-    try:
-        return PROBLEMS[name]
-    except KeyError:
-        choices = ", ".join(PROBLEMS)
-        raise UnknownProblem(f"--problem must be one of {choices}, got {name!r}") from None
+    return pick(PROBLEMS, name, "--problem", UnknownProblem)
 
 
 __all__ = ["DEFAULT_PROBLEM", "PROBLEMS", "Measure", "Problem", "UnknownProblem", "get_problem"]
