@@ -1,14 +1,22 @@
 """What a report shows of G and D, off the training stream: G's samples on a fixed noise batch
 (and fixed labels) with the problem's measures, and, for a 2-D problem, D's say on a grid over
-its box. One host sync per report (a GPU's results are copied once)."""
+its box. One host sync per report (a GPU's results are copied once).
+
+A report may be evaluated behind the training (training/reporter.py): `freeze` copies the
+players at the report's step into spare modules the engine never writes, so the evaluation
+sees that step's weights whatever the training has done since.
+"""
 
 from __future__ import annotations
 
+import copy
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
 import torch
+from torch import nn
 
 from toygan_tui.core.engines.step import with_labels
 from toygan_tui.core.problems.base import PointsProblem
@@ -16,6 +24,16 @@ from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import TrainState
 
 HEAT_CELLS = 40  # D is evaluated on a 40 × 40 grid over a 2-D problem's box
+SPARES = 2  # frozen copies in turn: one being evaluated while the next step's is taken
+
+
+@dataclass
+class Players:
+    """The modules a report evaluates: G, and D where the view draws D's say."""
+
+    G: nn.Module
+    D: nn.Module | None
+    busy: Future | None = None  # the evaluation reading these copies, if any
 
 
 @dataclass(frozen=True)
@@ -40,14 +58,37 @@ class Evaluator:
         self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
         points = cast(PointsProblem, problem) if problem.view == "points" else None
         self.grid = None if points is None else _grid(points.box).to(device)
+        self._spares: list[Players] = []
+        self._turn = 0
+
+    def players(self, state: TrainState) -> Players:
+        """The state's own modules: for an evaluation done before the training goes on."""
+        return Players(state.G, None if self.grid is None else state.D)
 
     @torch.no_grad()
-    def evaluate(self, state: TrainState) -> Evaluation:
-        samples = state.G(with_labels(self.z, self.column)).double().cpu().numpy()
+    def freeze(self, state: TrainState) -> Players:
+        """Copies of the players as they are now (a few thousand floats: microseconds), in
+        spare modules used in turn; a spare still being read is waited for first."""
+        live = self.players(state)
+        if not self._spares:
+            self._spares = [copy.deepcopy(live) for _ in range(SPARES)]
+        spare = self._spares[self._turn]
+        self._turn = (self._turn + 1) % SPARES
+        if spare.busy is not None:
+            spare.busy.result()
+        for own, copied in ((live.G, spare.G), (live.D, spare.D)):
+            if own is not None and copied is not None:
+                for into, value in zip(copied.parameters(), own.parameters(), strict=True):
+                    into.copy_(value)
+        return spare
+
+    @torch.no_grad()
+    def evaluate(self, seen: Players) -> Evaluation:
+        samples = seen.G(with_labels(self.z, self.column)).double().cpu().numpy()
         eval_labels = None if self.labels is None else self.labels[: self.n_eval]
         heat = None
-        if self.grid is not None:
-            logits = state.D(self.grid).double().cpu().numpy().reshape(HEAT_CELLS, HEAT_CELLS)
+        if self.grid is not None and seen.D is not None:
+            logits = seen.D(self.grid).double().cpu().numpy().reshape(HEAT_CELLS, HEAT_CELLS)
             with np.errstate(all="ignore"):
                 heat = self.loss.heat(logits)
         return Evaluation(

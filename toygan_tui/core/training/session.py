@@ -118,10 +118,12 @@ class Session:
         self,
         should_stop: Callable[[], bool] = lambda: False,
         on_warning: Callable[[str], None] | None = None,
+        ahead: Callable[[], bool] = lambda: False,
     ) -> Iterator[Snapshot]:
         """Train, appending each report to metrics.jsonl and saving checkpoints as it goes.
 
-        on_warning(message) hears of writes that failed while training went on.
+        on_warning(message) hears of writes that failed while training went on; ahead() says
+        whether the training may go on while a report is evaluated (training/loop.py).
         """
         self._warn = on_warning or (lambda message: None)
         status = self.status = StatusWriter(
@@ -130,7 +132,7 @@ class Session:
         diverged = False
         stream = cast(  # a generator: closed at once if we stop reading it
             Generator[Snapshot, None, None],
-            train(self.cfg, self.state, on_save=self.save, should_stop=should_stop),
+            train(self.cfg, self.state, self.save, should_stop, ahead),
         )
         try:
             with contextlib.closing(stream):
