@@ -6,6 +6,7 @@ none dropped, each before the checkpoint of its step; the training's streams nev
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import numpy as np
 import pytest
 import torch
 
+from toygan_tui.core.runfiles.frames import read_frames
+from toygan_tui.core.runfiles.runs import read_metrics
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.evaluator import Evaluator
@@ -129,3 +132,31 @@ def test_a_frozen_copy_keeps_its_step_while_the_training_goes_on() -> None:
     assert np.array_equal(later.shown, then.shown) and same(later.quality, then.quality)
     assert then.heat is not None and np.array_equal(later.heat, then.heat)
     assert not np.array_equal(now.shown, then.shown)  # the training did move G
+
+
+def test_the_run_files_get_the_reports_in_step_order_even_when_writing_is_slow() -> None:
+    """on_report (the Session's appends) runs on the report thread for reports behind and on
+    the training thread for the others (at a checkpoint, held): never out of step order."""
+    cfg = cfg_of(save_every=60)
+    recorded: list[int] = []
+
+    def slow_record(snap: Snapshot) -> Snapshot:
+        time.sleep(0.01)  # a slow disk: the next report, done at once, must still wait its turn
+        recorded.append(snap.step)
+        return snap
+
+    toggles = iter([True, True, False, True, False, False] * 20)
+    state = new_state(cfg, CPU)
+    stream = train(cfg, state, ahead=lambda: next(toggles, True), on_report=slow_record)
+    yielded = [snap.step for snap in stream]
+    assert yielded == recorded == list(range(20, cfg.steps + 1, 20))
+
+
+def test_a_session_appends_every_report_once_in_order(tmp_path: Path) -> None:
+    cfg = cfg_of(save_every=60)
+    session = Session(cfg, tmp_path)
+    yielded = [snap.step for snap in session.snapshots(ahead=lambda: True)]
+    run = tmp_path / session.run.run_id
+    assert yielded == list(range(20, cfg.steps + 1, 20))
+    assert [row["step"] for row in read_metrics(run / "metrics.jsonl")] == yielded
+    assert [frame.step for frame in read_frames(run / "frames")] == yielded

@@ -60,17 +60,20 @@ def train(
     on_save: Callable[[TrainState], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     ahead: Callable[[], bool] = lambda: False,
+    on_report: Callable[[Snapshot], Snapshot] = lambda snap: snap,
 ) -> Iterator[Snapshot]:
     """Train to cfg.steps, yielding a Snapshot every cfg.report_every steps and at the end.
 
     on_save(state) is called every cfg.save_every steps and when the run ends or stops;
     should_stop() is polled between chunks of steps (a chunk never crosses a report or save);
     ahead() says whether the training may go on while the latest report is evaluated (then
-    it is yielded after the next chunk), polled at every report.
+    it is yielded after the next chunk), polled at every report; on_report(snapshot) is called
+    with each report in step order where it is built (maybe the report thread), and what it
+    returns is yielded.
     """
     state = state or new_state(cfg, resolve_device(cfg.device))
     engine = make_engine(state)
-    reporter = Reporter(Evaluator(cfg, state.device), state)
+    reporter = Reporter(Evaluator(cfg, state.device), state, on_report)
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
@@ -98,21 +101,23 @@ def _loop(
         report_at = next_stop(state.step, cfg.report_every)
         save_at = next_stop(state.step, cfg.save_every)
         stats = engine.run(min(report_at, save_at, cfg.steps) - state.step)
-        reported = state.step == report_at or state.step == cfg.steps
-        if reported:
+        if state.step == report_at or state.step == cfg.steps:
             now = time.monotonic()
             speed = (state.step - last_step) / max(now - last_time, 1e-9)
             at = ReportAt(state.step, engine.name, stats, speed, state.elapsed + now - started)
+            # Not behind a checkpoint (its step's report comes first) nor the run's end.
             behind = state.step not in (save_at, cfg.steps) and ahead()
             report = reporter.submit(at, behind)
             if waiting is not None:
                 yield waiting.result()  # the earlier report first
             waiting = report
-        if waiting is not None and (state.step in (save_at, cfg.steps) or not ahead()):
+            if not behind:
+                yield waiting.result()
+                waiting = None
+            last_time, last_step = time.monotonic(), state.step
+        if waiting is not None and state.step == save_at:
             yield waiting.result()  # a checkpoint comes after the reports up to its step
             waiting = None
-        if reported:
-            last_time, last_step = time.monotonic(), state.step
         if on_save is not None and state.step == save_at and state.step < cfg.steps:
             on_save(state)
     if waiting is not None:

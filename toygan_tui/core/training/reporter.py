@@ -4,9 +4,10 @@ steps on the training thread.
 
 At a report's step the training thread copies G (and D) into spare modules (evaluator.freeze)
 and hands them over with the step's loss stats and timing; the report is then exactly the one
-an evaluation at that step gives, whatever the engine does meanwhile. Torch's matmuls and
-numpy's array loops release the GIL, so on a machine with a second core most of a report's
-cost leaves the training's way.
+an evaluation at that step gives, whatever the engine does meanwhile. The worker also appends
+it to the run's files (the caller's on_report), so it is on the disk when it is handed out.
+Torch's matmuls, numpy's array loops and file writes release the GIL, so on a machine with a
+second core most of a report's cost leaves the training's way.
 
 Only on a CPU: a GPU's engine and evaluation share one stream (nothing to overlap), and its
 report is a host sync anyway. The loop decides when it may train ahead of a report it has not
@@ -15,6 +16,7 @@ yet handed out, and hands them out in step order (training/loop.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -37,10 +39,18 @@ class ReportAt:
 
 
 class Reporter:
-    """Builds a Snapshot per report, on its worker thread or at once."""
+    """Builds a Snapshot per report, on its worker thread or at once, and passes it through
+    `on_report` there (the Session appends it to the run's files): what that returns is the
+    report handed out."""
 
-    def __init__(self, evaluator: Evaluator, state: TrainState) -> None:
-        self.evaluator, self.state = evaluator, state
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        state: TrainState,
+        on_report: Callable[[Snapshot], Snapshot] = lambda snap: snap,
+    ) -> None:
+        self.evaluator, self.state, self.on_report = evaluator, state, on_report
+        self._last: Future[Snapshot] | None = None  # the latest report sent to the worker
         self._pool = (
             ThreadPoolExecutor(
                 1,
@@ -57,11 +67,13 @@ class Reporter:
         """The report of the state's current step: being evaluated on the worker (`behind`,
         on a CPU), or done here."""
         if self._pool is None or not behind:
+            if self._last is not None:
+                self._last.result()  # on_report sees the reports in step order
             done: Future[Snapshot] = Future()
             done.set_result(self.snapshot(at, self.evaluator.players(self.state)))
             return done
         seen = self.evaluator.freeze(self.state)
-        future = seen.busy = self._pool.submit(self.snapshot, at, seen)
+        future = self._last = seen.busy = self._pool.submit(self.snapshot, at, seen)
         return future
 
     def snapshot(self, at: ReportAt, seen: Players) -> Snapshot:
@@ -69,7 +81,7 @@ class Reporter:
         state, cfg = self.state, self.state.cfg
         values = at.stats.double().cpu().tolist()
         evaluation = self.evaluator.evaluate(seen)
-        return Snapshot(
+        snap = Snapshot(
             step=at.step,
             total=cfg.steps,
             stats=dict(zip(cfg.the_loss.stat_names, values, strict=True)),
@@ -85,6 +97,7 @@ class Reporter:
             labels=evaluation.labels,
             heat=evaluation.heat,
         )
+        return self.on_report(snap)
 
     def close(self) -> None:
         """Wait for the evaluation in flight (if any) and end the worker."""
