@@ -76,12 +76,19 @@ def test_the_plain_line_and_metrics_row_carry_the_ema_measures_prefixed() -> Non
     assert back.ema_quality == EMA and back.quality == snap.quality
 
 
-def test_a_run_with_ema_writes_both_measures_everywhere(tmp_path: Path) -> None:
-    runs = tmp_path / "runs"
-    done = toygan("train", "--steps", 60, "--report-every", 30, "--ema", 0.9, "--device",
-                  "cpu", "--no-live", "--runs-dir", runs, "--name", "e")  # fmt: skip
-    assert done.code == 0, done.err
-    assert "ema_in_bounds" in done.out
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two short runs: `e` with --ema 0.9, `plain` without."""
+    runs = tmp_path_factory.mktemp("ema") / "runs"
+    for name, extra in (("e", ["--ema", 0.9]), ("plain", [])):
+        done = toygan("train", "--steps", 60, "--report-every", 30, *extra, "--device", "cpu",
+                      "--no-live", "--runs-dir", runs, "--name", name)  # fmt: skip
+        assert done.code == 0, done.err
+        assert ("ema_in_bounds" in done.out) == bool(extra)
+    return runs
+
+
+def test_a_run_with_ema_writes_both_measures_everywhere(runs: Path) -> None:
     rows = [json.loads(line) for line in (runs / "e" / "metrics.jsonl").read_text().splitlines()]
     assert all({"in_bounds", "ema_in_bounds", "ema_a_w1", "ema_coverage"} <= set(r) for r in rows)
     assert rows[-1]["ema_a_w1"] != rows[-1]["a_w1"]
@@ -111,3 +118,24 @@ def test_the_live_dashboard_shows_the_ema_column_in_a_real_terminal(tmp_path: Pa
     finally:
         term.close()
     assert status == 130
+
+
+def test_plot_charts_the_emas_measures_beside_gs(runs: Path) -> None:
+    result = toygan("plot", runs / "e")
+    assert result.code == 0, result.err
+    assert re.search(r"in_bounds \(higher is better\)\s+━ in_bounds\s+━ ema_in_bounds", result.out)
+    assert re.search(r"a_w1 \(lower is better\)\s+━ a_w1\s+━ ema_a_w1", result.out)
+    one = toygan("plot", runs / "e", "--metric", "ema_coverage")
+    assert one.code == 0 and "━ ema_coverage" in one.out and "━ in_bounds" not in one.out
+
+
+def test_plot_of_a_run_without_ema_has_no_ema_series(runs: Path) -> None:
+    assert "ema_" not in toygan("plot", runs / "plain").out
+    refused = toygan("plot", runs / "plain", "--metric", "ema_a_w1")
+    assert refused.code == 2 and "--metric 'ema_a_w1' is not a metric" in refused.err
+
+
+def test_plot_compares_the_emas_measure_across_runs(runs: Path) -> None:
+    result = toygan("plot", runs / "e", runs / "plain", "--metric", "ema_in_bounds")
+    assert result.code == 0, result.err
+    assert "ema_in_bounds" in result.out and "━ e " in result.out
