@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import pytest
+from clikit import toygan
 
 from toygan_tui.core import recipes
 from toygan_tui.core.recipes import TUNED, Recipe, RecipeError
@@ -88,3 +91,65 @@ def test_configs_written_before_recipes_read_as_the_tutorial_without_ema() -> No
 def test_the_recipe_describes_its_values_for_help() -> None:
     assert TUNED.describe() == ("tuned (loss=ns, lr_g=0.0004, lr_d=0.0004, beta1=0.5, beta2=0.999)")
     assert recipes.TUTORIAL.describe() == "tutorial (no overrides)"
+
+
+# -- on the command line ------------------------------------------------------------------------
+def _train(runs: Path, name: str, *args: object) -> dict[str, object]:
+    done = toygan("train", "--steps", 40, "--report-every", 20, "--device", "cpu", "--no-live",
+                  "--runs-dir", runs, "--name", name, *args)  # fmt: skip
+    assert done.code == 0, done.err
+    return json.loads((runs / name / "config.json").read_text())
+
+
+def test_recipe_tutorial_on_the_command_line_is_no_recipe_bit_for_bit(tmp_path: Path) -> None:
+    import torch
+
+    from toygan_tui.core.training.checkpoint import read_checkpoint
+
+    runs = tmp_path / "runs"
+    assert _train(runs, "plain") == {**_train(runs, "tut", "--recipe", "tutorial"),
+                                     "run_id": "plain"}  # fmt: skip
+    rows = [
+        [{k: v for k, v in json.loads(line).items() if k not in ("steps_per_s", "time")}
+         for line in (runs / name / "metrics.jsonl").read_text().splitlines()]
+        for name in ("plain", "tut")
+    ]  # fmt: skip
+    assert rows[0] == rows[1] and len(rows[0]) == 2
+    a, b = read_checkpoint(runs / "plain" / "ckpt.pt"), read_checkpoint(runs / "tut" / "ckpt.pt")
+    for net in ("G", "D"):
+        assert all(torch.equal(a[net][k], b[net][k]) for k in a[net])
+
+
+def test_typed_options_win_over_the_recipe_on_the_command_line(tmp_path: Path) -> None:
+    config = _train(tmp_path / "runs", "t", "--recipe", "tuned", "--lr-g", "2e-4", "--ema", 0.99)
+    assert (config["recipe"], config["loss"], config["lr_g"], config["lr_d"]) == (
+        "tuned", "ns", 2e-4, 4e-4,
+    )  # fmt: skip
+    assert (config["beta1"], config["ema"]) == (0.5, 0.99)
+
+
+def test_help_lists_the_recipes_with_their_values() -> None:
+    text = " ".join(toygan("train", "--help").out.split())  # rich wraps the help's lines
+    assert "--recipe" in text and "--ema" in text
+    for shown in ("tutorial (no overrides)", "loss=ns", "lr_g=0.0004", "beta1=0.5"):
+        assert shown in text.replace("│ ", ""), shown
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--recipe", "best"], "--recipe must be one of tutorial, tuned, got 'best'"),
+        (
+            ["--recipe", "tuned", "--problem", "ring"],
+            "--recipe tuned was tuned on --problem curves",
+        ),
+        (["--ema", "1"], "--ema must be 0 (none) or a decay in (0, 1)"),
+        (["--ema", "-0.5"], "--ema must be 0 (none) or a decay in (0, 1)"),
+    ],
+)
+def test_bad_recipe_and_ema_are_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = toygan("train", "--runs-dir", tmp_path, "--no-live", *args)
+    assert result.code == 2 and message in result.err
+    assert len(result.err.strip().splitlines()) == 1
