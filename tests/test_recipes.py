@@ -33,8 +33,8 @@ def test_the_tutorial_recipe_is_the_default_run_exactly() -> None:
 
 def test_the_tuned_recipe_sets_its_values_and_records_its_name() -> None:
     cfg = cli({"recipe": "tuned"})
-    assert (cfg.recipe, cfg.loss, cfg.lr_g, cfg.lr_d, cfg.beta1, cfg.beta2) == (
-        "tuned", "ns", 4e-4, 4e-4, 0.5, 0.999,
+    assert (cfg.recipe, cfg.loss, cfg.lr_g, cfg.lr_d, cfg.beta1, cfg.beta2, cfg.ema) == (
+        "tuned", "ns", 6e-4, 6e-4, 0.5, 0.99, 0.999,
     )  # fmt: skip
     untouched = ("batch_size", "hidden", "depth", "steps", "seed", "n_critic", "gp_weight")
     assert all(getattr(cfg, k) == getattr(TrainConfig(), k) for k in untouched)
@@ -43,7 +43,8 @@ def test_the_tuned_recipe_sets_its_values_and_records_its_name() -> None:
 def test_typed_options_win_over_the_recipe() -> None:
     cfg = cli({"recipe": "tuned", "lr_g": 2e-4, "loss": "minimax", "ema": 0.99})
     assert (cfg.lr_g, cfg.loss, cfg.ema) == (2e-4, "minimax", 0.99)
-    assert (cfg.lr_d, cfg.beta1) == (4e-4, 0.5)  # the rest is still the recipe's
+    assert (cfg.lr_d, cfg.beta1) == (6e-4, 0.5)  # the rest is still the recipe's
+    assert cli({"recipe": "tuned", "ema": 0}).ema == 0  # typing 0 turns the recipe's EMA off
 
 
 def test_a_recipe_that_picks_a_loss_brings_its_defaults_under_its_own(
@@ -89,7 +90,9 @@ def test_configs_written_before_recipes_read_as_the_tutorial_without_ema() -> No
 
 
 def test_the_recipe_describes_its_values_for_help() -> None:
-    assert TUNED.describe() == ("tuned (loss=ns, lr_g=0.0004, lr_d=0.0004, beta1=0.5, beta2=0.999)")
+    assert TUNED.describe() == (
+        "tuned (loss=ns, lr_g=0.0006, lr_d=0.0006, beta1=0.5, beta2=0.99, ema=0.999)"
+    )
     assert recipes.TUTORIAL.describe() == "tutorial (no overrides)"
 
 
@@ -123,15 +126,15 @@ def test_recipe_tutorial_on_the_command_line_is_no_recipe_bit_for_bit(tmp_path: 
 def test_typed_options_win_over_the_recipe_on_the_command_line(tmp_path: Path) -> None:
     config = _train(tmp_path / "runs", "t", "--recipe", "tuned", "--lr-g", "2e-4", "--ema", 0.99)
     assert (config["recipe"], config["loss"], config["lr_g"], config["lr_d"]) == (
-        "tuned", "ns", 2e-4, 4e-4,
+        "tuned", "ns", 2e-4, 6e-4,
     )  # fmt: skip
-    assert (config["beta1"], config["ema"]) == (0.5, 0.99)
+    assert (config["beta1"], config["beta2"], config["ema"]) == (0.5, 0.99, 0.99)
 
 
 def test_help_lists_the_recipes_with_their_values() -> None:
     text = " ".join(toygan("train", "--help").out.split())  # rich wraps the help's lines
     assert "--recipe" in text and "--ema" in text
-    for shown in ("tutorial (no overrides)", "loss=ns", "lr_g=0.0004", "beta1=0.5"):
+    for shown in ("tutorial (no overrides)", "loss=ns", "lr_g=0.0006", "ema=0.999"):
         assert shown in text.replace("│ ", ""), shown
 
 
