@@ -67,7 +67,8 @@ class ReferenceEngine:
 
 
 def _ema_pairs(state: TrainState) -> tuple[list[torch.Tensor], list[torch.Tensor]] | None:
-    """The EMA's tensors and G's, in the same order (None when the run keeps no EMA)."""
+    """The EMA's tensors and G's (detached views of them), in the same order (None when the
+    run keeps no EMA)."""
     if state.g_ema is None:
         return None
-    return list(state.g_ema.parameters()), list(state.G.parameters())
+    return list(state.g_ema.parameters()), [p.detach() for p in state.G.parameters()]
