@@ -31,6 +31,12 @@ RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Where runs are kept."
 RECIPE_HELP = "Named option defaults; options you type win over them: " + " | ".join(
     r.describe() for r in RECIPES.values()
 )
+EMA_HELP = (
+    "Keep an EMA of G's weights with this decay (e.g. 0.999), measured beside G and used by "
+    "`sample`; 0: none. Unless typed, the recipe's ("
+    + ", ".join(f"{r.name}: {r.options.get('ema', 0)}" for r in RECIPES.values())
+    + ")."
+)
 
 
 def _tuned(text: str) -> typer.models.OptionInfo:
@@ -81,13 +87,7 @@ def train(
         float, _tuned("Gradient-penalty weight (wgan-gp only); unless typed, 10.")
     ] = 0.0,
     recipe: Annotated[str, typer.Option(help=RECIPE_HELP)] = "tutorial",
-    ema: Annotated[
-        float,
-        _tuned(
-            "Keep an EMA of G's weights with this decay (e.g. 0.999), measured beside G and "
-            "used by `sample`; 0: none. Unless typed, the recipe's (0)."
-        ),
-    ] = 0.0,
+    ema: Annotated[float, _tuned(EMA_HELP)] = 0.0,
     runs_dir: RunsDir = Path("runs"),
     name: Annotated[str | None, typer.Option(help="Run id (default: a timestamp).")] = None,
     save_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 1000,
