@@ -51,6 +51,7 @@ def assert_same_reports(got: list[Snapshot], want: list[Snapshot]) -> None:
     assert [s.step for s in got] == [s.step for s in want]
     for a, b in zip(got, want, strict=True):
         assert same(a.stats, b.stats) and same(a.quality, b.quality), a.step
+        assert same(a.ema_quality, b.ema_quality), a.step
         assert np.array_equal(a.curves, b.curves), a.step
         assert (a.heat is None) == (b.heat is None)
         if a.heat is not None:
@@ -63,14 +64,17 @@ def assert_same_reports(got: list[Snapshot], want: list[Snapshot]) -> None:
         {},  # the curves and the fast CPU engine
         {"engine": "reference"},
         {"problem": "ring", "hidden": 32, "batch_size": 64, "steps": 120},  # D's heatmap too
+        {"ema": 0.9},  # the EMA of G, measured beside G
+        {"ema": 0.9, "engine": "reference"},
     ],
-    ids=["fast", "reference", "ring"],
+    ids=["fast", "reference", "ring", "ema-fast", "ema-reference"],
 )
 def test_reports_behind_are_exactly_those_evaluated_at_their_step(knobs: dict) -> None:
     cfg = cfg_of(**knobs)
     behind, _ = run(cfg, ahead=lambda: True)
     at_once, _ = run(cfg, ahead=lambda: False)
     assert [s.step for s in at_once] == list(range(20, cfg.steps + 1, 20))
+    assert bool(at_once[-1].ema_quality) == bool(cfg.ema)
     assert_same_reports(behind, at_once)
 
 

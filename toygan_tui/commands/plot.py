@@ -1,5 +1,6 @@
 """`toygan plot`: a run's training history as terminal charts, from its metrics.jsonl; given
-several runs, their histories overlaid to compare them."""
+several runs, their histories overlaid to compare them. A run that kept an EMA of G (--ema)
+charts the EMA's measures (ema_in_bounds, ...) beside G's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from toygan_tui.commands.errors import UsageError
 from toygan_tui.core.runfiles.catalog import RunKind, run_kind
 from toygan_tui.core.runfiles.runinfo import find_run, run_info
 from toygan_tui.core.runfiles.runs import METRICS_FILE, read_metrics
+from toygan_tui.core.runfiles.snapshot import EMA_PREFIX
 
 
 def run_plot(*, runs: list[Path], metrics: list[str], runs_dir: Path) -> None:
@@ -24,22 +26,35 @@ def run_plot(*, runs: list[Path], metrics: list[str], runs_dir: Path) -> None:
     wanted: list[Path | None] = list(runs) or [None]  # None: the newest run
     paths = [_metrics_path(run, runs_dir) for run in wanted]
     kind = _kind(paths[0])
-    keys = [k for k in kind.metric_keys if k != "step"]
+    rows = _reports(paths[0])
+    ema = has_ema(rows, kind)
+    keys = [k for k in kind.metric_keys if k != "step"] + (ema_keys(kind) if ema else [])
     unknown = [m for m in metrics if m not in keys]
     if unknown:
         raise UsageError(f"--metric {unknown[0]!r} is not a metric; choose from {', '.join(keys)}")
-    chosen = metrics or default_metrics(kind)
+    chosen = metrics or default_metrics(kind, ema)
     if len(paths) == 1:
-        view = history_view(_reports(paths[0]), chosen, title=str(paths[0].parent), kind=kind)
+        view = history_view(rows, chosen, title=str(paths[0].parent), kind=kind, ema=ema)
     else:
-        reports = dict(zip(_labels(paths), map(_reports, paths), strict=True))
-        view = compare_view(reports, chosen, kind)
+        reports = dict(zip(_labels(paths), [rows, *map(_reports, paths[1:])], strict=True))
+        view = compare_view(reports, chosen, kind, ema)
     Console().print(view)
 
 
-def default_metrics(kind: RunKind) -> list[str]:
-    """The loss's stats and the problem's first two measures."""
-    return [*kind.loss.stat_names, *(m.name for m in kind.problem.measures[:2])]
+def default_metrics(kind: RunKind, ema: bool = False) -> list[str]:
+    """The loss's stats and the problem's first two measures (and the EMA's, if kept)."""
+    firsts = [m.name for m in kind.problem.measures[:2]]
+    return [*kind.loss.stat_names, *firsts, *(EMA_PREFIX + m for m in firsts if ema)]
+
+
+def ema_keys(kind: RunKind) -> list[str]:
+    return [EMA_PREFIX + m.name for m in kind.problem.measures]
+
+
+def has_ema(rows: list[dict[str, Any]], kind: RunKind) -> bool:
+    """Whether the run's reports measured an EMA of G (a run with --ema)."""
+    keys = set(ema_keys(kind))
+    return any(keys & row.keys() for row in rows)
 
 
 def _kind(metrics: Path) -> RunKind:

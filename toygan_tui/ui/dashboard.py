@@ -99,25 +99,31 @@ class Dashboard:
             return []
         snap, rows = self.snapshot, self.number_rows
         signals = stats_text(self.kind.loss.stats, snap.stats if snap else None)
-        quality = measures_text(self.kind.problem.measures, snap.quality if snap else None)
         if width >= SIDE_BY_SIDE_MIN_WIDTH:
             left_w = max(LEFT_WIDTH, min(width // 3, 60))
-            left = self._left(console, [signals, quality], left_w, height)
+            left = self._left(console, [signals, self._quality(left_w)], left_w, height)
             right = _titled(console, self.curves, width - left_w - 1, height)
             return [lft + [Segment(" ")] + rgt for lft, rgt in zip(left, right, strict=True)]
         # Stacked: the numbers (in two columns if they fit), then the curves if there is room;
         # the history charts are the first thing dropped.
         if width >= 2 * NUMBERS_WIDTH + 1:
-            halves = [_block(console, t, NUMBERS_WIDTH, rows) for t in (signals, quality)]
+            numbers = (signals, self._quality(NUMBERS_WIDTH))
+            halves = [_block(console, t, NUMBERS_WIDTH, rows) for t in numbers]
             pad = [Segment(" " * (width - 2 * NUMBERS_WIDTH))]
             body = [a + pad + b for a, b in zip(*halves, strict=True)]
         else:
             body = _block(console, signals, width, rows)
-            body += _block(console, quality, width, rows)
+            body += _block(console, self._quality(width), width, rows)
         rest = height - len(body)
         if rest >= MIN_CHART_ROWS + 1:
             body += _titled(console, self.curves, width, rest)
         return body[:height]
+
+    def _quality(self, width: int) -> Text:
+        """The measures readout for a block `width` wide (with the EMA's column if kept)."""
+        snap = self.snapshot
+        values, ema = (snap.quality, snap.ema_quality or None) if snap else (None, None)
+        return measures_text(self.kind.problem.measures, values, ema, width)
 
     def _left(self, console: Console, numbers: list[Text], width: int, height: int) -> Lines:
         """The numbers on top; below them one or two history charts, as many as fit."""

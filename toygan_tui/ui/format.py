@@ -6,7 +6,7 @@ import math
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Stat, get_loss
-from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
+from toygan_tui.core.runfiles.snapshot import EMA_PREFIX, Snapshot, Starting
 
 
 def duration(seconds: float) -> str:
@@ -39,7 +39,8 @@ def starting_line(start: Starting) -> str:
 
 def plain_line(snap: Snapshot) -> str:
     """The report as one plain line, for logs, pipes and dumb terminals: the loss's stats,
-    the problem's measures, the speed (a run of an unknown kind: its numbers by name)."""
+    the problem's measures (then the EMA of G's, prefixed ema_), the speed (a run of an unknown
+    kind: its numbers by name)."""
     parts = [f"step {snap.step}/{snap.total}"]
     parts += [f"{key} {number(value)}" for key, value in _keyed(snap)]
     parts.append(rate(snap.steps_per_s))
@@ -51,9 +52,13 @@ def _keyed(snap: Snapshot) -> list[tuple[str, float]]:
     try:
         loss = get_loss(snap.loss)
     except InputError:
-        return [*snap.stats.items(), *snap.quality.items()]
+        return [*snap.stats.items(), *snap.quality.items(), *_ema(snap)]
     stats = [(plain_key(s), snap.stats.get(s.name, math.nan)) for s in loss.stats]
-    return stats + list(snap.quality.items())
+    return stats + list(snap.quality.items()) + _ema(snap)
+
+
+def _ema(snap: Snapshot) -> list[tuple[str, float]]:
+    return [(EMA_PREFIX + name, value) for name, value in snap.ema_quality.items()]
 
 
 def plain_key(stat: Stat) -> str:

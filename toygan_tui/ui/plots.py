@@ -10,6 +10,7 @@ from rich.text import Text
 
 from toygan_tui.core.losses import Stat
 from toygan_tui.core.runfiles.catalog import RunKind
+from toygan_tui.core.runfiles.snapshot import EMA_PREFIX
 from toygan_tui.ui.braille import series
 from toygan_tui.ui.chart import history_chart, line_chart
 from toygan_tui.ui.format import number
@@ -32,9 +33,10 @@ Panel = tuple[str, tuple[str, ...], Mapping[str, float]]  # title, series, refer
 TIMING: tuple[Panel, ...] = (("steps/s", ("steps_per_s",), {}), ("time (s)", ("time",), {}))
 
 
-def panels(kind: RunKind) -> tuple[Panel, ...]:
+def panels(kind: RunKind, ema: bool = False) -> tuple[Panel, ...]:
     """A run's charts: its loss's two losses together, its other stats together (with their
-    equilibrium marks), one per measure of its problem, then the speed and the time."""
+    equilibrium marks), one per measure of its problem (G's and, with `ema`, the EMA of G's
+    ema_ series in the same chart), then the speed and the time."""
     loss_stats, logit_stats = kind.loss.stats[:2], kind.loss.stats[2:]
     out: list[Panel] = [
         ("losses", tuple(s.name for s in loss_stats), _marks(loss_stats)),
@@ -43,14 +45,18 @@ def panels(kind: RunKind) -> tuple[Panel, ...]:
     ]  # fmt: skip
     for m in kind.problem.measures:
         better = "higher" if m.higher_is_better else "lower"
-        out.append((f"{m.name} ({better} is better)", (m.name,), {}))
+        names = (m.name, EMA_PREFIX + m.name) if ema else (m.name,)
+        out.append((f"{m.name} ({better} is better)", names, {}))
     return (*out, *TIMING)
 
 
-def measures(kind: RunKind) -> tuple[Panel, ...]:
+def measures(kind: RunKind, ema: bool = False) -> tuple[Panel, ...]:
     """Compared runs get one chart per series: (title, (series,), reference lines)."""
     stats: list[Panel] = [(s.label, (s.name,), _marks((s,))) for s in kind.loss.stats]
-    return (*stats, *(p for p in panels(kind)[2:]))
+    charts: list[Panel] = []
+    for title, names, refs in panels(kind, ema)[2:]:
+        charts += [(title if i == 0 else name, (name,), refs) for i, name in enumerate(names)]
+    return (*stats, *charts)
 
 
 def _marks(stats: Sequence[Stat]) -> dict[str, float]:
@@ -58,11 +64,13 @@ def _marks(stats: Sequence[Stat]) -> dict[str, float]:
     return {f"{round(s.reference, 3):g}": s.reference for s in stats if s.reference is not None}
 
 
-def history_view(rows: Rows, metrics: Sequence[str], title: str, kind: RunKind) -> Group:
+def history_view(
+    rows: Rows, metrics: Sequence[str], title: str, kind: RunKind, ema: bool = False
+) -> Group:
     """One chart per panel that holds any of `metrics`, over the rows' steps."""
     history = _history(rows)
     parts: list[RenderableType] = [Text(f"{title}  ({len(history)} reports)", style="bold")]
-    for name, members, refs in panels(kind):
+    for name, members, refs in panels(kind, ema):
         chosen = [m for m in members if m in metrics]
         if chosen:
             values = {m: history.series(m) for m in chosen}
@@ -70,7 +78,9 @@ def history_view(rows: Rows, metrics: Sequence[str], title: str, kind: RunKind) 
     return Group(*parts)
 
 
-def compare_view(runs: Mapping[str, Rows], metrics: Sequence[str], kind: RunKind) -> Group:
+def compare_view(
+    runs: Mapping[str, Rows], metrics: Sequence[str], kind: RunKind, ema: bool = False
+) -> Group:
     """Runs (by id; at most one per RUN_COLORS) overlaid over one step axis: a chart per
     measure in `metrics`, each run in its colour and named in the legend with its last value.
     Without colour every other run is dashed, so two runs still tell apart, and the reference
@@ -78,7 +88,7 @@ def compare_view(runs: Mapping[str, Rows], metrics: Sequence[str], kind: RunKind
     histories = {run_id: _history(rows) for run_id, rows in runs.items()}
     counts = ", ".join(f"{run_id} ({len(h)} reports)" for run_id, h in histories.items())
     parts: list[RenderableType] = [Text(f"{len(runs)} runs: {counts}", style="bold")]
-    for title, (name,), refs in measures(kind):
+    for title, (name,), refs in measures(kind, ema):
         if name in metrics:
             lines = [
                 series(

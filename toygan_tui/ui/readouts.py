@@ -1,6 +1,7 @@
 """The number blocks a problem and a loss bring to the dashboard: the loss's stats beside the
 values they read at equilibrium, and the problem's measures beside their targets, green once
-good. Built from the specs (core/losses.py Stat, core/problems Measure), never from names.
+good (and, for a run that keeps an EMA of G, the average's measures in a column beside G's).
+Built from the specs (core/losses.py Stat, core/problems Measure), never from names.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from toygan_tui.core.problems.base import Measure
 from toygan_tui.ui.format import number
 
 LABEL_WIDTH, VALUE_WIDTH = 11, 8
+EMA_WIDTH = 7  # the EMA column: a space and a value like 0.913
+TARGET_WIDTH = 10  # "  ↑ ~0.9" and its like
 
 
 def stats_text(
@@ -31,18 +34,41 @@ def stats_text(
     return text
 
 
-def measures_text(measures: Sequence[Measure], values: Mapping[str, float] | None) -> Text:
-    """'in_bounds  0.899  ↑ ~0.9': green once a measure is good, yellow before."""
+def measures_text(
+    measures: Sequence[Measure],
+    values: Mapping[str, float] | None,
+    ema: Mapping[str, float] | None = None,
+    width: int | None = None,
+) -> Text:
+    """'in_bounds  0.899  ↑ ~0.9': green once a measure is good, yellow before.
+
+    With `ema` (the EMA of G's measures) a column 'ema' follows G's 'now': 'in_bounds  0.899
+    0.913  ↑ ~0.9'. The targets then show only where `width` leaves room for them; the colours
+    still tell good from not yet."""
+    targets = ema is None or width is None or width >= ema_readout_width()
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{'quality':<{LABEL_WIDTH}}{'now':>{VALUE_WIDTH}}  {'good':<8}", style="bold")
+    text.append(f"{'quality':<{LABEL_WIDTH}}{'now':>{VALUE_WIDTH}}", style="bold")
+    text.append(f"{'ema':>{EMA_WIDTH}}" if ema is not None else "", style="bold")
+    text.append(f"  {'good':<8}" if targets else "", style="bold")
     for m in measures:
-        value = math.nan if values is None else values.get(m.name, math.nan)
-        style = "" if not math.isfinite(value) else ("green" if m.is_good(value) else "yellow")
-        text.append(f"\n{m.name:<{LABEL_WIDTH}}").append(
-            f"{shown(value):>{VALUE_WIDTH}}", style=style
-        )
-        text.append(f"  {m.arrow} {m.target}", style="dim")
+        text.append(f"\n{m.name:<{LABEL_WIDTH}}")
+        _value(text, m, math.nan if values is None else values.get(m.name, math.nan), VALUE_WIDTH)
+        if ema is not None:
+            _value(text, m, ema.get(m.name, math.nan), EMA_WIDTH)
+        if targets:
+            text.append(f"  {m.arrow} {m.target}", style="dim")
     return text
+
+
+def ema_readout_width() -> int:
+    """The columns a measures readout with the EMA column and the targets needs."""
+    return LABEL_WIDTH + VALUE_WIDTH + EMA_WIDTH + TARGET_WIDTH
+
+
+def _value(text: Text, measure: Measure, value: float, width: int) -> None:
+    good = measure.is_good(value)
+    style = "" if not math.isfinite(value) else ("green" if good else "yellow")
+    text.append(f"{shown(value):>{width}}", style=style)
 
 
 def shown(value: float) -> str:

@@ -29,15 +29,17 @@ SPARES = 2  # frozen copies in turn: one being evaluated while the next step's i
 
 @dataclass
 class Players:
-    """The modules a report evaluates: G, and D where the view draws D's say."""
+    """The modules a report evaluates: G, D where the view draws D's say, G's EMA if kept."""
 
     G: nn.Module
     D: nn.Module | None
+    G_ema: nn.Module | None = None  # the EMA of G's weights, where the run keeps one
     busy: Future | None = None  # the evaluation reading these copies, if any
 
     def tensors(self) -> list[torch.Tensor]:
-        """Every parameter, G's then D's, in module order."""
-        return [p for m in (self.G, self.D) if m is not None for p in m.parameters()]
+        """Every parameter: G's, D's, then the EMA's, in module order."""
+        modules = (self.G, self.D, self.G_ema)
+        return [p for m in modules if m is not None for p in m.parameters()]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Evaluation:
     shown: np.ndarray  # the first n_show samples, what the view draws
     labels: np.ndarray | None  # the classes those were asked for (conditional problems)
     heat: np.ndarray | None  # D's say (0 fake … 1 real) on the grid, rows from the bottom
+    ema_quality: dict[str, float]  # the EMA of G's measures on the same batch ({} without one)
 
 
 class Evaluator:
@@ -69,7 +72,7 @@ class Evaluator:
 
     def players(self, state: TrainState) -> Players:
         """The state's own modules: for an evaluation done before the training goes on."""
-        return Players(state.G, None if self.grid is None else state.D)
+        return Players(state.G, None if self.grid is None else state.D, state.g_ema)
 
     @torch.no_grad()
     def freeze(self, state: TrainState) -> Players:
@@ -89,8 +92,12 @@ class Evaluator:
 
     @torch.no_grad()
     def evaluate(self, seen: Players) -> Evaluation:
-        samples = seen.G(with_labels(self.z, self.column)).double().cpu().numpy()
+        samples = self._samples(seen.G)
         eval_labels = None if self.labels is None else self.labels[: self.n_eval]
+        ema_quality = {}
+        if seen.G_ema is not None:  # the same noise, so the two readouts compare like for like
+            ema_samples = self._samples(seen.G_ema)[: self.n_eval]
+            ema_quality = self.problem.measure(ema_samples, eval_labels)
         heat = None
         if self.grid is not None and seen.D is not None:
             logits = seen.D(self.grid).double().cpu().numpy().reshape(HEAT_CELLS, HEAT_CELLS)
@@ -101,7 +108,11 @@ class Evaluator:
             shown=samples[: self.n_show],
             labels=None if self.labels is None else self.labels[: self.n_show],
             heat=heat,
+            ema_quality=ema_quality,
         )
+
+    def _samples(self, G: torch.nn.Module) -> np.ndarray:
+        return G(with_labels(self.z, self.column)).double().cpu().numpy()  # type: ignore[no-any-return]
 
 
 def _grid(box: tuple[tuple[float, float], tuple[float, float]]) -> torch.Tensor:

@@ -2,7 +2,7 @@
 the problem's measures, D's heatmap) runs on a worker thread while the engine takes the next
 steps on the training thread.
 
-At a report's step the training thread copies G (and D) into spare modules (evaluator.freeze)
+At a report's step the training thread copies G (D, G's EMA) into spare modules (evaluator.freeze)
 and hands them over with the step's loss stats and timing; the report is then exactly the one
 an evaluation at that step gives, whatever the engine does meanwhile. The worker also appends
 it to the run's files (the caller's on_report), so it is on the disk when it is handed out.
@@ -96,6 +96,7 @@ class Reporter:
             loss=cfg.loss,
             labels=evaluation.labels,
             heat=evaluation.heat,
+            ema_quality=evaluation.ema_quality,
         )
         return self.on_report(snap)
 
