@@ -181,3 +181,15 @@ def test_plain_lines_and_status_json_show_the_capped_speed(tmp_path: Path) -> No
     reports = [line for line in result.out.splitlines() if line.startswith("step ")]
     assert len(reports) == 2 and all("  20.0 steps/s" in line for line in reports), reports
     assert json.loads((tmp_path / "slow" / "status.json").read_text())["speed_cap"] == 20
+
+
+def test_only_a_run_at_full_speed_may_train_ahead_of_the_report_shown() -> None:
+    keys = FakeKeys({1.0: " ", 5.0: " "})
+    c = controls(keys)
+    assert c.full_speed()
+    keys.now = 1.0
+    hold(c, 50)  # paused at t=1, going again at t=5
+    assert c.full_speed()
+    c.paused = True
+    assert not c.full_speed()  # paused: the screen shows the step the training stands at
+    assert not controls(FakeKeys(), cap=100).full_speed()  # capped: the same

@@ -265,7 +265,8 @@ def test_sighup_with_output_to_a_file_keeps_logging(tmp_path: Path) -> None:
         wait_for((marks / "held").exists, MINUTE, "training to reach step 200 and wait")
         assert child.poll() is None  # the run is going...
         logged = [line for line in log.read_text().splitlines() if line.startswith("step ")]
-        assert logged[-1].startswith("step 200/1000 ")  # ...and short of its total
+        # ...and short of its total (the report of step 200 may still be evaluated behind)
+        assert logged[-1].split()[:2] in (["step", "150/1000"], ["step", "200/1000"])
         child.send_signal(signal.SIGHUP)
         handled = (marks / "hup").exists
         wait_for(lambda: handled() or child.poll() is not None, MINUTE, "the hang-up handled")

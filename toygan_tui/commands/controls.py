@@ -116,6 +116,11 @@ class Controls:
         """Under a cap the run goes at the cap, not at the engine's speed: so does the ETA."""
         return at_speed(snap, self.cap)
 
+    def full_speed(self) -> bool:
+        """Neither paused nor capped: the training may run a chunk ahead of the report shown
+        (it is evaluated meanwhile); held, the screen shows the step the training is at."""
+        return not self.paused and self.cap is None
+
     def begin(self, step: int) -> None:
         """Training is about to start at `step`: the cap counts from now, so the first report
         interval is paced as every other one."""

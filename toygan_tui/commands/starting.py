@@ -70,6 +70,7 @@ class Start:
         should_stop: Callable[[], bool],
         on_warning: Callable[[str], None],
         on_begin: Callable[[int], None] = lambda step: None,
+        ahead: Callable[[], bool] = lambda: False,
     ) -> Iterator[Snapshot]:
         """Import torch, build the Session, then train: Session.snapshots; on_begin(step)
         hears when training is about to start, at which step. Stopped while torch loaded:
@@ -80,7 +81,7 @@ class Start:
             return
         self.session = self._build()
         on_begin(self.session.state.step)
-        yield from self.session.snapshots(should_stop, on_warning)
+        yield from self.session.snapshots(should_stop, on_warning, ahead)
 
     def abandon(self) -> None:
         """Give up the start: a fresh run's directory goes, if nothing was written in it."""

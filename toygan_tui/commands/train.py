@@ -93,7 +93,9 @@ def _train(start: Start, live: bool | None, speed: float | None = None) -> None:
         )
         try:
             # torch loads in the stream: the first frame comes first
-            stream = start.snapshots(stop, on_warning=_warn, on_begin=controls.begin)
+            stream = start.snapshots(
+                stop, on_warning=_warn, on_begin=controls.begin, ahead=controls.full_speed
+            )
             present(stream, console, live=show, steering=controls, starting=start.starting)
         except KeyboardInterrupt:
             _aborted(start, stop)

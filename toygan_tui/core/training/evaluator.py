@@ -1,14 +1,22 @@
 """What a report shows of G and D, off the training stream: G's samples on a fixed noise batch
 (and fixed labels) with the problem's measures, and, for a 2-D problem, D's say on a grid over
-its box. One host sync per report (a GPU's results are copied once)."""
+its box. One host sync per report (a GPU's results are copied once).
+
+A report may be evaluated behind the training (training/reporter.py): `freeze` copies the
+players at the report's step into spare modules the engine never writes, so the evaluation
+sees that step's weights whatever the training has done since.
+"""
 
 from __future__ import annotations
 
+import copy
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
 import torch
+from torch import nn
 
 from toygan_tui.core.engines.step import with_labels
 from toygan_tui.core.problems.base import PointsProblem
@@ -16,6 +24,22 @@ from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import TrainState
 
 HEAT_CELLS = 40  # D is evaluated on a 40 × 40 grid over a 2-D problem's box
+SPARES = 2  # frozen copies in turn: one being evaluated while the next step's is taken
+
+
+@dataclass
+class Players:
+    """The modules a report evaluates: G, D where the view draws D's say, G's EMA if kept."""
+
+    G: nn.Module
+    D: nn.Module | None
+    G_ema: nn.Module | None = None  # the EMA of G's weights, where the run keeps one
+    busy: Future | None = None  # the evaluation reading these copies, if any
+
+    def tensors(self) -> list[torch.Tensor]:
+        """Every parameter: G's, D's, then the EMA's, in module order."""
+        modules = (self.G, self.D, self.G_ema)
+        return [p for m in modules if m is not None for p in m.parameters()]
 
 
 @dataclass(frozen=True)
@@ -41,18 +65,42 @@ class Evaluator:
         self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
         points = cast(PointsProblem, problem) if problem.view == "points" else None
         self.grid = None if points is None else _grid(points.box).to(device)
+        self._spares: list[Players] = []
+        self._live: list[torch.Tensor] = []
+        self._copies: list[list[torch.Tensor]] = []
+        self._turn = 0
+
+    def players(self, state: TrainState) -> Players:
+        """The state's own modules: for an evaluation done before the training goes on."""
+        return Players(state.G, None if self.grid is None else state.D, state.g_ema)
 
     @torch.no_grad()
-    def evaluate(self, state: TrainState) -> Evaluation:
-        samples = self._samples(state.G)
+    def freeze(self, state: TrainState) -> Players:
+        """Copies of the players as they are now (a few thousand floats: microseconds), in
+        spare modules used in turn; a spare still being read is waited for first."""
+        if not self._spares:
+            live = self.players(state)
+            self._spares = [copy.deepcopy(live) for _ in range(SPARES)]
+            self._live = live.tensors()  # the engines update these tensors in place
+            self._copies = [spare.tensors() for spare in self._spares]
+        spare, copies = self._spares[self._turn], self._copies[self._turn]
+        self._turn = (self._turn + 1) % SPARES
+        if spare.busy is not None:
+            spare.busy.result()
+        torch._foreach_copy_(copies, self._live)  # one call (the fast engines use it too)
+        return spare
+
+    @torch.no_grad()
+    def evaluate(self, seen: Players) -> Evaluation:
+        samples = self._samples(seen.G)
         eval_labels = None if self.labels is None else self.labels[: self.n_eval]
         ema_quality = {}
-        if state.g_ema is not None:  # the same noise, so the two readouts compare like for like
-            ema_samples = self._samples(state.g_ema)[: self.n_eval]
+        if seen.G_ema is not None:  # the same noise, so the two readouts compare like for like
+            ema_samples = self._samples(seen.G_ema)[: self.n_eval]
             ema_quality = self.problem.measure(ema_samples, eval_labels)
         heat = None
-        if self.grid is not None:
-            logits = state.D(self.grid).double().cpu().numpy().reshape(HEAT_CELLS, HEAT_CELLS)
+        if self.grid is not None and seen.D is not None:
+            logits = seen.D(self.grid).double().cpu().numpy().reshape(HEAT_CELLS, HEAT_CELLS)
             with np.errstate(all="ignore"):
                 heat = self.loss.heat(logits)
         return Evaluation(

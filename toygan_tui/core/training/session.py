@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import queue
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import cast
@@ -65,6 +66,7 @@ class Session:
         self._save_error = ""  # why the latest save failed
         self._warn: Callable[[str], None] = lambda message: None
         self._warned: set[str] = set()
+        self._problems: queue.SimpleQueue[str] = queue.SimpleQueue()  # from the report thread
         self.status: StatusWriter | None = None  # once training has started: its status.json
         self._prepare_files()
 
@@ -118,10 +120,12 @@ class Session:
         self,
         should_stop: Callable[[], bool] = lambda: False,
         on_warning: Callable[[str], None] | None = None,
+        ahead: Callable[[], bool] = lambda: False,
     ) -> Iterator[Snapshot]:
         """Train, appending each report to metrics.jsonl and saving checkpoints as it goes.
 
-        on_warning(message) hears of writes that failed while training went on.
+        on_warning(message) hears of writes that failed while training went on; ahead() says
+        whether the training may go on while a report is evaluated (training/loop.py).
         """
         self._warn = on_warning or (lambda message: None)
         status = self.status = StatusWriter(
@@ -130,13 +134,12 @@ class Session:
         diverged = False
         stream = cast(  # a generator: closed at once if we stop reading it
             Generator[Snapshot, None, None],
-            train(self.cfg, self.state, on_save=self.save, should_stop=should_stop),
+            train(self.cfg, self.state, self.save, should_stop, ahead, self._record),
         )
         try:
             with contextlib.closing(stream):
                 for snap in stream:
-                    snap = dataclasses.replace(snap, run_id=self.run.run_id)
-                    self._append(snap)
+                    self._tell_problems()
                     status.report(snap)
                     what = non_finite(snap)
                     if what:
@@ -146,6 +149,7 @@ class Session:
             diverged = True
             raise
         finally:
+            self._tell_problems()
             self._saver.wait()  # the last checkpoint is on the disk before the run says it ended
             status.end(self.state.step, diverged=diverged)  # for `toygan watch`
         if self.saved_step != self.state.step:
@@ -172,15 +176,25 @@ class Session:
         atomic_write(self.run.checkpoint, data)
         atomic_write(self.last_checkpoint, data)
 
-    def _append(self, snap: Snapshot) -> None:
+    def _record(self, snap: Snapshot) -> Snapshot:
+        """A report, named for the run, appended to metrics.jsonl and the frames. Called where
+        the report is built (the report thread, in step order): what failed is told to the
+        user from the training thread (_tell_problems), with the reports."""
+        snap = dataclasses.replace(snap, run_id=self.run.run_id)
         try:
             append_metrics(self.run, snap)
         except OSError as exc:
-            self._report(f"could not append to {self.run.metrics} ({exc.strerror or exc})")
+            self._problems.put(f"could not append to {self.run.metrics} ({exc.strerror or exc})")
         try:
             append_frame(self.run.path, snap.step, view_arrays(snap))
         except OSError as exc:
-            self._report(f"could not append to the frames in {self.run.path} ({exc.strerror})")
+            where = f"the frames in {self.run.path}"
+            self._problems.put(f"could not append to {where} ({exc.strerror})")
+        return snap
+
+    def _tell_problems(self) -> None:
+        while not self._problems.empty():
+            self._report(self._problems.get())
 
     def _report(self, message: str) -> None:
         if message not in self._warned:  # once per distinct problem, not once per report
