@@ -144,14 +144,22 @@ def sample(
     num: Annotated[int, typer.Option("--num", "-n", help="How many samples.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the noise: same seed, same curves.")] = 0,
     fmt: Annotated[
-        str, typer.Option("--format", help="chart | table | csv | json | npy.")
+        str,
+        typer.Option(
+            "--format",
+            help="chart | table | csv | json | npy; images: chart (the terminal grid) | png | "
+            "json | npy (pixels in [0, 1]).",
+        ),
     ] = "chart",
     out: Annotated[Path | None, typer.Option(help="Write to this file (npy needs it).")] = None,
     label: Annotated[
-        int | None, typer.Option(help="The class to draw (a conditional run: 0 or 1).")
+        int | None,
+        typer.Option(
+            help="The class to draw (a conditional run: cond-curves 0 or 1, cond-digits 0-9)."
+        ),
     ] = None,
 ) -> None:
-    """Draw samples (curves or points) from a trained generator."""
+    """Draw samples (curves, points or images) from a trained generator."""
     from toygan_tui.commands.sample import run_sample
 
     run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label)

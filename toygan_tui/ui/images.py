@@ -29,6 +29,7 @@ RAMP = " ░▒▓█"  # grey levels without colour: black … white
 SCALES = (4.0, 3.0, 2.0, 1.0, 0.5, 0.25)  # tried from the largest
 MIN_SHOWN = 8  # fewer images than this (when there are more) means: scale down
 GAP = 1  # blank cells between two images, and blank lines between two rows
+Styles = dict[tuple[int, ...], Style]
 
 
 @dataclass(eq=False)
@@ -71,6 +72,9 @@ class ImageGrid:
             return [[Segment("(too small)"[:width].ljust(width), Style(dim=True))]]
         scale, cols, rows = layout
         tiles = [resized(img, scale) for img in images[: cols * rows]]
+        # One Style per colour pair, made for this drawing only: Rich caches a Style's codes
+        # for the first console that draws it, truecolor or 256 colours alike.
+        styles: Styles = {}
         lines: list[list[Segment]] = []
         for r in range(rows):
             row_tiles = tiles[r * cols : (r + 1) * cols]
@@ -78,7 +82,7 @@ class ImageGrid:
                 break
             if r:
                 lines += [[Segment(" " * width)] for _ in range(GAP)]
-            lines += _row_lines(row_tiles, width, color)
+            lines += _row_lines(row_tiles, width, color, styles)
         return lines[:height]
 
 
@@ -111,7 +115,9 @@ def resized(image: np.ndarray, scale: float) -> np.ndarray:
     return np.asarray(cut.reshape(c, h // k, k, w // k, k).mean(axis=(2, 4)))
 
 
-def _row_lines(tiles: list[np.ndarray], width: int, color: bool) -> list[list[Segment]]:
+def _row_lines(
+    tiles: list[np.ndarray], width: int, color: bool, styles: Styles
+) -> list[list[Segment]]:
     """One row of images as text lines, padded to `width`."""
     pairs = [_pixel_pairs(tile) for tile in tiles]  # each (lines, W, 2, 3) 8-bit RGB
     lines = []
@@ -120,7 +126,7 @@ def _row_lines(tiles: list[np.ndarray], width: int, color: bool) -> list[list[Se
         for i, pair in enumerate(pairs):
             if i:
                 cells += [(" ", None)] * GAP
-            cells += [_cell(top, bottom, color) for top, bottom in pair[y].tolist()]
+            cells += [_cell(top, bottom, color, styles) for top, bottom in pair[y].tolist()]
         line = _merge(cells)
         used = sum(len(s.text) for s in line)
         lines.append(line + [Segment(" " * (width - used))] if used < width else line)
@@ -138,24 +144,17 @@ def _pixel_pairs(tile: np.ndarray) -> np.ndarray:
     return rgb.transpose(1, 2, 0).reshape(-1, 2, rgb.shape[2], 3).transpose(0, 2, 1, 3)
 
 
-def _cell(top: list[int], bottom: list[int], color: bool) -> tuple[str, Style | None]:
+def _cell(
+    top: list[int], bottom: list[int], color: bool, styles: Styles
+) -> tuple[str, Style | None]:
     """Two pixels (8-bit RGB) as one character cell."""
     if not color:
         level = (sum(top) + sum(bottom)) / (6 * 255)  # 0 … 1
         return RAMP[int(level * (len(RAMP) - 1) + 0.5)], None
-    return UPPER_HALF, _style(tuple(top), tuple(bottom))  # type: ignore[arg-type]
-
-
-_STYLES: dict[tuple[tuple[int, int, int], tuple[int, int, int]], Style] = {}
-
-
-def _style(fg: tuple[int, int, int], bg: tuple[int, int, int]) -> Style:
-    key = (fg, bg)
-    if key not in _STYLES:
-        if len(_STYLES) > 100_000:  # a colour image has many: keep the cache bounded
-            _STYLES.clear()
-        _STYLES[key] = Style(color=Color.from_rgb(*fg), bgcolor=Color.from_rgb(*bg))
-    return _STYLES[key]
+    key = (*top, *bottom)
+    if key not in styles:
+        styles[key] = Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))
+    return UPPER_HALF, styles[key]
 
 
 def _merge(cells: list[tuple[str, Style | None]]) -> list[Segment]:
