@@ -37,10 +37,17 @@ def _tuned(text: str) -> typer.models.OptionInfo:
 def train(
     ctx: typer.Context,  # for --detach: the options as given, to pass on to the background run
     problem: Annotated[
-        str, typer.Option(help="What G learns: curves | ring | grid | two | cond-curves.")
+        str,
+        typer.Option(
+            help="What G learns: curves | ring | grid | two | cond-curves | digits | cond-digits."
+        ),
     ] = "curves",
     loss: Annotated[
-        str, typer.Option(help="minimax (the tutorial's) | ns | lsgan | hinge | wgan-gp.")
+        str,
+        _tuned(
+            "minimax (the tutorial's) | ns | lsgan | hinge | wgan-gp; unless typed, the "
+            "problem's (digits: ns, else minimax)."
+        ),
     ] = "minimax",
     steps: Annotated[int, _tuned("Total steps; unless typed, the problem's (curves: 10000).")] = (
         10_000
