@@ -167,3 +167,14 @@ def test_without_the_images_extra_digits_says_what_to_install(tmp_path: Path, mo
     pip_name = {"sklearn": "scikit-learn", "PIL": "Pillow"}[module]
     assert f"--problem digits needs {pip_name}" in done.stderr
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_digits_run_resumes_to_its_total(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    first = toygan(*quick(runs, "--name", "r", "--problem", "digits", *SMALL))
+    assert first.code == 0, first.err
+    more = toygan(*quick(runs, "--resume", runs / "r", "--steps", 9))
+    assert more.code == 0, more.err
+    rows = [json.loads(line) for line in (runs / "r" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [3, 6, 9]
+    assert [f.step for f in read_frames(runs / "r" / "frames")] == [3, 6, 9]
