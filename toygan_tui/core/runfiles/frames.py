@@ -179,9 +179,10 @@ def trim_frames(run_dir: Path, step: int) -> int:
 def view_arrays(snap: Snapshot) -> dict[str, np.ndarray]:
     """What the problem's view draws at a report: G's samples (and where a curve's points sit;
     images as uint8 pixels), the classes they were asked for, D's say on a 2-D problem's grid."""
-    images = snap.curves.ndim > 2
-    arrays = {"x": snap.x, "images": to_bytes(snap.curves)} if images else {}
-    arrays = arrays or {"x": snap.x, "curves": snap.curves}
+    if snap.curves.ndim > 2:  # images: 8 bits a pixel
+        arrays = {"x": snap.x, "images": to_bytes(snap.curves)}
+    else:
+        arrays = {"x": snap.x, "curves": snap.curves}
     if snap.labels is not None:
         arrays["labels"] = snap.labels
     if snap.heat is not None:
