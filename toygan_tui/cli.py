@@ -49,10 +49,17 @@ def _tuned(text: str) -> typer.models.OptionInfo:
 def train(
     ctx: typer.Context,  # for --detach: the options as given, to pass on to the background run
     problem: Annotated[
-        str, typer.Option(help="What G learns: curves | ring | grid | two | cond-curves.")
+        str,
+        typer.Option(
+            help="What G learns: curves | ring | grid | two | cond-curves | digits | cond-digits."
+        ),
     ] = "curves",
     loss: Annotated[
-        str, typer.Option(help="minimax (the tutorial's) | ns | lsgan | hinge | wgan-gp.")
+        str,
+        _tuned(
+            "minimax (the tutorial's) | ns | lsgan | hinge | wgan-gp; unless typed, the "
+            "problem's (digits: ns, else minimax)."
+        ),
     ] = "minimax",
     steps: Annotated[int, _tuned("Total steps; unless typed, the problem's (curves: 10000).")] = (
         10_000
@@ -158,18 +165,26 @@ def sample(
     num: Annotated[int, typer.Option("--num", "-n", help="How many samples.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the noise: same seed, same curves.")] = 0,
     fmt: Annotated[
-        str, typer.Option("--format", help="chart | table | csv | json | npy.")
+        str,
+        typer.Option(
+            "--format",
+            help="chart | table | csv | json | npy; images: chart (the terminal grid) | png | "
+            "json | npy (pixels in [0, 1]).",
+        ),
     ] = "chart",
     out: Annotated[Path | None, typer.Option(help="Write to this file (npy needs it).")] = None,
     label: Annotated[
-        int | None, typer.Option(help="The class to draw (a conditional run: 0 or 1).")
+        int | None,
+        typer.Option(
+            help="The class to draw (a conditional run: cond-curves 0 or 1, cond-digits 0-9)."
+        ),
     ] = None,
     raw: Annotated[
         bool,
         typer.Option("--raw", help="Draw from G itself, not the EMA of G a run with --ema kept."),
     ] = False,
 ) -> None:
-    """Draw samples (curves or points) from a trained generator (its EMA where kept)."""
+    """Draw samples (curves, points or images) from a trained generator (its EMA where kept)."""
     from toygan_tui.commands.sample import run_sample
 
     run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, raw=raw)

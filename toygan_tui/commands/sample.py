@@ -1,7 +1,9 @@
-"""`toygan sample`: curves from a checkpoint, as a chart, a table, csv, json or npy."""
+"""`toygan sample`: samples from a checkpoint: curves and points as a chart, a table, csv, json
+or npy; images as a terminal grid, a PNG grid, json or npy."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +15,10 @@ from toygan_tui.commands.errors import UsageError
 if TYPE_CHECKING:
     from toygan_tui.core.training.sample import Samples
 
-FORMATS = ("chart", "table", "csv", "json", "npy")
+FORMATS = ("chart", "table", "csv", "json", "npy", "png")
+BINARY = ("npy", "png")  # written to --out only
+VECTOR_ONLY = ("table", "csv")  # rows of numbers: not for images
+IMAGES_ONLY = ("png",)
 
 
 def run_sample(
@@ -28,21 +33,35 @@ def run_sample(
 ) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    if fmt == "npy" and out is None:
-        raise UsageError("--format npy writes binary: give a file with --out")
+    if fmt in BINARY and out is None:
+        raise UsageError(f"--format {fmt} writes binary: give a file with --out")
     if out is not None and not out.parent.is_dir():
         raise UsageError(f"--out: directory {out.parent} does not exist")
     from toygan_tui.core.training import sample
 
     samples = sample.draw(ckpt, num, seed, label, raw)
-    if fmt == "npy":
+    _check_format(fmt, samples)
+    if fmt in BINARY:
         assert out is not None
-        sample.to_npy(samples, out)
+        (sample.to_npy if fmt == "npy" else sample.to_png)(samples, out)
     elif fmt in ("csv", "json"):
         text = sample.to_csv(samples) if fmt == "csv" else sample.to_json(samples) + "\n"
         _emit(text, out)
     else:
         _show(samples, fmt, out)
+
+
+def _check_format(fmt: str, samples: Samples) -> None:
+    """Formats by kind of sample: images have no rows of numbers, vectors no picture file."""
+    from toygan_tui.core.training.sample import is_images
+
+    view = samples.problem.view
+    if is_images(samples) and fmt in VECTOR_ONLY:
+        raise UsageError(f"--format {fmt}: {view} have no rows of numbers; use png, npy or json")
+    if not is_images(samples) and fmt in IMAGES_ONLY:
+        raise UsageError(f"--format {fmt}: {view} are no images; use chart, csv, json or npy")
+    if fmt == "png" and importlib.util.find_spec("PIL") is None:
+        raise UsageError('--format png needs Pillow: pip install "toygan[images]"')
 
 
 def _emit(text: str, out: Path | None) -> None:

@@ -39,8 +39,9 @@ class Snapshot:
     total: int  # the run's --steps
     stats: dict[str, float]  # the loss's stats by name (core/losses.py): d_loss, g_loss, ...
     quality: dict[str, float]  # the problem's measures by name, on the fixed evaluation batch
-    curves: np.ndarray  # (n_show × sample size) G's samples from the fixed display noise:
-    #                     curves (n_show × 15) or 2-D points (n_show × 2), by the problem
+    curves: np.ndarray  # (n_show × sample shape) G's samples from the fixed display noise:
+    #                     curves (n_show × 15), 2-D points (n_show × 2) or images
+    #                     (n_show × C × H × W, in [-1, 1]), by the problem
     x: np.ndarray  # where a curve's points are drawn (empty for other problems)
     steps_per_s: float  # training throughput since the previous snapshot
     elapsed: float  # seconds since the run started (monotonic), resumed runs included

@@ -1,10 +1,11 @@
 """Draw samples from a checkpoint's generator, and write them as csv, json or npy.
 
 Curves come as {"x": [...], "curves": [[...]], ...}, one curve per csv row; 2-D points as
-{"points": [[x, y], ...], ...}, two csv columns. A run that kept an EMA of G (--ema) is
-sampled from that average unless raw=True (`--raw`); "generator" says which ("ema" or "G").
-A conditional problem's samples carry the label each was asked for ("labels"): the one
-`--label` gives, else its classes in turn.
+{"points": [[x, y], ...], ...}, two csv columns; images (n × C × H × W) as {"images": ...},
+an npy array or a PNG grid, with pixel values in [0, 1] (0 black), and no csv. A run that kept
+an EMA of G (--ema) is sampled from that average unless raw=True (`--raw`); "generator" says
+which ("ema" or "G"). A conditional problem's samples carry the label each was asked for
+("labels"): the one `--label` gives, else its classes in turn.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from toygan_tui.core.training.checkpoint import load_generator
 from toygan_tui.core.training.config import ConfigError
 
 MAX_SAMPLES = 1_000_000  # a 15-float curve each: ~120 MB at most
+MAX_IMAGE_VALUES = 200_000_000  # images: n × C × H × W floats, 1.6 GB at most
+PNG_PAD = 2  # black pixels between two images of a PNG grid (torchvision's make_grid's)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ def draw(ckpt: Path, num: int, seed: int, label: int | None = None, raw: bool = 
         raise ConfigError(f"--num must be between 1 and {MAX_SAMPLES}, got {num}")
     G, cfg, step, ema = load_generator(ckpt, raw)
     problem = cfg.the_problem
+    if num * int(np.prod(problem.sample_shape)) > MAX_IMAGE_VALUES:
+        most = MAX_IMAGE_VALUES // int(np.prod(problem.sample_shape))
+        raise ConfigError(f"--num: at most {most} images of {problem.name} at once, got {num}")
     labels = _labels(problem, num, label)
     z = torch.randn(num, problem.noise_dim, generator=torch.Generator().manual_seed(seed))
     column = None if labels is None else torch.from_numpy(labels).float()[:, None]
@@ -69,10 +75,22 @@ def _labels(problem: Problem, num: int, label: int | None) -> np.ndarray | None:
     return np.full(num, label, dtype=np.int64)
 
 
+def is_images(samples: Samples) -> bool:
+    return samples.curves.ndim == 4
+
+
+def values(samples: Samples) -> np.ndarray:
+    """What the files hold: curves and points as drawn, images' pixels mapped to [0, 1]."""
+    if is_images(samples):
+        return np.clip((samples.curves + 1) / 2, 0.0, 1.0)
+    return samples.curves
+
+
 def to_json(samples: Samples) -> str:
-    # Named after the view: {"x": [...], "curves": [...]} or {"points": [[x, y], ...]}.
+    # Named after the view: {"x": [...], "curves": [...]}, {"points": [[x, y], ...]}, or
+    # {"images": [n × C × H × W]}.
     body: dict[str, Any] = {"x": samples.x.tolist()} if len(samples.x) else {}
-    body[samples.problem.view] = samples.curves.tolist()
+    body[samples.problem.view] = values(samples).tolist()
     if samples.labels is not None:
         body["labels"] = samples.labels.tolist()
     # A measure with no value (rkl with no sample near a mode) is NaN: null in JSON.
@@ -90,4 +108,20 @@ def to_csv(samples: Samples) -> str:
 
 
 def to_npy(samples: Samples, out: Path) -> None:
-    np.save(out, samples.curves)
+    np.save(out, values(samples))
+
+
+def to_png(samples: Samples, out: Path) -> None:
+    """The images as one PNG grid (as square as it goes), PNG_PAD black pixels apart."""
+    from PIL import Image
+
+    images = np.rint(values(samples) * 255).astype(np.uint8)
+    n, c, h, w = images.shape
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    grid = np.zeros((c, rows * (h + PNG_PAD) + PNG_PAD, cols * (w + PNG_PAD) + PNG_PAD), np.uint8)
+    for i, image in enumerate(images):
+        top, left = PNG_PAD + (i // cols) * (h + PNG_PAD), PNG_PAD + (i % cols) * (w + PNG_PAD)
+        grid[:, top : top + h, left : left + w] = image
+    picture = grid[0] if c == 1 else grid.transpose(1, 2, 0)
+    Image.fromarray(picture).save(out, format="PNG")
