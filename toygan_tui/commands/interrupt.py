@@ -43,6 +43,24 @@ class StopRequest:
         return "Ctrl-C" if self.signum in (None, signal.SIGINT) else "SIGTERM"
 
 
+def agreed(request: StopRequest) -> Callable[[], bool]:
+    """`request`, polled by every process of a torchrun job at the same step: all stop if any
+    asked (a signal to one rank, or torchrun passing one on to all), at that same step, so the
+    checkpoint is consistent. Each rank takes the agreed signal (130 or 143) as its own."""
+
+    def poll() -> bool:
+        from toygan_tui.core.training.distributed import agree_stop, joined
+
+        if not joined():  # rank 0 before the job has formed (torch still loading)
+            return request()
+        signum = agree_stop(request.signum or 0)
+        if signum and request.signum is None:
+            request.signum = signum
+        return signum != 0
+
+    return poll
+
+
 @contextmanager
 def stop_on_signals(on_hangup: Callable[[], None]) -> Iterator[StopRequest]:
     """Install the handlers for the duration of the block; restore the previous ones after."""

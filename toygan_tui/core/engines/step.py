@@ -14,6 +14,7 @@ tutorial exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -32,12 +33,20 @@ class Batch:
     eps: torch.Tensor | None  # (B × 1) ~ U(0, 1), the penalty's mix; None without a penalty
 
 
+class Optimizer(Protocol):
+    """What a step asks of an optimizer (torch's Adam, or one that averages over ranks first)."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None: ...
+
+    def step(self) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Players:
     G: nn.Module
     D: nn.Module
-    opt_G: torch.optim.Optimizer
-    opt_D: torch.optim.Optimizer
+    opt_G: Optimizer
+    opt_D: Optimizer
 
 
 def with_labels(x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:

@@ -31,7 +31,12 @@ class Engine(Protocol):
 
 
 def make_engine(state: TrainState) -> Engine:
-    """The engine the config asks for; `auto` takes the fast one where it applies."""
+    """The engine the config asks for; `auto` takes the fast one where it applies. In a
+    torchrun job: the data-parallel reference engine (world.check_job refused `fast`)."""
+    if state.world is not None:
+        from toygan_tui.core.engines.distributed import DistributedEngine
+
+        return DistributedEngine(state, state.world)
     if state.cfg.engine != "reference":
         from toygan_tui.core.engines.fast import make_fast_engine
 
@@ -86,10 +91,12 @@ def train(
 
     on_save(state) is called every cfg.save_every steps and when the run ends or stops;
     should_stop() is polled between chunks of steps (a chunk never crosses a report or save).
+    In a torchrun job only rank 0 evaluates and yields; the others train the same chunks.
     """
     state = state or new_state(cfg, resolve_device(cfg.device))
     engine = make_engine(state)
-    evaluator = Evaluator(cfg, state.device)
+    leader = state.world is None or state.world.leader
+    evaluator = Evaluator(cfg, state.device) if leader else None
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
@@ -101,7 +108,7 @@ def train(
 def _loop(
     state: TrainState,
     engine: Engine,
-    evaluator: Evaluator,
+    evaluator: Evaluator | None,
     on_save: Callable[[TrainState], None] | None,
     should_stop: Callable[[], bool],
 ) -> Iterator[Snapshot]:
@@ -111,7 +118,7 @@ def _loop(
         report_at = next_stop(state.step, cfg.report_every)
         save_at = next_stop(state.step, cfg.save_every)
         stats = engine.run(min(report_at, save_at, cfg.steps) - state.step)
-        if state.step == report_at or state.step == cfg.steps:
+        if evaluator is not None and (state.step == report_at or state.step == cfg.steps):
             now = time.monotonic()
             speed = (state.step - last_step) / max(now - last_time, 1e-9)
             elapsed = state.elapsed + now - started

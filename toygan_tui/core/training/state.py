@@ -13,6 +13,7 @@ from toygan_tui.core.problems import Problem
 from toygan_tui.core.training.adam import AdamState
 from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.model import make_discriminator, make_generator
+from toygan_tui.core.training.world import World
 
 
 class DeviceError(InputError):
@@ -32,6 +33,7 @@ class TrainState:
     data_gen: torch.Generator | None  # real samples off the CPU, drawn on the device
     step: int = 0
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
+    world: World | None = None  # the torchrun job this process trains in (None: alone)
 
     def __post_init__(self) -> None:
         # Parameters on "cuda" report "cuda:0", and torch.device("cuda") != "cuda:0": a state
