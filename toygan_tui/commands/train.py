@@ -147,9 +147,17 @@ def _stopped(session: Session, stop: StopRequest) -> NoReturn:
     _exit(
         f"toygan: stopped by {stop.name} at step {session.state.step}/{session.cfg.steps}; "
         f"checkpoint saved: {session.run.checkpoint}\n"
-        f"resume with: toygan train --resume {session.run.path}",
+        f"resume with: {resume_command(session)} --resume {session.run.path}",
         stop.exit_code,
     )
+
+
+def resume_command(session: Session) -> str:
+    """How this run was started: plain, or as a torchrun job (of as many processes)."""
+    world = session.state.world
+    if world is None:
+        return "toygan train"
+    return f"torchrun --nproc-per-node {world.per_machine} -m toygan_tui train"
 
 
 def _aborted(start: Start, stop: StopRequest) -> NoReturn:
@@ -163,7 +171,7 @@ def _aborted(start: Start, stop: StopRequest) -> NoReturn:
     _exit(
         f"toygan: aborted by a second {stop.name}; the last good checkpoint is "
         f"{session.run.checkpoint} (step {session.saved_step})\n"
-        f"resume with: toygan train --resume {session.run.path}",
+        f"resume with: {resume_command(session)} --resume {session.run.path}",
         stop.exit_code,
     )
 

@@ -22,6 +22,11 @@ class World:
     rank: int  # this process's place in the job: 0 draws the dashboard and writes runs/
     size: int  # processes in the job, over every machine
     local_rank: int  # its place on this machine: the GPU it takes
+    local_size: int = 0  # processes on this machine (torchrun's --nproc-per-node); 0: size
+
+    @property
+    def per_machine(self) -> int:
+        return self.local_size or self.size
 
     @property
     def leader(self) -> bool:
@@ -33,13 +38,14 @@ def world_from_env(environ: Mapping[str, str] | None = None) -> World | None:
     env = os.environ if environ is None else environ
     if "WORLD_SIZE" not in env:
         return None
+    names = (*ENV, "LOCAL_WORLD_SIZE")
     try:
-        rank, size, local = (int(env.get(name, "0")) for name in ENV)
+        rank, size, local, per_machine = (int(env.get(name, "0")) for name in names)
     except ValueError:
-        raise InputError(f"torchrun's {'/'.join(ENV)} are not whole numbers") from None
+        raise InputError(f"torchrun's {'/'.join(names)} are not whole numbers") from None
     if size < 1 or not 0 <= rank < size or local < 0:
         raise InputError(f"torchrun's RANK {rank} does not fit WORLD_SIZE {size}")
-    return World(rank, size, local) if size > 1 else None
+    return World(rank, size, local, per_machine) if size > 1 else None
 
 
 def check_job(world: World, *, batch_size: int, engine: str, device: str) -> None:
