@@ -32,7 +32,7 @@ def follow(world: World, device_name: str) -> None:
         sys.exit(EXIT_BAD_INPUT)  # rank 0 says why
     except JobLost as exc:
         _lost(world, exc)
-    with stop_on_signals(on_hangup=lambda: None) as stop:
+    with stop_on_signals(lambda: None, hangup_stops=True) as stop:
         try:
             for _ in train(state.cfg, state, should_stop=agreed(stop)):
                 pass

@@ -112,7 +112,7 @@ def _train(start: Start, live: bool | None, speed: float | None = None) -> None:
     show = wants_live(console) if live is None else live
     alone = start.world is None  # a torchrun job's rank 0 has no keys: a pause would stall it
     # Keys outside the signal handlers: theirs (SIGTERM: checkpoint, then 143) come first.
-    with keys_for(show and alone) as keys, stop_on_signals(on_hangup=stop_drawing) as stop:
+    with keys_for(show and alone) as keys, stop_on_signals(stop_drawing, not alone) as stop:
         controls = Controls(
             keys, stop, lambda: start.session.status if start.session else None, speed
         )

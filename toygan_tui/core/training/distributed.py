@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,5 +109,6 @@ def lost_peers() -> Iterator[None]:
     try:
         yield
     except RuntimeError as exc:  # torch's DistBackendError and gloo's errors are RuntimeErrors
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        reason = re.sub(r"^\[[^\]]*\]\s*", "", first)[:160]  # gloo's "[source:line] " first
         raise JobLost(f"the torchrun job lost a process ({reason})") from None
