@@ -20,8 +20,9 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from clikit import ROOT, toygan, toygan_env
+from watchkit import Terminal, wait_for
 
-from tests.clikit import ROOT, toygan_env
 from toygan_tui.core.engines.distributed import DistributedEngine
 from toygan_tui.core.engines.reference import ReferenceEngine
 from toygan_tui.core.errors import InputError
@@ -101,6 +102,34 @@ def test_a_job_refuses_what_it_cannot_train(options: dict, message: str) -> None
     given = {"batch_size": 64, "engine": "auto", "device": "cpu", **options}
     with pytest.raises(InputError, match=re.escape(message)):
         check_job(World(0, 2, 0), **given)
+
+
+def test_the_command_refuses_a_job_it_cannot_train_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in (("RANK", "0"), ("WORLD_SIZE", "2"), ("LOCAL_RANK", "0")):
+        monkeypatch.setenv(name, value)
+    runs = tmp_path / "runs"
+    odd = toygan("train", "--batch-size", 63, "--device", "cpu", "--runs-dir", runs)
+    assert odd.code == 2 and odd.err.count("\n") == 1
+    assert "--batch-size 63 does not split into 2 equal shards" in odd.err
+    detached = toygan("train", "--detach", "--device", "cpu", "--runs-dir", runs)
+    assert detached.code == 2 and "--detach: not under torchrun" in detached.err
+    assert not runs.exists()  # nothing was claimed or written
+
+
+def test_a_hang_up_stops_a_job_as_sigterm_does() -> None:
+    """torchrun passes SIGHUP on to its processes and kills them 30 s later: a job saves."""
+    from toygan_tui.commands.interrupt import StopRequest, agreed, stop_on_signals
+
+    with stop_on_signals(lambda: None, hangup_stops=True) as stop:
+        os.kill(os.getpid(), signal.SIGHUP)
+        wait_for(stop, 5, "the hang-up to arrive")
+    assert stop.name == "SIGHUP" and stop.exit_code == 129
+    quiet = StopRequest()
+    assert agreed(quiet)() is False  # outside a job (no process group): the request itself
+    quiet.signum = signal.SIGTERM
+    assert agreed(quiet)() is True
 
 
 # -- the command under torchrun ------------------------------------------------------------
@@ -205,3 +234,28 @@ def test_sigterm_to_one_rank_stops_every_rank_at_one_step_and_resumes(tmp_path: 
                       "--engine", "reference", "--device", "cpu", "--no-live"))  # fmt: skip
     assert alone.returncode == 0, alone.stderr
     assert_close(runs / "job" / "ckpt.pt", runs / "alone" / "ckpt.pt")
+
+
+@pytest.mark.slow  # torchrun in a pseudo-terminal
+def test_rank_0_draws_the_dashboard_in_a_terminal_and_ctrl_c_stops_the_job(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C in a terminal reaches torchrun alone (its processes have their own sessions); it
+    passes SIGINT on, and the job stops at one step, saved. No key bar: no keys in a job."""
+    argv = torchrun("--steps", 1_000_000, "--runs-dir", "runs", "--device", "cpu", "--live",
+                    "--report-every", 20, "--speed", 500, "--name", "job")  # fmt: skip
+    env = toygan_env({"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    term = Terminal(argv, 100, 30, env=env, cwd=tmp_path)
+    try:
+        term.wait_for(r"engine reference ×2 gloo", 120)
+        term.wait_for(r"step [1-9][\d,]*/1,000,000", 60)
+        assert re.search(r"in_bounds\s+\d\.\d{3}", term.text()), term.text()
+        assert "space pause" not in term.text()
+        term.child.kill(signal.SIGINT)
+        term.exit_status(90)
+    finally:
+        term.close()
+    output = term.output.decode(errors="replace")
+    stopped = re.search(r"stopped by Ctrl-C at step (\d+)/1000000; checkpoint saved", output)
+    assert stopped, output
+    assert read_checkpoint(tmp_path / "runs" / "job" / "ckpt.pt")["step"] == int(stopped[1])
