@@ -18,3 +18,18 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fresh_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A cache of this session's own (the digits classifier is trained once per session, in
+    every CLI subprocess too): no test reads a user's cache, stale or not."""
+    import os
+
+    before = os.environ.get("TOYGAN_CACHE_DIR")
+    os.environ["TOYGAN_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        del os.environ["TOYGAN_CACHE_DIR"]
+    else:
+        os.environ["TOYGAN_CACHE_DIR"] = before

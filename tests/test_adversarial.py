@@ -22,9 +22,13 @@ from toygan_tui.core.training.nets import make_discriminator, make_generator
 OPS = torch_ops()
 
 
-def players(problem: Problem, hidden: int = 16, depth: int = 2, seed: int = 0) -> Players:
+def players(
+    problem: Problem, hidden: int = 16, depth: int = 2, seed: int = 0, penalised: bool = False
+) -> Players:
     torch.manual_seed(seed)
-    G, D = make_generator(problem, hidden, depth), make_discriminator(problem, hidden, depth)
+    depth = problem.defaults.depth if problem.nets != "mlp" else depth
+    G = make_generator(problem, hidden, depth)
+    D = make_discriminator(problem, hidden, depth, penalised)
     return Players(G, D, torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters()))
 
 
@@ -83,7 +87,7 @@ def test_each_player_steps_on_the_gradient_of_its_own_loss(
     problem_name: str, loss_name: str
 ) -> None:
     problem, loss = get_problem(problem_name), get_loss(loss_name)
-    p, b = players(problem), batch(problem)
+    p, b = players(problem, penalised=bool(loss.gp_weight)), batch(problem)
     g_expected, d_expected = expected_grads(p, b, loss, loss.gp_weight)
     stats = joint_step(p, b, loss, loss.gp_weight, OPS)
     assert stats.shape == (len(loss.stats),) and torch.isfinite(stats).all()

@@ -22,8 +22,8 @@ from toygan_tui.core.problems.curves import CURVES
 ALL = sorted(PROBLEMS)
 
 
-def test_the_registry_holds_the_five_problems_under_their_own_names() -> None:
-    assert ALL == ["cond-curves", "curves", "grid", "ring", "two"]
+def test_the_registry_holds_the_seven_problems_under_their_own_names() -> None:
+    assert ALL == ["cond-curves", "cond-digits", "curves", "digits", "grid", "ring", "two"]
     assert all(PROBLEMS[name].name == name for name in ALL)
 
 
@@ -31,10 +31,11 @@ def test_the_registry_holds_the_five_problems_under_their_own_names() -> None:
 def test_real_batches_have_the_problems_shapes_on_numpy_and_torch(name: str) -> None:
     problem = get_problem(name)
     samples, labels = problem.real_batch(np.random.RandomState(0), 37)
-    assert samples.shape == (37, problem.out_dim) and samples.dtype == np.float64
+    assert samples.shape == (37, *problem.sample_shape) and samples.dtype == np.float64
+    assert problem.out_dim == np.prod(problem.sample_shape)
     gen = torch.Generator().manual_seed(0)
     tensor, tensor_labels = problem.real_batch_torch(gen, 37, torch.device("cpu"))
-    assert tuple(tensor.shape) == (37, problem.out_dim) and tensor.dtype == torch.float32
+    assert tuple(tensor.shape) == (37, *problem.sample_shape) and tensor.dtype == torch.float32
     if problem.labels:
         assert problem.cond_dim == 1
         assert labels is not None and set(labels.tolist()) <= set(problem.labels)
@@ -71,7 +72,9 @@ def test_measures_are_described_for_a_newcomer(name: str) -> None:
     d = problem.defaults
     assert d.hidden > 0 and d.depth >= 1 and d.batch_size > 0 and d.steps > 0
     assert 0 <= d.beta1 < 1 and 0 < d.beta2 < 1 and d.lr_g > 0 and d.lr_d > 0
-    assert problem.view in ("curves", "points")
+    assert problem.view in ("curves", "points", "images")
+    assert problem.nets in ("mlp", "dcgan")
+    assert (problem.view == "images") == (len(problem.sample_shape) == 3)
 
 
 def test_a_measure_is_good_on_its_own_side_of_the_level_and_nan_never_is() -> None:
@@ -85,7 +88,8 @@ def test_an_unknown_problem_is_one_line_naming_the_choices() -> None:
     with pytest.raises(UnknownProblem) as info:
         get_problem("spiral")
     assert str(info.value) == (
-        "--problem must be one of curves, ring, grid, two, cond-curves, got 'spiral'"
+        "--problem must be one of curves, ring, grid, two, cond-curves, digits, cond-digits,"
+        " got 'spiral'"
     )
 
 

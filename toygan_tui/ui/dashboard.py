@@ -230,8 +230,13 @@ def _d_history(history: History, total: int, kind: RunKind) -> Chart:
 
 
 def _quality_history(history: History, total: int, kind: RunKind) -> Chart:
-    """The problem's two charted measures (both within [0, 1])."""
-    values = {name: history.series(name) for name in kind.problem.charted}
+    """The problem's two charted measures, each over its scale (classes/10), on [0, 1]."""
+    scales = {m.name: m.scale for m in kind.problem.measures}
+    values = {}
+    for name in kind.problem.charted:
+        scale = scales.get(name, 1.0)
+        label = name if scale == 1 else f"{name}/{scale:g}"
+        values[label] = [v / scale for v in history.series(name)]
     return history_chart(history.steps, values, xlim=_steps_range(history, total), ylim=UNIT_RANGE)
 
 

@@ -1,6 +1,6 @@
 """Which picture a problem's samples get (its `view`): curves between the bounds, one colour
-per class for a conditional problem; 2-D points over D's heatmap. The dashboard, replay and
-`sample` ask here; none of them knows a problem by name."""
+per class for a conditional problem; 2-D points over D's heatmap; a grid of images in half
+blocks. The dashboard, replay and `sample` ask here; none of them knows a problem by name."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rich.text import Text
 from toygan_tui.core.problems.base import PointsProblem, Problem
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.ui.chart import curves_chart
+from toygan_tui.ui.images import ImageGrid
 from toygan_tui.ui.points import PointsChart
 
 CURVES_LABEL = "G's curves (fixed noise)"  # the same noise every frame: the same curves evolve
@@ -35,7 +36,7 @@ def problem_view(problem: Problem, snap: Snapshot | None) -> Picture:
     """The snapshot's samples as the problem's view draws them; before the first report, the
     view's frame alone (the bounds, or the real points), so the frame has its shape."""
     if snap is None:
-        return picture(problem, np.empty((0, problem.out_dim)))
+        return picture(problem, np.empty((0, *problem.sample_shape)))
     return picture(problem, snap.curves, snap.labels, snap.x if len(snap.x) else None, snap.heat)
 
 
@@ -49,6 +50,8 @@ def picture(
 ) -> Picture:
     """Samples (n × sample size) in the problem's view: points over D's heatmap (`heat`, if
     known) and the real points, or curves at `x` (the problem's) in one colour per class."""
+    if problem.view == "images":
+        return ImageGrid(samples, labels)
     if problem.view == "points":
         points = cast(PointsProblem, problem)
         real = points.reference_points(REAL_SHOWN)

@@ -50,6 +50,10 @@ def _build(state: TrainState) -> Engine:
 def check_pair(state: TrainState) -> None:
     """What the hand-written steps assume of the problem and the loss, else NotApplicable."""
     cfg, loss = state.cfg, state.cfg.the_loss
+    if state.problem.nets != "mlp":
+        raise NotApplicable(
+            f"the fast engines run MLPs; {state.problem.name} has {state.problem.nets} nets"
+        )
     if loss.logit_grads is None:
         raise NotApplicable(loss.no_fast_path)
     if state.problem.cond_dim:

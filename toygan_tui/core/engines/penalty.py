@@ -1,8 +1,9 @@
 """WGAN-GP's gradient penalty (Gulrajani et al.): D's input gradient pushed towards norm 1.
 
 penalty = mean over the batch of (‖∇ₓ D(x̂)‖₂ − 1)², x̂ = ε·x_real + (1 − ε)·x_fake with one
-ε ~ U(0, 1) per sample. The norm is per sample, over the sample's own coordinates (not the
-condition a conditional D also sees). It needs a double backward: autograd engines only.
+ε ~ U(0, 1) per sample. The norm is per sample, over the sample's own coordinates (every pixel
+of an image; not the condition a conditional D also sees). It needs a double backward:
+autograd engines only.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from toygan_tui.core.engines.inputs import with_labels
+
 
 def interpolate(real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """x̂ = ε·real + (1 − ε)·fake, with eps of shape (n, 1)."""
+    """x̂ = ε·real + (1 − ε)·fake, with eps of shape (n, 1), one per sample of any shape."""
+    eps = eps.reshape(-1, *[1] * (real.ndim - 1))
     return eps * real + (1 - eps) * fake
 
 
@@ -21,6 +25,5 @@ def gradient_penalty(
 ) -> torch.Tensor:
     """mean (‖∇ D(x̂)‖₂ − 1)², differentiable in D's parameters (create_graph)."""
     x_hat = x_hat.detach().requires_grad_(True)
-    inputs = x_hat if cond is None else torch.cat([x_hat, cond], dim=1)
-    (grad,) = torch.autograd.grad(D(inputs).sum(), x_hat, create_graph=True)
-    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+    (grad,) = torch.autograd.grad(D(with_labels(x_hat, cond)).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()

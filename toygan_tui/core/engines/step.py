@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from toygan_tui.core.engines.inputs import with_labels
 from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
 from toygan_tui.core.losses import Loss, Ops
 
@@ -27,7 +28,7 @@ from toygan_tui.core.losses import Loss, Ops
 class Batch:
     """The random inputs of one update."""
 
-    real: torch.Tensor  # (B × out_dim)
+    real: torch.Tensor  # (B × *sample_shape): vectors, or images (B × C × H × W)
     labels: torch.Tensor | None  # (B × 1) float labels of a conditional problem, else None
     z: torch.Tensor  # (B × noise_dim)
     eps: torch.Tensor | None  # (B × 1) ~ U(0, 1), the penalty's mix; None without a penalty
@@ -41,17 +42,15 @@ class Optimizer(Protocol):
     def step(self) -> Any: ...
 
 
+__all__ = ["Batch", "Optimizer", "Players", "critic_step", "joint_step", "with_labels"]
+
+
 @dataclass(frozen=True)
 class Players:
     G: nn.Module
     D: nn.Module
     opt_G: Optimizer
     opt_D: Optimizer
-
-
-def with_labels(x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
-    """A net's input: the sample (or noise), then the label when the problem has one."""
-    return x if labels is None else torch.cat([x, labels], dim=1)
 
 
 def joint_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> torch.Tensor:

@@ -10,11 +10,14 @@ from toygan_tui.core.errors import InputError, pick
 from toygan_tui.core.problems.base import Measure, Problem
 from toygan_tui.core.problems.cond_curves import COND_CURVES
 from toygan_tui.core.problems.curves import CURVES
+from toygan_tui.core.problems.digits import COND_DIGITS, DIGITS
 from toygan_tui.core.problems.grid import GRID
 from toygan_tui.core.problems.ring import RING
 from toygan_tui.core.problems.two import TWO
 
-PROBLEMS: dict[str, Problem] = {p.name: p for p in (CURVES, RING, GRID, TWO, COND_CURVES)}
+PROBLEMS: dict[str, Problem] = {
+    p.name: p for p in (CURVES, RING, GRID, TWO, COND_CURVES, DIGITS, COND_DIGITS)
+}
 DEFAULT_PROBLEM = "curves"
 
 

@@ -5,8 +5,9 @@ entry in `PROBLEMS` (problems/__init__.py). Everything else reads a problem thro
 protocol, never by its name:
 
 - the training side draws real batches (`real_batch` on the CPU's numpy stream, exactly the
-  tutorial's for `curves`; `real_batch_torch` on a device), builds the nets from `noise_dim`,
-  `out_dim`, `cond_dim` and the sizes in `defaults`, and gives G the labels of the real batch;
+  tutorial's for `curves`; `real_batch_torch` on a device), builds the nets its `nets` names
+  (core/training/nets.py: "mlp" from `noise_dim`, `out_dim`, `cond_dim` and the sizes in
+  `defaults`; "dcgan" for images of `sample_shape`), and gives G the labels of the real batch;
 - the report measures G's output on fixed evaluation noise (and `eval_labels`) with `measure`;
 - the dashboard, `plot`, `runs`, `watch` and `sample` list `measures` (name, direction, good
   level, meaning) and draw the samples with the view named by `view`.
@@ -27,7 +28,9 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-View = Literal["curves", "points"]  # curves between bounds; 2-D points over D's heatmap
+View = Literal["curves", "points", "images"]  # curves between bounds; 2-D points over D's
+#                                                heatmap; a grid of images (C × H × W in [-1, 1])
+Nets = Literal["mlp", "dcgan"]  # the nets' family (core/training/nets.py builds each)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Measure:
     good: float  # a value at least this good counts as good (the dashboard turns it green)
     target: str  # what to aim for, as the dashboard writes it after the arrow: "~0.9", "8"
     meaning: str  # one line for a newcomer
+    scale: float = 1.0  # a history chart draws value / scale, on [0, 1] (classes: 10)
 
     @property
     def arrow(self) -> str:
@@ -63,6 +67,7 @@ class Defaults:
     beta1: float  # Adam's betas (torch's defaults: 0.9, 0.999)
     beta2: float
     steps: int
+    loss: str | None = None  # the problem's loss unless --loss is typed (None: the tutorial's)
     n_eval: int = 1000  # samples the measures are computed over, from fixed noise
     n_show: int = 8  # samples of that batch the view draws, so the same ones evolve
 
@@ -93,6 +98,21 @@ class Problem(Protocol):
         ...
 
     @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """One sample's shape: (out_dim,) for a vector, (C, H, W) for an image."""
+        ...
+
+    @property
+    def nets(self) -> Nets:
+        """Which family of nets G and D are: MLPs, or a DCGAN for images."""
+        ...
+
+    @property
+    def requires(self) -> tuple[tuple[str, str], ...]:
+        """(module, pip requirement) the problem needs beyond toygan's own dependencies."""
+        ...
+
+    @property
     def labels(self) -> tuple[int, ...]:
         """The classes a conditional problem has; () when unconditional."""
         ...
@@ -110,7 +130,7 @@ class Problem(Protocol):
 
     @property
     def charted(self) -> tuple[str, str]:
-        """The two measures (both within [0, 1]) the dashboard's history chart follows."""
+        """The two measures the dashboard's history chart follows (each within [0, scale])."""
         ...
 
     @property
@@ -126,7 +146,7 @@ class Problem(Protocol):
     def real_batch(
         self, rng: np.random.RandomState, n: int
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """n real samples (n × out_dim, float64) and their labels (None if unconditional),
+        """n real samples (n × *sample_shape, float64) and their labels (None if unconditional),
         drawn from the run's numpy stream."""
         ...
 
@@ -156,6 +176,16 @@ class PointsProblem(Problem, Protocol):
     def reference_points(self, n: int) -> np.ndarray:
         """n real points from a fixed seed (n × 2)."""
         ...
+
+
+def missing_requirement(problem: Problem) -> str | None:
+    """One line naming what to install when a module the problem needs is absent, else None."""
+    import importlib.util
+
+    missing = [pip for module, pip in problem.requires if importlib.util.find_spec(module) is None]
+    if not missing:
+        return None
+    return f'--problem {problem.name} needs {" and ".join(missing)}: pip install "toygan[images]"'
 
 
 def good_flags(problem: Problem, values: Mapping[str, float]) -> dict[str, bool]:

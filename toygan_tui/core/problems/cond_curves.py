@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from toygan_tui.core.problems import curve_measures as metrics
-from toygan_tui.core.problems.base import Defaults, Measure, View
+from toygan_tui.core.problems.base import Defaults, Measure, Nets, View
 from toygan_tui.core.problems.curve_data import curves_from_amplitudes, real_amplitudes, x_grid
 from toygan_tui.core.problems.curves import IN_BOUNDS, TUTORIAL, x_squared
 
@@ -59,6 +59,9 @@ class CondCurves:
     summary = "the curves, conditioned on a class: lower (a < 1.5) or upper half of the band"
     noise_dim = 5
     out_dim = 15
+    sample_shape = (15,)
+    nets: Nets = "mlp"
+    requires: tuple[tuple[str, str], ...] = ()
     labels: tuple[int, ...] = (0, 1)
     defaults: Defaults = TUTORIAL
     measures: tuple[Measure, ...] = (IN_BOUNDS, A_W1_PER_CLASS, CLASS_ACC)

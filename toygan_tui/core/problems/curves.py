@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from toygan_tui.core.problems import curve_measures as metrics
-from toygan_tui.core.problems.base import Defaults, Measure, View
+from toygan_tui.core.problems.base import Defaults, Measure, Nets, View
 from toygan_tui.core.problems.curve_data import curves_from_amplitudes, real_amplitudes, x_grid
 
 if TYPE_CHECKING:
@@ -44,6 +44,9 @@ class Curves:
     summary = "the tutorial's curves a·x² + (a − 1), a ~ U(1, 2), between x² and 2x² + 1"
     noise_dim = 5  # the tutorial's N_IDEAS
     out_dim = 15  # the tutorial's ART_COMPONENTS
+    sample_shape = (15,)
+    nets: Nets = "mlp"
+    requires: tuple[tuple[str, str], ...] = ()
     labels: tuple[int, ...] = ()
     defaults: Defaults = TUTORIAL
     measures: tuple[Measure, ...] = (IN_BOUNDS, A_W1, SHAPE_RMSE, COVERAGE)

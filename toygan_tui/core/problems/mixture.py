@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from toygan_tui.core.problems import points
-from toygan_tui.core.problems.base import Defaults, Measure, View
+from toygan_tui.core.problems.base import Defaults, Measure, Nets, View
 from toygan_tui.core.problems.points import Box
 
 if TYPE_CHECKING:
@@ -45,6 +45,9 @@ class Mixture:
     defaults: Defaults = MLP_2X128
     noise_dim: int = 2
     out_dim: int = 2
+    sample_shape: tuple[int, ...] = (2,)
+    nets: Nets = "mlp"
+    requires: tuple[tuple[str, str], ...] = ()
     labels: tuple[int, ...] = ()
     view: View = "points"
     charted: tuple[str, str] = ("hq", "js")

@@ -1,8 +1,8 @@
 """runs/<id>/frames: what the view drew at each report, appended as the run goes (for replay).
 
 One record per report, named float32 arrays and the step, so any problem can keep what its
-view needs (the curve problem: `x` and G's fixed-noise `curves`; 2-D points or an image grid
-later) without a new file format:
+view needs (the curve problem: `x` and G's fixed-noise `curves`; 2-D points as `curves` too;
+an image problem G's fixed-noise `images`, as uint8 pixels) without a new file format:
 
     record := MAGIC  u32 length  u32 crc32(body)  body          (little-endian)
     body   := u32 n  JSON{"step": int, "arrays": [[name, dtype, shape], ...]} (n bytes)  data
@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.pixels import from_bytes, to_bytes
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.tail import FileTail
 
@@ -36,23 +37,32 @@ FRAMES_FILE = "frames"
 MAGIC = b"TGF1"  # toygan frame, format 1
 _HEAD = struct.Struct("<4sII")  # magic, body length, crc32 of the body
 _COUNT = struct.Struct("<I")
-DTYPES = {"float32": np.dtype("<f4")}  # what a frame may hold; float32 halves float64's bytes
+# What a frame may hold: float32 halves float64's bytes; images keep 8 bits a pixel (pixels.py).
+DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype("<f4"), "uint8": np.dtype("u1")}
 MAX_BODY = 64 * 1024 * 1024  # a length beyond this is damage, not a frame
 
 
 @dataclass(frozen=True)
 class Frame:
     step: int
-    arrays: dict[str, np.ndarray]  # name → float32 array, as the view stored it
+    arrays: dict[str, np.ndarray]  # name → float32 (or uint8) array, as the view stored it
 
 
 def encode(step: int, arrays: Mapping[str, np.ndarray]) -> bytes:
-    """One record: the step and the named arrays as float32."""
-    data = {name: np.ascontiguousarray(a, dtype=DTYPES["float32"]) for name, a in arrays.items()}
-    meta = {"step": int(step), "arrays": [[k, "float32", list(a.shape)] for k, a in data.items()]}
+    """One record: the step and the named arrays, uint8 as they are, anything else as float32."""
+    data = {name: _stored(a) for name, a in arrays.items()}
+    meta = {
+        "step": int(step),
+        "arrays": [[k, a.dtype.name, list(a.shape)] for k, a in data.items()],
+    }
     head = json.dumps(meta, separators=(",", ":")).encode()
     body = _COUNT.pack(len(head)) + head + b"".join(a.tobytes() for a in data.values())
     return _HEAD.pack(MAGIC, len(body), zlib.crc32(body)) + body
+
+
+def _stored(array: np.ndarray) -> np.ndarray:
+    dtype = DTYPES["uint8"] if np.asarray(array).dtype == np.uint8 else DTYPES["float32"]
+    return np.ascontiguousarray(array, dtype=dtype)
 
 
 def append_frame(run_dir: Path, step: int, arrays: Mapping[str, np.ndarray]) -> int:
@@ -167,9 +177,11 @@ def trim_frames(run_dir: Path, step: int) -> int:
 
 
 def view_arrays(snap: Snapshot) -> dict[str, np.ndarray]:
-    """What the problem's view draws at a report: G's samples (and where a curve's points sit),
-    the classes they were asked for, D's say on the grid of a 2-D problem."""
-    arrays = {"x": snap.x, "curves": snap.curves}
+    """What the problem's view draws at a report: G's samples (and where a curve's points sit;
+    images as uint8 pixels), the classes they were asked for, D's say on a 2-D problem's grid."""
+    images = snap.curves.ndim > 2
+    arrays = {"x": snap.x, "images": to_bytes(snap.curves)} if images else {}
+    arrays = arrays or {"x": snap.x, "curves": snap.curves}
     if snap.labels is not None:
         arrays["labels"] = snap.labels
     if snap.heat is not None:
@@ -180,10 +192,16 @@ def view_arrays(snap: Snapshot) -> dict[str, np.ndarray]:
 def view_fields(frame: Frame | None) -> dict[str, Any] | None:
     """The Snapshot fields a stored frame gives back (as float64, labels as ints); None if the
     frame is missing or does not hold a view's arrays."""
-    if frame is None or not {"x", "curves"} <= frame.arrays.keys():
+    if frame is None or "x" not in frame.arrays:
         return None
-    x, curves = (frame.arrays[k].astype(np.float64) for k in ("x", "curves"))
-    if curves.ndim != 2 or x.ndim != 1 or (len(x) and curves.shape[1] != len(x)):
+    x = frame.arrays["x"].astype(np.float64)
+    if "images" in frame.arrays and frame.arrays["images"].ndim == 4:
+        curves = from_bytes(frame.arrays["images"])
+    elif "curves" in frame.arrays and frame.arrays["curves"].ndim == 2:
+        curves = frame.arrays["curves"].astype(np.float64)
+    else:
+        return None
+    if x.ndim != 1 or (len(x) and curves.shape[1] != len(x)):
         return None
     fields: dict[str, Any] = {"x": x, "curves": curves}
     if "labels" in frame.arrays:

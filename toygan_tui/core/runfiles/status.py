@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.runfiles import pixels
 from toygan_tui.core.runfiles.atomic import atomic_write
 from toygan_tui.core.runfiles.catalog import kind_of
 from toygan_tui.core.runfiles.process import process_start
@@ -142,6 +143,13 @@ def write_starting(
     write_status_file(path, {**header, "state": RUNNING, "updated": time.time(), "step": step})
 
 
+def _samples(samples: np.ndarray) -> dict[str, Any]:
+    """Vectors as "curves" (a list per sample); images as "images", 8-bit pixels in base64."""
+    if samples.ndim > 2:
+        return {"curves": [], "images": pixels.to_json(samples)}
+    return {"curves": [[_num(v) for v in row] for row in np.asarray(samples).tolist()]}
+
+
 def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
     """What a viewer needs to rebuild the Snapshot; non-finite numbers become null."""
     return {
@@ -153,7 +161,7 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
         "problem": snap.problem,
         "loss": snap.loss,
         "x": [_num(v) for v in np.asarray(snap.x, dtype=np.float64).tolist()],
-        "curves": [[_num(v) for v in row] for row in np.asarray(snap.curves).tolist()],
+        **_samples(snap.curves),
         "labels": None if snap.labels is None else [int(c) for c in snap.labels],
         "heat": None if snap.heat is None else [[_num(v) for v in r] for r in snap.heat.tolist()],
     }
@@ -196,13 +204,8 @@ def snapshot_from_status(
     try:
         kind = kind_of(data)
         x = np.asarray([json_number(v) for v in data["x"]], dtype=np.float64)
-        curves = np.asarray(
-            [[json_number(v) for v in row] for row in data["curves"]], dtype=np.float64
-        )
-        width = kind.problem.out_dim
-        if curves.size == 0:
-            curves = np.empty((0, width))
-        if curves.ndim != 2 or curves.shape[1] != width:
+        curves = _samples_of(data, kind.problem.sample_shape)
+        if curves is None:
             return None
         snap = Snapshot.from_row(
             {**data["metrics"], "step": data["step"]},
@@ -222,6 +225,17 @@ def snapshot_from_status(
         return at_speed(snap, speed_cap(data))
     except (KeyError, TypeError, ValueError, AttributeError, InputError):
         return None
+
+
+def _samples_of(data: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray | None:
+    """The samples snapshot_fields wrote, if they have the problem's sample shape."""
+    if data.get("images") is not None:
+        samples = pixels.from_json(data["images"])
+    else:
+        samples = np.asarray([[json_number(v) for v in row] for row in data["curves"]], np.float64)
+    if samples.size == 0:
+        samples = np.empty((0, *shape))
+    return samples if samples.shape[1:] == shape else None
 
 
 def _array(value: Any, dtype: type) -> np.ndarray | None:

@@ -71,7 +71,7 @@ class Tape:
         kind = run_kind(self.info.problem, self.info.loss)
         view = view_fields(self.frames.get(row["step"]))
         if view is None:
-            view = {"x": kind.problem.x, "curves": np.empty((0, kind.problem.out_dim))}
+            view = {"x": kind.problem.x, "curves": np.empty((0, *kind.problem.sample_shape))}
             if not self.has_frames:
                 extra = {**extra, "note": NO_FRAMES}
         if self.frames_tail.damaged:  # some reports lost their curves: say why

@@ -17,6 +17,7 @@ from typing import Any
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Loss, get_loss
 from toygan_tui.core.problems import Problem, get_problem
+from toygan_tui.core.problems.base import missing_requirement
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 ENGINE_CHOICES = ("auto", "fast", "reference")
@@ -92,7 +93,10 @@ MATH_FIELDS = (
 
 def validate(cfg: TrainConfig) -> None:
     """Raise ConfigError with one readable line for the first value training cannot use."""
-    get_problem(cfg.problem)
+    problem = get_problem(cfg.problem)
+    missing = missing_requirement(problem)
+    if missing:
+        raise ConfigError(missing)
     loss = get_loss(cfg.loss)
     positive_ints = ("steps", "batch_size", "hidden", "depth", "n_critic", "threads")
     for name in positive_ints + ("report_every", "save_every", "n_eval", "n_show"):
@@ -111,6 +115,11 @@ def validate(cfg: TrainConfig) -> None:
         value = getattr(cfg, name)
         if not isinstance(value, (int, float)) or not 0 <= value < 1:
             raise ConfigError(f"{_flag(name)} must be in [0, 1), got {value}")
+    if problem.nets != "mlp" and cfg.depth != problem.defaults.depth:
+        raise ConfigError(
+            f"--depth: {problem.name}'s {problem.nets} nets take their depth from the image size"
+            f" ({problem.defaults.depth} at {'×'.join(map(str, problem.sample_shape[1:]))})"
+        )
     gp = cfg.gp_weight
     if not isinstance(gp, (int, float)) or not math.isfinite(gp) or gp < 0:
         raise ConfigError(f"--gp-weight must be a finite number ≥ 0, got {gp}")
@@ -143,10 +152,14 @@ def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:
     """The config of a new run: `options` holds every option by field name; those named in
     `typed` win over the loss's defaults, which win over the problem's."""
     problem = get_problem(options.get("problem", TrainConfig.problem))
-    loss = get_loss(options.get("loss", TrainConfig.loss))
+    loss_name = options.get("loss", TrainConfig.loss)
+    if problem.defaults.loss and "loss" not in typed:
+        loss_name = problem.defaults.loss  # a problem's own loss (a DCGAN's ns) unless typed
+    loss = get_loss(loss_name)
     values = {k: v for k, v in options.items() if k not in TUNED or k in typed}
+    values["loss"] = loss_name
     defaults = {
-        **problem.defaults.as_dict(),
+        **{k: v for k, v in problem.defaults.as_dict().items() if k != "loss"},
         "n_critic": loss.n_critic,
         "gp_weight": loss.gp_weight,
     }

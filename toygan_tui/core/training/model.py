@@ -1,5 +1,5 @@
-"""G and D of a run, from its config: the problem's sizes, the config's width and depth.
-D returns a logit, not a probability (nets.py builds them; the tutorial's at depth 1)."""
+"""G and D of a run, from its config: the problem's family of nets (nets.py) at the config's
+sizes. D returns a logit, not a probability."""
 
 from __future__ import annotations
 
@@ -19,5 +19,8 @@ def make_discriminator(cfg: TrainConfig) -> nn.Sequential:
 
     The tutorial ends D with a Sigmoid; we keep the logit so losses are computed stably
     (softplus) and a saturated D never gives log(0). sigmoid(logit) is the tutorial's D(x).
+    A loss with a gradient penalty (wgan-gp) gets a critic without BatchNorm.
     """
-    return nets.make_discriminator(cfg.the_problem, cfg.hidden, cfg.depth)
+    return nets.make_discriminator(
+        cfg.the_problem, cfg.hidden, cfg.depth, penalised=bool(cfg.gp_weight)
+    )

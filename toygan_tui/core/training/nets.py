@@ -1,8 +1,11 @@
-"""G and D for any problem: MLPs of `depth` hidden ReLU layers of `hidden` units. D returns a
-logit. A conditional problem's label is one more input of both (G sees [z, c], D [x, c]).
+"""G and D for any problem, in the family its `nets` names. D returns a logit.
 
-At depth 1 and the curve problem's sizes these are the tutorial's nets, built in the same
-order, so the same seed gives the same initial weights (tests/test_nets.py).
+- "mlp": `depth` hidden ReLU layers of `hidden` units. A conditional problem's label is one
+  more input of both (G sees [z, c], D [x, c]). At depth 1 and the curve problem's sizes these
+  are the tutorial's nets, built in the same order, so the same seed gives the same initial
+  weights (tests/test_adversarial.py).
+- "dcgan" (dcgan.py): DCGAN for the problem's image size, ngf = ndf = `hidden`; its depth
+  follows the image size. A critic with a gradient penalty has no BatchNorm (`penalised`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from torch import nn
 
 from toygan_tui.core.problems.base import Problem
+from toygan_tui.core.training import dcgan
 
 
 def mlp(n_in: int, hidden: int, depth: int, n_out: int) -> nn.Sequential:
@@ -25,9 +29,15 @@ def mlp(n_in: int, hidden: int, depth: int, n_out: int) -> nn.Sequential:
 
 def make_generator(problem: Problem, hidden: int, depth: int) -> nn.Sequential:
     """G: noise z (and the label asked for) → one sample."""
+    if problem.nets == "dcgan":
+        return dcgan.generator(problem, hidden)
     return mlp(problem.noise_dim + problem.cond_dim, hidden, depth, problem.out_dim)
 
 
-def make_discriminator(problem: Problem, hidden: int, depth: int) -> nn.Sequential:
+def make_discriminator(
+    problem: Problem, hidden: int, depth: int, penalised: bool = False
+) -> nn.Sequential:
     """D: a sample (and its label) → the logit of "this is real"."""
+    if problem.nets == "dcgan":
+        return dcgan.discriminator(problem, hidden, batchnorm=not penalised)
     return mlp(problem.out_dim + problem.cond_dim, hidden, depth, 1)

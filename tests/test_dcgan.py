@@ -1,0 +1,126 @@
+"""The image problems' nets (core/training/dcgan.py): DCGAN's shapes at every size, its
+initialisation, labels as one-hot inputs, no BatchNorm in a penalised critic, and the engines:
+the fast ones refuse an image problem in one line and `--engine auto` trains it with autograd."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+from torch import nn
+
+from toygan_tui.core.engines.fast import make_fast_engine
+from toygan_tui.core.problems import get_problem
+from toygan_tui.core.problems.digits import DIGITS, Digits
+from toygan_tui.core.training import dcgan
+from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve
+from toygan_tui.core.training.loop import make_engine
+from toygan_tui.core.training.nets import make_discriminator, make_generator
+from toygan_tui.core.training.state import new_state
+
+
+def shaped(channels: int, side: int, conditional: bool = False) -> Digits:
+    return dataclasses.replace(DIGITS, sample_shape=(channels, side, side), conditional=conditional)
+
+
+@pytest.mark.parametrize("side", [8, 16, 32, 64])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_g_draws_images_of_the_problems_shape_in_tanh_range_and_d_gives_one_logit(
+    side: int, channels: int
+) -> None:
+    problem = shaped(channels, side)
+    G, D = dcgan.generator(problem, 8), dcgan.discriminator(problem, 8)
+    images = G(torch.randn(5, 100))
+    assert images.shape == (5, channels, side, side)
+    assert images.abs().max() <= 1
+    assert D(images).shape == (5, 1)
+    ups = [m for m in G if isinstance(m, nn.ConvTranspose2d)]
+    assert len(ups) == dcgan.blocks(side) + 1  # 1×1 → 4×4, then doubling to the side
+
+
+def test_at_64_pixels_these_are_the_tutorials_nets() -> None:
+    """The PyTorch DCGAN tutorial: ngf·8 at 4×4 down to ngf at 32×32; D mirrors it."""
+    G, D = dcgan.generator(shaped(3, 64), 64), dcgan.discriminator(shaped(3, 64), 64)
+    widths = [m.out_channels for m in G if isinstance(m, nn.ConvTranspose2d)]
+    assert widths == [512, 256, 128, 64, 3]
+    assert [m.out_channels for m in D if isinstance(m, nn.Conv2d)] == [64, 128, 256, 512, 1]
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in D) == 3  # not after D's first conv
+
+
+def test_other_sizes_are_refused() -> None:
+    for side in (4, 12, 48):
+        with pytest.raises(ValueError, match="8, 16, 32, 64"):
+            dcgan.blocks(side)
+
+
+def test_weights_start_as_dcgan_says() -> None:
+    torch.manual_seed(0)
+    G = dcgan.generator(shaped(1, 32), 64)
+    convs = torch.cat([m.weight.detach().flatten() for m in G if isinstance(m, nn.ConvTranspose2d)])
+    norms = torch.cat([m.weight.detach() for m in G if isinstance(m, nn.BatchNorm2d)])
+    assert convs.mean().abs() < 1e-3 and convs.std() == pytest.approx(0.02, rel=0.05)
+    assert norms.mean() == pytest.approx(1.0, abs=0.01)
+    assert norms.std() == pytest.approx(0.02, rel=0.2)
+
+
+def test_a_penalised_critic_has_no_batchnorm() -> None:
+    problem = get_problem("digits")
+    plain = make_discriminator(problem, 16, 2)
+    critic = make_discriminator(problem, 16, 2, penalised=True)
+    assert any(isinstance(m, nn.BatchNorm2d) for m in plain)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in critic)
+    cfg = resolve({"problem": "digits", "loss": "wgan-gp"}, {"loss"})
+    state = new_state(cfg, torch.device("cpu"))
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in state.D.modules())
+
+
+def test_the_label_reaches_both_nets_as_one_hot() -> None:
+    """G's image changes with the digit asked for; D's logit with the label it is shown."""
+    cond = get_problem("cond-digits")
+    torch.manual_seed(0)
+    G, D = make_generator(cond, 8, 2), make_discriminator(cond, 8, 2)
+    assert G[1].in_channels == 100 + 10 and D[1].in_channels == 1 + 10
+    z = torch.randn(4, 100).repeat(2, 1)
+    labels = torch.tensor([[3.0]] * 4 + [[7.0]] * 4)
+    images = G(torch.cat([z, labels], dim=1))
+    assert not torch.allclose(images[:4], images[4:])
+    from toygan_tui.core.engines.inputs import with_labels
+
+    same = images[:4].detach().repeat(2, 1, 1, 1)
+    logits = D(with_labels(same, labels))
+    assert not torch.allclose(logits[:4], logits[4:])
+
+
+def test_the_fast_engines_refuse_an_image_problem_in_one_line_and_auto_takes_autograd() -> None:
+    cfg = resolve({"problem": "digits", "steps": 2}, {"steps"})
+    state = new_state(cfg, torch.device("cpu"))
+    with pytest.raises(ConfigError) as error:
+        make_fast_engine(state, required=True)
+    assert str(error.value) == (
+        "--engine fast: the fast engines run MLPs; digits has dcgan nets;"
+        " use --engine auto or reference"
+    )
+    assert make_engine(state).name == "reference"
+
+
+def test_digits_take_dcgans_settings_unless_typed() -> None:
+    cfg = resolve({"problem": "digits"}, set())
+    assert (cfg.loss, cfg.batch_size, cfg.lr_g, cfg.lr_d, cfg.beta1, cfg.hidden) == (
+        "ns",
+        128,
+        2e-4,
+        2e-4,
+        0.5,
+        64,
+    )
+    assert resolve({"problem": "digits", "loss": "minimax"}, {"loss"}).loss == "minimax"
+    assert resolve({"problem": "digits", "loss": "hinge"}, set()).loss == "ns"
+    wgan = resolve({"problem": "digits", "loss": "wgan-gp"}, {"loss"})
+    assert (wgan.lr_g, wgan.beta1, wgan.beta2, wgan.n_critic) == (1e-4, 0.0, 0.9, 5)
+
+
+def test_a_dcgans_depth_is_the_image_sizes() -> None:
+    with pytest.raises(ConfigError, match="--depth: digits's dcgan nets take their depth"):
+        TrainConfig(problem="digits", depth=3)
+    assert TrainConfig(problem="digits", depth=2).depth == 2

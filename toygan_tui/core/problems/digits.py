@@ -1,0 +1,148 @@
+"""`digits` and `cond-digits`: scikit-learn's handwritten digits at 16×16 (digits_data.py),
+learned by a DCGAN (core/training/dcgan.py); `cond-digits` asks G for a digit (0-9).
+
+Real batches are drawn with replacement from the 1 797 images by the run's own stream (an
+epoch has no meaning for so small a set). The measures (digit_measures.py) come from a small
+classifier trained once on the digits.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from toygan_tui.core.problems import digit_measures
+from toygan_tui.core.problems.base import Defaults, Measure, Nets, View
+from toygan_tui.core.problems.digits_data import REQUIRES, SIDE, digits
+
+if TYPE_CHECKING:
+    import torch
+
+FD_FLOOR = 0.43  # fd of one half of the digits against the other (tests check it still holds)
+
+CONFIDENT = Measure(
+    "confident",
+    True,
+    0.7,
+    "~0.95",
+    "fraction of images the classifier is ≥ 90 % sure of; real: 0.95",
+)
+CLASSES = Measure(
+    "classes",
+    True,
+    10,
+    "10",
+    "digits holding ≥ 1/40 of the images as confident ones (modes)",
+    scale=10,
+)
+FD = Measure(
+    "fd", False, 5.0, "~0.4", "Fréchet distance of the classifier's features from the real digits"
+)
+CLASS_ACC = Measure(
+    "class_acc",
+    True,
+    0.9,
+    "~0.97",
+    "fraction of images the classifier reads as the digit asked for",
+)
+
+# DCGAN's settings (Radford et al.; the PyTorch tutorial): ngf = ndf = 64, batch 128, Adam 2e-4
+# with β1 0.5, the non-saturating loss. DCGAN's depth follows the image: 2 blocks at 16×16.
+DCGAN = Defaults(
+    hidden=64, depth=2, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+    steps=1_500, loss="ns", n_eval=1_000, n_show=64,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Digits:
+    """The digits, unconditional or conditioned on the digit."""
+
+    name: str
+    summary: str
+    conditional: bool
+    noise_dim: int = 100  # DCGAN's nz
+    sample_shape: tuple[int, ...] = (1, SIDE, SIDE)
+    nets: Nets = "dcgan"
+    requires: tuple[tuple[str, str], ...] = REQUIRES
+    defaults: Defaults = DCGAN
+    view: View = "images"
+    charted: tuple[str, str] = ("confident", "classes")
+
+    @property
+    def out_dim(self) -> int:
+        return int(np.prod(self.sample_shape))
+
+    @property
+    def labels(self) -> tuple[int, ...]:
+        return tuple(range(10)) if self.conditional else ()
+
+    @property
+    def cond_dim(self) -> int:
+        return 1 if self.conditional else 0  # the digit, as one input (one-hot inside the nets)
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        return (CONFIDENT, CLASSES, FD, CLASS_ACC) if self.conditional else (CONFIDENT, CLASSES, FD)
+
+    @property
+    def x(self) -> np.ndarray:
+        return np.empty(0)
+
+    def real_batch(
+        self, rng: np.random.RandomState, n: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        images, labels = digits()
+        pick = rng.randint(len(labels), size=n)
+        return images[pick], labels[pick] if self.conditional else None
+
+    def real_batch_torch(
+        self, gen: torch.Generator, n: int, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        import torch
+
+        images, labels = _on(device)
+        pick = torch.randint(len(labels), (n,), generator=gen, device=device)
+        return images[pick], labels[pick] if self.conditional else None
+
+    def eval_labels(self, n: int) -> np.ndarray | None:
+        """0, 1, ..., 9, 0, ...: every digit in each row of the shown grid (rows of 10 or 8)."""
+        return np.arange(n) % 10 if self.conditional else None
+
+    def measure(self, samples: np.ndarray, labels: np.ndarray | None = None) -> dict[str, float]:
+        confident, classes = digit_measures.confident_classes(samples)
+        values = {"confident": confident, "classes": float(classes)}
+        values["fd"] = digit_measures.fd(samples)
+        if self.conditional:
+            if labels is None or len(labels) != len(samples):
+                raise ValueError(f"{self.name} measures need the digit each image was asked for")
+            read = digit_measures.classifier().probabilities(samples).argmax(axis=1)
+            values["class_acc"] = float((read == labels).mean())
+        return values
+
+
+@functools.lru_cache(maxsize=4)
+def _on(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The digits on the device, copied once (as float32 and int64)."""
+    import torch
+
+    images, labels = digits()
+    return (
+        torch.tensor(images, dtype=torch.float32, device=device),
+        torch.tensor(labels, dtype=torch.int64, device=device),
+    )
+
+
+DIGITS = Digits(
+    name="digits",
+    summary="scikit-learn's handwritten digits at 16×16 (1 797 images), with a DCGAN",
+    conditional=False,
+)
+COND_DIGITS = Digits(
+    name="cond-digits",
+    summary="the digits with their class: G is asked for a digit 0-9 (conditional DCGAN)",
+    conditional=True,
+)

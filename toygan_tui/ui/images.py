@@ -1,0 +1,172 @@
+"""The image view: a grid of G's images for a fixed noise batch, drawn with half blocks.
+
+Each character cell shows two pixels, one over the other: '▀' in the top pixel's colour on the
+bottom pixel's colour, in truecolor (Rich turns it into the nearest of 256 colours where the
+terminal has no truecolor). Without colour (NO_COLOR, a file) a cell is one grey level of the
+mean of its two pixels, from a ramp of block characters (' ░▒▓█').
+
+Sizes: the images are scaled (×4 … ×1 by repeating pixels, ½ and ¼ by averaging) to the
+largest size at which at least MIN_SHOWN of them fit (all of them when fewer), with one blank
+column between two images and one blank line between two rows; every line is exactly the
+width given, never more lines than the height.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from rich.color import Color
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+
+from toygan_tui.ui.chart import wants_color
+
+UPPER_HALF = "▀"
+RAMP = " ░▒▓█"  # grey levels without colour: black … white
+SCALES = (4.0, 3.0, 2.0, 1.0, 0.5, 0.25)  # tried from the largest
+MIN_SHOWN = 8  # fewer images than this (when there are more) means: scale down
+GAP = 1  # blank cells between two images, and blank lines between two rows
+
+
+@dataclass(eq=False)
+class ImageGrid:
+    """images (n × C × H × W, values in [-1, 1], C 1 or 3); labels: the class each was asked
+    for (conditional problems), named in the legend."""
+
+    images: np.ndarray
+    labels: np.ndarray | None = None
+    title: str = "G's images (fixed noise)"
+
+    def legend(self, color: bool = True) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.title, style="bold" if color else "")
+        if self.labels is not None and len(self.labels):
+            shown = " ".join(str(int(c)) for c in self.labels[:10])
+            text.append(f"  asked for {shown}{' …' if len(self.labels) > 10 else ''} in turn")
+        return text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """Printed on its own (`toygan sample`): the legend, then the grid."""
+        width = options.max_width
+        height = options.height or min(40, options.size.height)
+        color = wants_color(console)
+        yield from console.render_lines(self.legend(color), options.update(width=width))[0]
+        yield Segment.line()
+        for line in self.render_lines(width, height - 1, color):
+            yield from line
+            yield Segment.line()
+
+    def render_lines(self, width: int, height: int, color: bool) -> list[list[Segment]]:
+        """At most `height` lines of exactly `width` cells."""
+        if height <= 0 or width <= 0:
+            return []
+        images = np.asarray(self.images, dtype=np.float64)
+        if images.ndim != 4 or len(images) == 0:
+            return [[Segment(" " * width)] for _ in range(height)]
+        layout = fit(images.shape, width, height)
+        if layout is None:
+            return [[Segment("(too small)"[:width].ljust(width), Style(dim=True))]]
+        scale, cols, rows = layout
+        tiles = [resized(img, scale) for img in images[: cols * rows]]
+        lines: list[list[Segment]] = []
+        for r in range(rows):
+            row_tiles = tiles[r * cols : (r + 1) * cols]
+            if not row_tiles:
+                break
+            if r:
+                lines += [[Segment(" " * width)] for _ in range(GAP)]
+            lines += _row_lines(row_tiles, width, color)
+        return lines[:height]
+
+
+def fit(shape: tuple[int, ...], width: int, height: int) -> tuple[float, int, int] | None:
+    """(scale, images per row, rows) of the largest scale showing at least MIN_SHOWN images
+    (or all); else the smallest scale that shows any; None when not even one image fits."""
+    n, _, h, w = shape
+    best = None
+    for scale in SCALES:
+        tile_w, tile_h = int(w * scale), -(-int(h * scale) // 2)  # two pixel rows a line
+        if tile_w < 1 or tile_h < 1:
+            continue
+        cols = min((width + GAP) // (tile_w + GAP), n)
+        rows = min((height + GAP) // (tile_h + GAP), -(-n // max(cols, 1)))
+        if cols * rows >= min(n, MIN_SHOWN):
+            return scale, cols, rows
+        if cols * rows > 0:
+            best = (scale, cols, rows)
+    return best
+
+
+def resized(image: np.ndarray, scale: float) -> np.ndarray:
+    """C × H × W scaled by repeating pixels (scale ≥ 1) or averaging blocks (½, ¼)."""
+    if scale >= 1:
+        k = int(scale)
+        return np.asarray(image.repeat(k, axis=1).repeat(k, axis=2))
+    k = round(1 / scale)
+    c, h, w = image.shape
+    cut = image[:, : h - h % k, : w - w % k]
+    return np.asarray(cut.reshape(c, h // k, k, w // k, k).mean(axis=(2, 4)))
+
+
+def _row_lines(tiles: list[np.ndarray], width: int, color: bool) -> list[list[Segment]]:
+    """One row of images as text lines, padded to `width`."""
+    pairs = [_pixel_pairs(tile) for tile in tiles]  # each (lines, W, 2, 3) 8-bit RGB
+    lines = []
+    for y in range(pairs[0].shape[0]):
+        cells: list[tuple[str, Style | None]] = []
+        for i, pair in enumerate(pairs):
+            if i:
+                cells += [(" ", None)] * GAP
+            cells += [_cell(top, bottom, color) for top, bottom in pair[y].tolist()]
+        line = _merge(cells)
+        used = sum(len(s.text) for s in line)
+        lines.append(line + [Segment(" " * (width - used))] if used < width else line)
+    return lines
+
+
+def _pixel_pairs(tile: np.ndarray) -> np.ndarray:
+    """C × H × W in [-1, 1] → (ceil(H/2) × W × 2 × 3) 8-bit RGB: each line's upper and lower
+    pixel (grey channels repeated; an odd last row's lower pixel black)."""
+    rgb = np.rint(np.clip(np.nan_to_num((tile + 1) / 2), 0, 1) * 255).astype(np.int64)
+    rgb = np.repeat(rgb, 3, axis=0) if len(rgb) == 1 else rgb[:3]
+    h = rgb.shape[1]
+    if h % 2:
+        rgb = np.concatenate([rgb, np.zeros_like(rgb[:, :1])], axis=1)
+    return rgb.transpose(1, 2, 0).reshape(-1, 2, rgb.shape[2], 3).transpose(0, 2, 1, 3)
+
+
+def _cell(top: list[int], bottom: list[int], color: bool) -> tuple[str, Style | None]:
+    """Two pixels (8-bit RGB) as one character cell."""
+    if not color:
+        level = (sum(top) + sum(bottom)) / (6 * 255)  # 0 … 1
+        return RAMP[int(level * (len(RAMP) - 1) + 0.5)], None
+    return UPPER_HALF, _style(tuple(top), tuple(bottom))  # type: ignore[arg-type]
+
+
+_STYLES: dict[tuple[tuple[int, int, int], tuple[int, int, int]], Style] = {}
+
+
+def _style(fg: tuple[int, int, int], bg: tuple[int, int, int]) -> Style:
+    key = (fg, bg)
+    if key not in _STYLES:
+        if len(_STYLES) > 100_000:  # a colour image has many: keep the cache bounded
+            _STYLES.clear()
+        _STYLES[key] = Style(color=Color.from_rgb(*fg), bgcolor=Color.from_rgb(*bg))
+    return _STYLES[key]
+
+
+def _merge(cells: list[tuple[str, Style | None]]) -> list[Segment]:
+    """Runs of cells in one style as one segment each."""
+    out: list[Segment] = []
+    run, style = "", None
+    for char, cell_style in cells:
+        if cell_style is not style and run:
+            out.append(Segment(run, style))
+            run = ""
+        run, style = run + char, cell_style
+    if run:
+        out.append(Segment(run, style))
+    return out
