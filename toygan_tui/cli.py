@@ -37,8 +37,21 @@ def _tuned(text: str) -> typer.models.OptionInfo:
 def train(
     ctx: typer.Context,  # for --detach: the options as given, to pass on to the background run
     problem: Annotated[
-        str, typer.Option(help="What G learns: curves | ring | grid | two | cond-curves.")
+        str,
+        typer.Option(
+            help="What G learns: curves | ring | grid | two | cond-curves | digits | "
+            "cond-digits | images (a folder: --data DIR)."
+        ),
     ] = "curves",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="--problem images: the folder of PNG/JPEG images (searched recursively)."
+        ),
+    ] = None,
+    image_size: Annotated[
+        int, typer.Option(help="--problem images: the side of G's images (8 … 256).")
+    ] = 64,
     loss: Annotated[
         str, typer.Option(help="minimax (the tutorial's) | ns | lsgan | hinge | wgan-gp.")
     ] = "minimax",
@@ -120,7 +133,8 @@ def train(
 
     run_train(
         problem=problem, loss=loss, beta1=beta1, beta2=beta2, hidden=hidden, depth=depth,
-        n_critic=n_critic, gp_weight=gp_weight,
+        n_critic=n_critic, gp_weight=gp_weight, image_size=image_size,
+        data=str(data.resolve()) if data is not None else "",
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
         live=live, engine=engine, threads=threads, resume=resume, given=_typed(ctx),

@@ -73,11 +73,16 @@ def _resumed(path: Path, typed: dict[str, Any], world: World | None) -> Start | 
 
 
 def _fits(cfg: TrainConfig, world: World | None) -> TrainConfig:
-    """The config, once a torchrun job has checked it can train it."""
+    """The config, once a torchrun job has checked it can train it and a problem that reads
+    the user's files has read them (torch-free: before the first frame)."""
+    from toygan_tui.core.problems.base import ReadsData
     from toygan_tui.core.training.world import check_job
 
     if world is not None:
         check_job(world, batch_size=cfg.batch_size, engine=cfg.engine, device=cfg.device)
+    problem = cfg.the_problem
+    if isinstance(problem, ReadsData):
+        problem.prepare(note=lambda line: say(f"toygan: {line}"), warn=_warn)
     return cfg
 
 

@@ -19,9 +19,9 @@ problem's torch sampler imports torch inside the method.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -175,6 +175,16 @@ class PointsProblem(Problem, Protocol):
 
     def reference_points(self, n: int) -> np.ndarray:
         """n real points from a fixed seed (n × 2)."""
+        ...
+
+
+@runtime_checkable
+class ReadsData(Protocol):
+    """A problem whose real data comes from the user's files (--data): read before training
+    starts, so a folder with no data is bad input (exit 2), not an error at the first step."""
+
+    def prepare(self, note: Callable[[str], None], warn: Callable[[str], None]) -> None:
+        """Read the data now; note() says what takes time, warn() what was passed over."""
         ...
 
 

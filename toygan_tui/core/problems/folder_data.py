@@ -66,8 +66,11 @@ def check_folder(folder: Path) -> list[Path]:
     return files
 
 
-def load_folder(folder: Path, size: int, cache_root: Path) -> FolderImages:
-    """The folder's images at size × size, from the cache when the folder has not changed."""
+def load_folder(
+    folder: Path, size: int, cache_root: Path, on_decode: Callable[[int], None] | None = None
+) -> FolderImages:
+    """The folder's images at size × size, from the cache when the folder has not changed;
+    on_decode(n) hears, before it starts, that n files are to be decoded."""
     folder = Path(folder)
     files = check_folder(folder)
     key = fingerprint(folder, files, size)
@@ -75,6 +78,8 @@ def load_folder(folder: Path, size: int, cache_root: Path) -> FolderImages:
     cached = _read_cache(array_path, meta_path, key)
     if cached is not None:
         return cached
+    if on_decode is not None:
+        on_decode(len(files))
     images, skipped = decode_all(files, size)
     if not len(images):
         raise FolderError(f"--data {folder}: none of its {len(files)} image files could be read")
