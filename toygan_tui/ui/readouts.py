@@ -32,12 +32,14 @@ def stats_text(
 
 
 def measures_text(measures: Sequence[Measure], values: Mapping[str, float] | None) -> Text:
-    """'in_bounds  0.899  ↑ ~0.9': green once a measure is good, yellow before."""
+    """'in_bounds  0.899  ↑ ~0.9': green once a measure is good, yellow before; a measure with
+    no good level of its own (the folder's swd) in the plain colour."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{'quality':<{LABEL_WIDTH}}{'now':>{VALUE_WIDTH}}  {'good':<8}", style="bold")
     for m in measures:
         value = math.nan if values is None else values.get(m.name, math.nan)
-        style = "" if not math.isfinite(value) else ("green" if m.is_good(value) else "yellow")
+        coloured = math.isfinite(value) and m.has_level
+        style = "" if not coloured else ("green" if m.is_good(value) else "yellow")
         text.append(f"\n{m.name:<{LABEL_WIDTH}}").append(
             f"{shown(value):>{VALUE_WIDTH}}", style=style
         )

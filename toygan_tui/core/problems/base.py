@@ -39,7 +39,8 @@ class Measure:
 
     name: str  # the key in metrics.jsonl, status.json and `sample --format json`
     higher_is_better: bool
-    good: float  # a value at least this good counts as good (the dashboard turns it green)
+    good: float  # a value at least this good counts as good (the dashboard turns it green);
+    #              NaN: no level of its own (a distance whose scale depends on the user's data)
     target: str  # what to aim for, as the dashboard writes it after the arrow: "~0.9", "8"
     meaning: str  # one line for a newcomer
     scale: float = 1.0  # a history chart draws value / scale, on [0, 1] (classes: 10)
@@ -47,6 +48,10 @@ class Measure:
     @property
     def arrow(self) -> str:
         return "↑" if self.higher_is_better else "↓"
+
+    @property
+    def has_level(self) -> bool:
+        return not math.isnan(self.good)
 
     def is_good(self, value: float) -> bool:
         """Whether `value` reached the good level (NaN never does)."""

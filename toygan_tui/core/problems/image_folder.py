@@ -20,6 +20,7 @@ measures and view from it. A run's own entry, `for_folder(DIR, SIZE)`, holds the
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,11 +42,12 @@ DEFAULT_SIDE = 64
 SIDES = (8, 16, 32, 64, 128, 256)  # DCGAN's: 4·2^k, k blocks after G's first 4×4
 EVAL_SEED = 12345  # which real images the measure compares with (never the training stream)
 
+# swd and its floor have no good level of their own (their scale is the folder's): swd_x has.
 SWD = Measure(
-    "swd", False, 0.0, "→ floor", "sliced Wasserstein distance of G's images from real ones"
+    "swd", False, math.nan, "→ floor", "sliced Wasserstein distance of G's images from real ones"
 )
 SWD_REAL = Measure(
-    "swd_real", False, 0.0, "floor", "the same distance between two halves of the folder"
+    "swd_real", False, math.nan, "floor", "the same distance between two halves of the folder"
 )
 SWD_X = Measure(
     "swd_x", False, 2.0, "1", "swd over its floor swd_real: 1 is as close as real to real",
