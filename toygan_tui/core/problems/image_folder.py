@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SIDE = 64
 SIDES = (8, 16, 32, 64, 128, 256)  # DCGAN's: 4·2^k, k blocks after G's first 4×4
+NOTE_AT = 500  # a folder this big takes a second or more to decode: say so first
 EVAL_SEED = 12345  # which real images the measure compares with (never the training stream)
 
 # swd and its floor have no good level of their own (their scale is the folder's): swd_x has.
@@ -117,7 +118,10 @@ class ImageFolder:
         where = cache_dir() / "folders"
 
         def decoding(count: int) -> None:
-            note(f"decoding {count} images of {self.folder} at {size}, once (cached in {where})")
+            if count >= NOTE_AT:  # a small folder decodes at once: nothing to say
+                note(
+                    f"decoding {count} images of {self.folder} at {size}, once (cached in {where})"
+                )
 
         found = self.data(decoding)
         if found.skipped:
