@@ -5,13 +5,17 @@ warning for unreadable files, sample, plot, runs, resume), its bad inputs as one
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import signal
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from clikit import toygan
+from clikit import toygan, toygan_env
 from imagekit import discs
+from watchkit import Terminal
 
 from toygan_tui.core.cachedir import cache_dir
 from toygan_tui.core.problems import image_folder, problem_for
@@ -144,3 +148,28 @@ def test_a_big_folder_says_it_decodes_once_then_reads_the_cache(
     notes.clear()
     problem.prepare(note=notes.append, warn=notes.append)
     assert notes == [f"skipped 1 of 13 image files in {data}: unreadable"]
+
+
+@pytest.mark.slow  # a DCGAN in a pseudo-terminal: torch's import, then a few steps
+def test_a_folder_run_draws_its_images_and_measures_in_a_real_terminal(
+    tmp_path: Path, faces: Path
+) -> None:
+    argv = [sys.executable, "-m", "toygan_tui", "train", "--problem", "images", "--data", faces,
+            "--image-size", 16, "--batch-size", 16, "--steps", 1_000_000, "--report-every", 2,
+            "--device", "cpu", "--runs-dir", "runs", "--live"]  # fmt: skip
+    env = toygan_env({"TERM": "xterm-256color", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                      "TOYGAN_CACHE_DIR": str(tmp_path / "cache")})  # fmt: skip
+    term = Terminal([str(a) for a in argv], 100, 30, env=env, cwd=tmp_path)
+    try:
+        term.wait_for(r"swd_x\s+\d+\.\d{2}", 120)
+        term.settle()
+        screen = term.text()
+        assert "toygan run" in term.screen.display[0] and "engine reference" in screen, screen
+        assert re.search(r"swd\s+\d\.\d{3}\s+↓ → floor", screen), screen
+        assert re.search(r"swd_real\s+\d\.\d{3}\s+↓ floor", screen), screen
+        assert screen.count("▀") > 100, screen  # G's images, two pixels a cell
+        term.child.kill(signal.SIGINT)
+        status = term.exit_status(90)
+    finally:
+        term.close()
+    assert status == 130
