@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from clikit import toygan, toygan_env
 from imagekit import discs
 from watchkit import Terminal
@@ -173,3 +174,17 @@ def test_a_folder_run_draws_its_images_and_measures_in_a_real_terminal(
     finally:
         term.close()
     assert status == 130
+
+
+def test_batches_on_a_device_come_from_the_cached_memory_map_too(tmp_path: Path) -> None:
+    """A later process reads the cache memory-mapped, read-only: the device copy still works
+    (torch warns on a read-only array, and the suite turns warnings into errors)."""
+    problem = problem_for("images", str(discs(tmp_path / "data", 8)), 8)
+    problem.prepare(note=lambda line: None, warn=lambda line: None)  # decoded, cached
+    image_folder._LOADED.clear()  # as a new process
+    assert problem.data().from_cache
+    batch, labels = problem.real_batch_torch(
+        torch.Generator().manual_seed(0), 5, torch.device("cpu")
+    )
+    assert batch.shape == (5, 3, 8, 8) and labels is None
+    assert batch.min().item() >= -1 and batch.max().item() <= 1

@@ -197,7 +197,8 @@ def _on(folder: str, side: int, device: torch.device) -> torch.Tensor:
     """The folder's pixels on the device, copied once (uint8: 12 KB an image at 64×64)."""
     import torch
 
-    return torch.from_numpy(np.ascontiguousarray(loaded(folder, side).images)).to(device)
+    pixels = np.array(loaded(folder, side).images)  # a copy: the cache's memory map is read-only
+    return torch.from_numpy(pixels).to(device)
 
 
 IMAGES = ImageFolder()
