@@ -7,6 +7,7 @@ A model this small runs fastest and steadiest on one thread; two OpenMP threads 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import torch
@@ -33,3 +34,11 @@ def fresh_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         del os.environ["TOYGAN_CACHE_DIR"]
     else:
         os.environ["TOYGAN_CACHE_DIR"] = before
+
+
+@pytest.fixture(scope="session")
+def faces(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of 60 generated images for `--problem images` (tests/imagekit.py)."""
+    from imagekit import discs
+
+    return discs(tmp_path_factory.mktemp("folder") / "faces", 60)

@@ -4,10 +4,12 @@ bit on the defaults, and each player's gradient that of its own loss alone."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from imagekit import runnable
 
 from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
 from toygan_tui.core.engines.step import Batch, Players, critic_step, joint_step, with_labels
@@ -84,9 +86,9 @@ def expected_grads(
 @pytest.mark.parametrize("loss_name", list(LOSSES))
 @pytest.mark.parametrize("problem_name", sorted(PROBLEMS))
 def test_each_player_steps_on_the_gradient_of_its_own_loss(
-    problem_name: str, loss_name: str
+    problem_name: str, loss_name: str, faces: Path
 ) -> None:
-    problem, loss = get_problem(problem_name), get_loss(loss_name)
+    problem, loss = runnable(problem_name, faces), get_loss(loss_name)
     p, b = players(problem, penalised=bool(loss.gp_weight)), batch(problem)
     g_expected, d_expected = expected_grads(p, b, loss, loss.gp_weight)
     stats = joint_step(p, b, loss, loss.gp_weight, OPS)

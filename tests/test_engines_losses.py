@@ -4,8 +4,11 @@ Adam moments within 1 % of their norm), and a clear refusal, with a fallback, el
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
+from imagekit import data_options, runnable
 from test_engines import CHUNKS, fresh, run_side_by_side
 
 from toygan_tui.core.engines.cpu import CpuEngine
@@ -46,10 +49,13 @@ def supported(problem: str, loss: str, depth: int) -> bool:
 
 @pytest.mark.parametrize("loss", list(LOSSES))
 @pytest.mark.parametrize("problem", sorted(PROBLEMS))
-def test_auto_takes_the_fast_engine_exactly_where_it_applies(problem: str, loss: str) -> None:
-    depth = PROBLEMS[problem].defaults.depth
+def test_auto_takes_the_fast_engine_exactly_where_it_applies(
+    problem: str, loss: str, faces: Path
+) -> None:
+    depth = runnable(problem, faces).defaults.depth
     cfg = TrainConfig(device="cpu", problem=problem, loss=loss, depth=depth, hidden=16,
-                      n_critic=LOSSES[loss].n_critic, gp_weight=LOSSES[loss].gp_weight)  # fmt: skip
+                      n_critic=LOSSES[loss].n_critic, gp_weight=LOSSES[loss].gp_weight,
+                      **data_options(problem, faces))  # type: ignore[arg-type]  # fmt: skip
     state = fresh(cfg)
     expected = "fast" if supported(problem, loss, depth) else "reference"
     assert make_engine(state).name == expected

@@ -59,13 +59,17 @@ def test_every_loss_stat_has_a_line_and_a_missing_value_reads_as_a_dash(name: st
 @pytest.mark.parametrize("name", sorted(PROBLEMS))
 def test_every_measure_has_a_line_green_once_good_and_yellow_before(name: str) -> None:
     measures = get_problem(name).measures
-    good = {m.name: m.good for m in measures}
-    bad = {m.name: (m.good - 1 if m.higher_is_better else m.good + 1) for m in measures}
-    for values, colour in ((good, "green"), (bad, "yellow")):
+    leveled = [m for m in measures if m.has_level]
+    unleveled = {m.name: 0.25 + i for i, m in enumerate(measures) if not m.has_level}
+    good = {**{m.name: m.good for m in leveled}, **unleveled}
+    bad = {**{m.name: m.good - 1 if m.higher_is_better else m.good + 1 for m in leveled}}
+    for values, colour in ((good, "green"), ({**bad, **unleveled}, "yellow")):
         text = measures_text(measures, values)
         assert len(text.plain.splitlines()) == 1 + len(measures)
-        for m in measures:
+        for m in leveled:
             assert colour in styles_of(text, f"{values[m.name]:.3f}"), m.name
+        for name, value in unleveled.items():  # no level of its own: never coloured
+            assert not styles_of(text, f"{value:.3f}") & {"green", "yellow"}, name
 
 
 def test_measures_show_their_direction_and_target() -> None:

@@ -51,9 +51,19 @@ def train(
     problem: Annotated[
         str,
         typer.Option(
-            help="What G learns: curves | ring | grid | two | cond-curves | digits | cond-digits."
+            help="What G learns: curves | ring | grid | two | cond-curves | digits | "
+            "cond-digits | images (a folder: --data DIR)."
         ),
     ] = "curves",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="--problem images: the folder of PNG/JPEG images (searched recursively)."
+        ),
+    ] = None,
+    image_size: Annotated[
+        int, typer.Option(help="--problem images: the side of G's images (8 … 256).")
+    ] = 64,
     loss: Annotated[
         str,
         _tuned(
@@ -141,7 +151,8 @@ def train(
 
     run_train(
         problem=problem, loss=loss, beta1=beta1, beta2=beta2, hidden=hidden, depth=depth,
-        n_critic=n_critic, gp_weight=gp_weight, recipe=recipe, ema=ema,
+        n_critic=n_critic, gp_weight=gp_weight, recipe=recipe, ema=ema, image_size=image_size,
+        data=str(data.resolve()) if data is not None else "",
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
         live=live, engine=engine, threads=threads, resume=resume, given=_typed(ctx),

@@ -17,7 +17,9 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from toygan_tui.commands.errors import UsageError
 from toygan_tui.core.runfiles.runs import claim_run_dir
+from toygan_tui.core.training.world import world_from_env
 
 LOG_FILE = "train.log"
 # Options the parent sets itself for the child (or that only make sense in the parent).
@@ -28,6 +30,11 @@ def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> 
     """Validate, start the child, say where it is and how to watch it. `params` are the
     command's values, `given` the names of those the user typed (only these are passed on,
     so a resumed run keeps its own options, as in the foreground)."""
+    if world_from_env() is not None:
+        raise UsageError(
+            "--detach: not under torchrun (start torchrun itself in the background, "
+            "e.g. under nohup, and follow the run with toygan watch)"
+        )
     runs_dir = Path(params["runs_dir"])
     args = child_args(command, params, given)
     if params.get("resume") is not None:

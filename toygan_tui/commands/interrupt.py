@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+_SIGHUP = getattr(signal, "SIGHUP", None)  # not on Windows
 EXIT_CODES: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+if _SIGHUP is not None:
+    EXIT_CODES[_SIGHUP] = 129
 
 
 class StopRequest:
@@ -40,12 +43,36 @@ class StopRequest:
     def name(self) -> str:
         if self.key is not None and self.signum == signal.SIGINT:
             return self.key
+        if self.signum is not None and self.signum == _SIGHUP:
+            return "SIGHUP"
         return "Ctrl-C" if self.signum in (None, signal.SIGINT) else "SIGTERM"
 
 
+def agreed(request: StopRequest) -> Callable[[], bool]:
+    """`request`, polled by every process of a torchrun job at the same step: all stop if any
+    asked (a signal to one rank, or torchrun passing one on to all), at that same step, so the
+    checkpoint is consistent. Each rank takes the agreed signal (130 or 143) as its own."""
+
+    def poll() -> bool:
+        from toygan_tui.core.training.distributed import agree_stop, joined
+
+        if not joined():  # rank 0 before the job has formed (torch still loading)
+            return request()
+        signum = agree_stop(request.signum or 0)
+        if signum and request.signum is None:
+            request.signum = signum
+        return signum != 0
+
+    return poll
+
+
 @contextmanager
-def stop_on_signals(on_hangup: Callable[[], None]) -> Iterator[StopRequest]:
-    """Install the handlers for the duration of the block; restore the previous ones after."""
+def stop_on_signals(
+    on_hangup: Callable[[], None], hangup_stops: bool = False
+) -> Iterator[StopRequest]:
+    """Install the handlers for the duration of the block; restore the previous ones after.
+    hangup_stops: SIGHUP stops as SIGTERM does (exit 129), for a torchrun job, whose launcher
+    passes a hang-up on to its processes and kills them 30 s later."""
     request = StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield request  # only the main thread may handle signals; a library caller keeps its own
@@ -62,7 +89,8 @@ def stop_on_signals(on_hangup: Callable[[], None]) -> Iterator[StopRequest]:
         on_hangup()
 
     previous: dict[int, Any] = {}
-    for signum, handler in ((signal.SIGINT, stop), (signal.SIGTERM, stop), (_SIGHUP, hangup)):
+    on_hup = stop if hangup_stops else hangup
+    for signum, handler in ((signal.SIGINT, stop), (signal.SIGTERM, stop), (_SIGHUP, on_hup)):
         # An ignored signal stays ignored: `nohup` ignores SIGHUP, a background job SIGINT.
         if signum is not None and signal.getsignal(signum) is not signal.SIG_IGN:
             previous[signum] = signal.signal(signum, handler)
@@ -72,6 +100,3 @@ def stop_on_signals(on_hangup: Callable[[], None]) -> Iterator[StopRequest]:
         for signum, handler in previous.items():
             # None: a handler from outside Python, which cannot be put back; default it is.
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-
-
-_SIGHUP = getattr(signal, "SIGHUP", None)  # not on Windows

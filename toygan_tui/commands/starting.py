@@ -27,43 +27,53 @@ if TYPE_CHECKING:
     from toygan_tui.core.training.config import TrainConfig
     from toygan_tui.core.training.resume import ResumePoint
     from toygan_tui.core.training.session import Session
+    from toygan_tui.core.training.world import World
 
 
 class Start:
     """A run about to train: what its first frame says, and the Session, built on demand."""
 
     def __init__(
-        self, starting: Starting, build: Callable[[], Session], claimed: Path | None = None
+        self,
+        starting: Starting,
+        build: Callable[[], Session],
+        claimed: Path | None = None,
+        world: World | None = None,
     ) -> None:
         self.starting = starting
+        self.world = world  # the torchrun job this process leads (None: a plain run)
         self._build = build
         self.claimed = claimed  # a fresh run's directory, empty until the Session fills it
         self.session: Session | None = None  # once snapshots() has built it
 
     @classmethod
-    def fresh(cls, cfg: TrainConfig, runs_dir: Path, name: str | None) -> Start:
+    def fresh(
+        cls, cfg: TrainConfig, runs_dir: Path, name: str | None, world: World | None = None
+    ) -> Start:
         path = claim_run_dir(runs_dir, name)
 
         def build() -> Session:
             from toygan_tui.core.training.session import Session  # torch
 
             try:
-                return Session(cfg, runs_dir, path.name)
+                return Session(cfg, runs_dir, path.name, world=world)
             except InputError:  # e.g. --device cuda on a machine without one
                 start.abandon()
                 raise
 
-        start = cls(Starting(path.name, 0, cfg.steps, cfg.problem, cfg.loss), build, claimed=path)
+        starting = Starting(path.name, 0, cfg.steps, cfg.problem, cfg.loss)
+        start = cls(starting, build, claimed=path, world=world)
         return start
 
     @classmethod
-    def resumed(cls, point: ResumePoint, cfg: TrainConfig) -> Start:
+    def resumed(cls, point: ResumePoint, cfg: TrainConfig, world: World | None = None) -> Start:
         def build() -> Session:
             from toygan_tui.core.training.session import Session
 
-            return Session.resume(point, cfg)
+            return Session.resume(point, cfg, world)
 
-        return cls(Starting(point.run.run_id, point.step, cfg.steps, cfg.problem, cfg.loss), build)
+        starting = Starting(point.run.run_id, point.step, cfg.steps, cfg.problem, cfg.loss)
+        return cls(starting, build, world=world)
 
     def snapshots(
         self,

@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from rich.console import Console
 
-from toygan_tui.commands.interrupt import StopRequest, stop_on_signals
+from toygan_tui.commands.interrupt import StopRequest, agreed, stop_on_signals
 from toygan_tui.commands.starting import Start
 from toygan_tui.commands.terminal import SafeStream, hang_up, say, terminal_fds
-from toygan_tui.core.errors import Diverged, SaveFailed
+from toygan_tui.core.errors import Diverged, JobLost, SaveFailed
 
 if TYPE_CHECKING:
     from toygan_tui.core.training.config import TrainConfig
     from toygan_tui.core.training.resume import ResumePoint
     from toygan_tui.core.training.session import Session
+    from toygan_tui.core.training.world import World
 
 EXIT_FAILED = 1
 
@@ -37,24 +38,52 @@ def run_train(
     **options: Any,
 ) -> None:
     """Train (or continue) a run; `given` names the options the user typed, which a resumed
-    run takes over its own; `speed` caps the steps per second (keys change it when live)."""
+    run takes over its own; `speed` caps the steps per second (keys change it when live).
+    Under torchrun, rank 0 does this (and leads the job); the other ranks follow it quietly."""
     from toygan_tui.core.training.config import resolve
+    from toygan_tui.core.training.world import world_from_env
 
+    world = world_from_env()
+    if world is not None:
+        given = {*given, "device"}  # every process takes the device its command line names
+        if not world.leader:
+            from toygan_tui.commands.follower import follow
+
+            follow(world, options["device"])
+            return
     if resume is None:
-        _train(Start.fresh(resolve(options, given), runs_dir, name), live, speed)
+        _train(
+            Start.fresh(_fits(resolve(options, given), world), runs_dir, name, world), live, speed
+        )
         return
     everything = {**options, "runs_dir": runs_dir, "name": name}
-    start = _resumed(resume, {k: everything[k] for k in given if k in everything})
+    start = _resumed(resume, {k: everything[k] for k in given if k in everything}, world)
     if start is not None:
         _train(start, live, speed)
 
 
-def _resumed(path: Path, typed: dict[str, Any]) -> Start | None:
+def _resumed(path: Path, typed: dict[str, Any], world: World | None) -> Start | None:
     """The start that continues the run at `path`; None when it has already finished."""
     from toygan_tui.core.training.resume import plan
 
     point, cfg = plan(path, typed)
-    return None if already_finished(point, cfg) else Start.resumed(point, cfg)
+    if already_finished(point, cfg):
+        return None
+    return Start.resumed(point, _fits(cfg, world), world)
+
+
+def _fits(cfg: TrainConfig, world: World | None) -> TrainConfig:
+    """The config, once a torchrun job has checked it can train it and a problem that reads
+    the user's files has read them (torch-free: before the first frame)."""
+    from toygan_tui.core.problems.base import ReadsData
+    from toygan_tui.core.training.world import check_job
+
+    if world is not None:
+        check_job(world, batch_size=cfg.batch_size, engine=cfg.engine, device=cfg.device)
+    problem = cfg.the_problem
+    if isinstance(problem, ReadsData):
+        problem.prepare(note=lambda line: say(f"toygan: {line}"), warn=_warn)
+    return cfg
 
 
 def already_finished(point: ResumePoint, cfg: TrainConfig) -> bool:
@@ -86,20 +115,22 @@ def _train(start: Start, live: bool | None, speed: float | None = None) -> None:
         hang_up(ttys)
 
     show = wants_live(console) if live is None else live
+    alone = start.world is None  # a torchrun job's rank 0 has no keys: a pause would stall it
     # Keys outside the signal handlers: theirs (SIGTERM: checkpoint, then 143) come first.
-    with keys_for(show) as keys, stop_on_signals(on_hangup=stop_drawing) as stop:
+    with keys_for(show and alone) as keys, stop_on_signals(stop_drawing, not alone) as stop:
         controls = Controls(
             keys, stop, lambda: start.session.status if start.session else None, speed
         )
         try:
             # torch loads in the stream: the first frame comes first
+            poll = stop if alone else agreed(stop)
             stream = start.snapshots(
-                stop, on_warning=_warn, on_begin=controls.begin, ahead=controls.full_speed
+                poll, on_warning=_warn, on_begin=controls.begin, ahead=controls.full_speed
             )
             present(stream, console, live=show, steering=controls, starting=start.starting)
         except KeyboardInterrupt:
             _aborted(start, stop)
-        except (Diverged, SaveFailed) as exc:
+        except (Diverged, SaveFailed, JobLost) as exc:
             _exit(f"toygan: error: {exc}", EXIT_FAILED)
     session = start.session
     if session is None:  # stopped while torch loaded: nothing was built
@@ -123,9 +154,17 @@ def _stopped(session: Session, stop: StopRequest) -> NoReturn:
     _exit(
         f"toygan: stopped by {stop.name} at step {session.state.step}/{session.cfg.steps}; "
         f"checkpoint saved: {session.run.checkpoint}\n"
-        f"resume with: toygan train --resume {session.run.path}",
+        f"resume with: {resume_command(session)} --resume {session.run.path}",
         stop.exit_code,
     )
+
+
+def resume_command(session: Session) -> str:
+    """How this run was started: plain, or as a torchrun job (of as many processes)."""
+    world = session.state.world
+    if world is None:
+        return "toygan train"
+    return f"torchrun --nproc-per-node {world.per_machine} -m toygan_tui train"
 
 
 def _aborted(start: Start, stop: StopRequest) -> NoReturn:
@@ -139,7 +178,7 @@ def _aborted(start: Start, stop: StopRequest) -> NoReturn:
     _exit(
         f"toygan: aborted by a second {stop.name}; the last good checkpoint is "
         f"{session.run.checkpoint} (step {session.saved_step})\n"
-        f"resume with: toygan train --resume {session.run.path}",
+        f"resume with: {resume_command(session)} --resume {session.run.path}",
         stop.exit_code,
     )
 

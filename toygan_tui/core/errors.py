@@ -37,3 +37,7 @@ class Diverged(RuntimeError):
 
 class SaveFailed(RuntimeError):
     """The run ended (finished or stopped) but its final state could not be written."""
+
+
+class JobLost(RuntimeError):
+    """A torchrun job lost one of its processes (a collective failed): this one cannot go on."""

@@ -44,7 +44,8 @@ def measures_text(
 
     With `ema` (the EMA of G's measures) a column 'ema' follows G's 'now': 'in_bounds  0.899
     0.913  ↑ ~0.9'. The targets then show only where `width` leaves room for them; the colours
-    still tell good from not yet."""
+    still tell good from not yet. A measure with no good level of its own (the
+    folder's swd) is in the plain colour."""
     targets = ema is None or width is None or width >= ema_readout_width()
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{'quality':<{LABEL_WIDTH}}{'now':>{VALUE_WIDTH}}", style="bold")
@@ -66,8 +67,8 @@ def ema_readout_width() -> int:
 
 
 def _value(text: Text, measure: Measure, value: float, width: int) -> None:
-    good = measure.is_good(value)
-    style = "" if not math.isfinite(value) else ("green" if good else "yellow")
+    coloured = math.isfinite(value) and measure.has_level
+    style = "" if not coloured else ("green" if measure.is_good(value) else "yellow")
     text.append(f"{shown(value):>{width}}", style=style)
 
 

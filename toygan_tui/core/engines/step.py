@@ -14,6 +14,7 @@ tutorial exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -33,15 +34,23 @@ class Batch:
     eps: torch.Tensor | None  # (B × 1) ~ U(0, 1), the penalty's mix; None without a penalty
 
 
-__all__ = ["Batch", "Players", "critic_step", "joint_step", "with_labels"]
+class Optimizer(Protocol):
+    """What a step asks of an optimizer (torch's Adam, or one that averages over ranks first)."""
+
+    def zero_grad(self, set_to_none: bool = True) -> None: ...
+
+    def step(self) -> Any: ...
+
+
+__all__ = ["Batch", "Optimizer", "Players", "critic_step", "joint_step", "with_labels"]
 
 
 @dataclass(frozen=True)
 class Players:
     G: nn.Module
     D: nn.Module
-    opt_G: torch.optim.Optimizer
-    opt_D: torch.optim.Optimizer
+    opt_G: Optimizer
+    opt_D: Optimizer
 
 
 def joint_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> torch.Tensor:

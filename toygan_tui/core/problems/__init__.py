@@ -12,11 +12,12 @@ from toygan_tui.core.problems.cond_curves import COND_CURVES
 from toygan_tui.core.problems.curves import CURVES
 from toygan_tui.core.problems.digits import COND_DIGITS, DIGITS
 from toygan_tui.core.problems.grid import GRID
+from toygan_tui.core.problems.image_folder import IMAGES, for_folder
 from toygan_tui.core.problems.ring import RING
 from toygan_tui.core.problems.two import TWO
 
 PROBLEMS: dict[str, Problem] = {
-    p.name: p for p in (CURVES, RING, GRID, TWO, COND_CURVES, DIGITS, COND_DIGITS)
+    p.name: p for p in (CURVES, RING, GRID, TWO, COND_CURVES, DIGITS, COND_DIGITS, IMAGES)
 }
 DEFAULT_PROBLEM = "curves"
 
@@ -30,4 +31,18 @@ def get_problem(name: str) -> Problem:
     return pick(PROBLEMS, name, "--problem", UnknownProblem)
 
 
-__all__ = ["DEFAULT_PROBLEM", "PROBLEMS", "Measure", "Problem", "UnknownProblem", "get_problem"]
+def problem_for(name: str, data: str = "", image_size: int = IMAGES.side) -> Problem:
+    """The problem a run trains: `name`'s, with its folder and image size for `images`.
+    Readers that have only the name use get_problem (the same measures and view)."""
+    problem = get_problem(name)
+    if problem is IMAGES:
+        return for_folder(data, image_size)
+    if data:
+        raise UnknownProblem(f"--data applies to --problem images only, not {name}")
+    return problem
+
+
+__all__ = [
+    "DEFAULT_PROBLEM", "PROBLEMS", "Measure", "Problem", "UnknownProblem", "get_problem",
+    "problem_for",
+]  # fmt: skip

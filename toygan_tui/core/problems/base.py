@@ -19,9 +19,9 @@ problem's torch sampler imports torch inside the method.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -39,7 +39,8 @@ class Measure:
 
     name: str  # the key in metrics.jsonl, status.json and `sample --format json`
     higher_is_better: bool
-    good: float  # a value at least this good counts as good (the dashboard turns it green)
+    good: float  # a value at least this good counts as good (the dashboard turns it green);
+    #              NaN: no level of its own (a distance whose scale depends on the user's data)
     target: str  # what to aim for, as the dashboard writes it after the arrow: "~0.9", "8"
     meaning: str  # one line for a newcomer
     scale: float = 1.0  # a history chart draws value / scale, on [0, 1] (classes: 10)
@@ -47,6 +48,10 @@ class Measure:
     @property
     def arrow(self) -> str:
         return "↑" if self.higher_is_better else "↓"
+
+    @property
+    def has_level(self) -> bool:
+        return not math.isnan(self.good)
 
     def is_good(self, value: float) -> bool:
         """Whether `value` reached the good level (NaN never does)."""
@@ -175,6 +180,16 @@ class PointsProblem(Problem, Protocol):
 
     def reference_points(self, n: int) -> np.ndarray:
         """n real points from a fixed seed (n × 2)."""
+        ...
+
+
+@runtime_checkable
+class ReadsData(Protocol):
+    """A problem whose real data comes from the user's files (--data): read before training
+    starts, so a folder with no data is bad input (exit 2), not an error at the first step."""
+
+    def prepare(self, note: Callable[[str], None], warn: Callable[[str], None]) -> None:
+        """Read the data now; note() says what takes time, warn() what was passed over."""
         ...
 
 

@@ -235,6 +235,8 @@ def _samples_of(data: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray | No
         samples = np.asarray([[json_number(v) for v in row] for row in data["curves"]], np.float64)
     if samples.size == 0:
         samples = np.empty((0, *shape))
+    if len(shape) == 3 and samples.ndim == 4 and samples.shape[1] == shape[0]:
+        return samples  # images of the problem's channels at the run's size (--image-size)
     return samples if samples.shape[1:] == shape else None
 
 

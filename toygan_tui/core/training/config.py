@@ -16,7 +16,7 @@ from typing import Any
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Loss, get_loss
-from toygan_tui.core.problems import Problem, get_problem
+from toygan_tui.core.problems import Problem, problem_for
 from toygan_tui.core.problems.base import missing_requirement
 from toygan_tui.core.recipes import TUTORIAL, check_recipe
 
@@ -45,6 +45,9 @@ class TrainConfig:
     gp_weight: float = 0.0  # weight λ of wgan-gp's gradient penalty (0: the loss has none)
     recipe: str = TUTORIAL.name  # the named option defaults the run started from (recipes.py)
     ema: float = 0.0  # decay of the EMA of G's weights kept beside G; 0: none is kept
+    image_size: int = 64  # the side G's images have (--problem images; 64, the tutorial's)
+    # -- the data: where a problem that reads files finds them --------------------------------
+    data: str = ""  # --problem images: the folder of images (an absolute path)
     # -- how long ---------------------------------------------------------------------------
     steps: int = 10_000  # total steps of the run; a resumed run stops at the same total
     # -- where and how fast: these never change the math on a given device ------------------
@@ -76,7 +79,7 @@ class TrainConfig:
 
     @property
     def the_problem(self) -> Problem:
-        return get_problem(self.problem)
+        return problem_for(self.problem, self.data, self.image_size)
 
     @property
     def the_loss(self) -> Loss:
@@ -90,13 +93,15 @@ MAX_LR = 1e15
 # Options that change the numbers of a run: a resumed run must keep them.
 MATH_FIELDS = (
     "problem", "loss", "seed", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "hidden", "depth",
-    "n_critic", "gp_weight", "recipe", "ema",
+    "n_critic", "gp_weight", "recipe", "ema", "image_size",
 )  # fmt: skip
 
 
 def validate(cfg: TrainConfig) -> None:
-    """Raise ConfigError with one readable line for the first value training cannot use."""
-    problem = get_problem(cfg.problem)
+    """Raise ConfigError with one readable line for the first value training cannot use.
+    (Whether --data holds images is checked when a run starts: a run sampled elsewhere
+    needs no folder.)"""
+    problem = problem_for(cfg.problem, cfg.data, cfg.image_size)
     missing = missing_requirement(problem)
     if missing:
         raise ConfigError(missing)
@@ -168,7 +173,10 @@ def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:
     """The config of a new run: `options` holds every option by field name; those named in
     `typed` win over the recipe's values, which win over the loss's defaults, which win over
     the problem's."""
-    problem = get_problem(options.get("problem", TrainConfig.problem))
+    name = options.get("problem", TrainConfig.problem)
+    if "image_size" in typed and name != "images":
+        raise ConfigError(f"--image-size applies to --problem images only, not {name}")
+    problem = problem_for(name, options.get("data", ""), options.get("image_size", 64))
     recipe = check_recipe(options.get("recipe", TrainConfig.recipe), problem.name)
     loss_name = options.get("loss", TrainConfig.loss)
     if "loss" not in typed:

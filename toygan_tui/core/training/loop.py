@@ -39,7 +39,12 @@ class Engine(Protocol):
 
 
 def make_engine(state: TrainState) -> Engine:
-    """The engine the config asks for; `auto` takes the fast one where it applies."""
+    """The engine the config asks for; `auto` takes the fast one where it applies. In a
+    torchrun job: the data-parallel reference engine (world.check_job refused `fast`)."""
+    if state.world is not None:
+        from toygan_tui.core.engines.distributed import DistributedEngine
+
+        return DistributedEngine(state, state.world)
     if state.cfg.engine != "reference":
         from toygan_tui.core.engines.fast import make_fast_engine
 
@@ -69,24 +74,27 @@ def train(
     ahead() says whether the training may go on while the latest report is evaluated (then
     it is yielded after the next chunk), polled at every report; on_report(snapshot) is called
     with each report in step order where it is built (maybe the report thread), and what it
-    returns is yielded.
+    returns is yielded. In a torchrun job only rank 0 evaluates and yields; the others train
+    the same chunks.
     """
     state = state or new_state(cfg, resolve_device(cfg.device))
     engine = make_engine(state)
-    reporter = Reporter(Evaluator(cfg, state.device), state, on_report)
+    leader = state.world is None or state.world.leader
+    reporter = Reporter(Evaluator(cfg, state.device), state, on_report) if leader else None
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
         yield from _loop(state, engine, reporter, on_save, should_stop, ahead)
     finally:
-        reporter.close()
+        if reporter is not None:
+            reporter.close()
         torch.set_num_threads(threads)
 
 
 def _loop(
     state: TrainState,
     engine: Engine,
-    reporter: Reporter,
+    reporter: Reporter | None,
     on_save: Callable[[TrainState], None] | None,
     should_stop: Callable[[], bool],
     ahead: Callable[[], bool],
@@ -101,7 +109,7 @@ def _loop(
         report_at = next_stop(state.step, cfg.report_every)
         save_at = next_stop(state.step, cfg.save_every)
         stats = engine.run(min(report_at, save_at, cfg.steps) - state.step)
-        if state.step == report_at or state.step == cfg.steps:
+        if reporter is not None and (state.step == report_at or state.step == cfg.steps):
             now = time.monotonic()
             speed = (state.step - last_step) / max(now - last_time, 1e-9)
             at = ReportAt(state.step, engine.name, stats, speed, state.elapsed + now - started)

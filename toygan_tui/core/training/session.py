@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import cast
 
 import numpy as np
+import torch
 
 from toygan_tui.core.errors import Diverged, InputError, SaveFailed
 from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
@@ -39,6 +40,7 @@ from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.resume import ResumePoint, trim_metrics
 from toygan_tui.core.training.saver import CheckpointWriter
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
+from toygan_tui.core.training.world import World
 
 
 class Session:
@@ -51,10 +53,12 @@ class Session:
         run_id: str | None = None,
         *,
         resume: ResumePoint | None = None,
+        world: World | None = None,
     ) -> None:
         self.cfg = cfg
         self.runs_dir = Path(runs_dir)
-        self.device = resolve_device(cfg.device)
+        # In a torchrun job this is rank 0: it joins the job, and hands its state to the others.
+        self.device = resolve_device(cfg.device) if world is None else _join(world, cfg.device)
         if resume is None:
             self.run = self._new_run(run_id)
             self.state: TrainState = new_state(cfg, self.device)
@@ -68,12 +72,17 @@ class Session:
         self._warned: set[str] = set()
         self._problems: queue.SimpleQueue[str] = queue.SimpleQueue()  # from the report thread
         self.status: StatusWriter | None = None  # once training has started: its status.json
-        self._prepare_files()
+        start = self._prepare_files()
+        if world is not None:
+            from toygan_tui.core.training.distributed import share_state
+
+            self.state.world = world
+            share_state(start)
 
     @classmethod
-    def resume(cls, point: ResumePoint, cfg: TrainConfig) -> Session:
+    def resume(cls, point: ResumePoint, cfg: TrainConfig, world: World | None = None) -> Session:
         """Continue the run `point` names, in its own directory, under `cfg`."""
-        return cls(cfg, point.run.path.parent, point.run.run_id, resume=point)
+        return cls(cfg, point.run.path.parent, point.run.run_id, resume=point, world=world)
 
     def _new_run(self, run_id: str | None) -> RunDir:
         if run_id is not None:
@@ -85,8 +94,9 @@ class Session:
                 )
         return RunDir(self.runs_dir / (run_id or new_run_id(self.runs_dir)))
 
-    def _prepare_files(self) -> None:
-        """Write config.json and the starting checkpoint now: a disk problem is exit 2 here."""
+    def _prepare_files(self) -> bytes:
+        """Write config.json and the starting checkpoint now: a disk problem is exit 2 here.
+        Returns the checkpoint's bytes."""
         data = save_bytes(self.state, self.run.run_id)
         try:
             # Room for a checkpoint and its temp copy, twice over (ckpt.pt and last.pt).
@@ -104,6 +114,7 @@ class Session:
             reason = exc.strerror or str(exc)
             raise InputError(f"cannot write the run into {self.runs_dir}: {reason}") from None
         self._saver.saved_step = self.state.step
+        return data
 
     @property
     def saved_step(self) -> int:
@@ -203,6 +214,12 @@ class Session:
 
     def _diverged(self, step: int, what: str) -> Diverged:
         return Diverged(step, what, self.run.checkpoint, self.saved_step)
+
+
+def _join(world: World, device_name: str) -> torch.device:
+    from toygan_tui.core.training.distributed import join  # torch.distributed: jobs only
+
+    return join(world, device_name)
 
 
 def non_finite(snap: Snapshot) -> str:

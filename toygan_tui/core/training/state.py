@@ -14,6 +14,7 @@ from toygan_tui.core.training.adam import AdamState
 from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.ema import new_ema
 from toygan_tui.core.training.model import make_discriminator, make_generator
+from toygan_tui.core.training.world import World
 
 
 class DeviceError(InputError):
@@ -34,6 +35,7 @@ class TrainState:
     step: int = 0
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
     g_ema: nn.Module | None = None  # the EMA of G's weights (core/training/ema.py), if cfg.ema
+    world: World | None = None  # the torchrun job this process trains in (None: alone)
 
     def __post_init__(self) -> None:
         # Parameters on "cuda" report "cuda:0", and torch.device("cuda") != "cuda:0": a state
