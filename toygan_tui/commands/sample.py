@@ -17,7 +17,14 @@ FORMATS = ("chart", "table", "csv", "json", "npy")
 
 
 def run_sample(
-    *, ckpt: Path, num: int, seed: int, fmt: str, out: Path | None, label: int | None = None
+    *,
+    ckpt: Path,
+    num: int,
+    seed: int,
+    fmt: str,
+    out: Path | None,
+    label: int | None = None,
+    raw: bool = False,
 ) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -27,7 +34,7 @@ def run_sample(
         raise UsageError(f"--out: directory {out.parent} does not exist")
     from toygan_tui.core.training import sample
 
-    samples = sample.draw(ckpt, num, seed, label)
+    samples = sample.draw(ckpt, num, seed, label, raw)
     if fmt == "npy":
         assert out is not None
         sample.to_npy(samples, out)
