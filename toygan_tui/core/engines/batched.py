@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from toygan_tui.core.engines.flat import NotApplicable, require_private_ops
-from toygan_tui.core.engines.members import MemberPlayers
+from toygan_tui.core.engines.members import MemberEma, MemberPlayers
 from toygan_tui.core.engines.stacked import StackedMLP
 from toygan_tui.core.engines.streams import StreamDraws
 from toygan_tui.core.losses import NUMPY_OPS, g_mirrors_d, torch_ops
@@ -46,6 +46,8 @@ class BatchedEngine:
             MemberPlayers(self.G, [s.opt_G for s in states]),
             MemberPlayers(self.D, [s.opt_D for s in states]),
         ]
+        keeps_ema = any(s.g_ema is not None for s in states)
+        self.ema = MemberEma(self.G, states) if keeps_ema else None
         self.X = torch.zeros(K, 2 * B, problem.out_dim, device=device)  # D's input: real; fake
         self.draws = Draws(states)
         self.logit_grads = LogitGrads(self.loss, K, B)
@@ -64,6 +66,8 @@ class BatchedEngine:
             done += len(z)
         for player in self.players:
             player.store(self.adam_steps)
+        if self.ema is not None:
+            self.ema.store()
         for state in self.states:
             state.step += n
         return self.stats()
@@ -75,6 +79,8 @@ class BatchedEngine:
         self.adam_steps = steps.pop()
         for player in self.players:
             player.load(self.adam_steps)
+        if self.ema is not None:
+            self.ema.load()
 
     def _step(self, z: torch.Tensor, real: torch.Tensor) -> None:
         """One step of every member: G against the old D, D on the fakes made before G's step
@@ -94,6 +100,8 @@ class BatchedEngine:
         for player in self.players:
             player.adam_step.fill_(self.adam_steps)
             player.adam()
+        if self.ema is not None:  # after G's update, as every engine does
+            self.ema.step(self.G.params)
 
     def stats(self) -> list[torch.Tensor]:
         """Each member's stats of the last step, from its logits with the loss's numpy formulas

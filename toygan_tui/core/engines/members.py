@@ -24,6 +24,7 @@ from toygan_tui.core.engines.flat import (
 )
 from toygan_tui.core.engines.stacked import StackedMLP
 from toygan_tui.core.training.adam import AdamState
+from toygan_tui.core.training.state import TrainState
 
 
 class MemberPlayers:
@@ -105,3 +106,30 @@ class MemberPlayers:
     @staticmethod
     def _flat(nested: list[list[torch.Tensor]]) -> list[torch.Tensor]:
         return [t for ts in nested for t in ts]
+
+
+class MemberEma:
+    """The EMA of G (core/training/ema.py) of the members that keep one, stacked like G's
+    parameters: its update, ema ← lerp(ema, g, 1 − decay), is one lerp over all members with
+    each member's own 1 − decay (0 for a member without an average: its row stands still)."""
+
+    def __init__(self, G: StackedMLP, states: list[TrainState]) -> None:
+        self.buffer = torch.zeros_like(G.params)
+        weights = [1.0 - s.cfg.ema if s.g_ema is not None else 0.0 for s in states]
+        self.weight = torch.tensor(weights, dtype=torch.float32, device=G.params.device)[:, None]
+        views, per = G.member_views(self.buffer), len(G.layers) * 2
+        keeping = [k for k, s in enumerate(states) if s.g_ema is not None]
+        self.rows = [v for k in keeping for v in views[k * per : (k + 1) * per]]
+        self.averages = [p for k in keeping for p in states[k].g_ema.parameters()]  # type: ignore[union-attr]
+
+    def load(self) -> None:
+        with torch.no_grad():
+            torch._foreach_copy_(self.rows, self.averages)
+
+    def store(self) -> None:
+        with torch.no_grad():
+            torch._foreach_copy_(self.averages, self.rows)
+
+    def step(self, params: torch.Tensor) -> None:
+        """One update after every member's G update (params: G's stacked parameters)."""
+        self.buffer.lerp_(params, self.weight)
