@@ -48,7 +48,7 @@ class BatchedEngine:
         ]
         keeps_ema = any(s.g_ema is not None for s in states)
         self.ema = MemberEma(self.G, states) if keeps_ema else None
-        self.X = torch.zeros(K, 2 * B, problem.out_dim, device=device)  # D's input: real; fake
+        self.XT = torch.zeros(K, problem.out_dim, 2 * B, device=device)  # D's input: real | fake
         self.draws = Draws(states)
         self.logit_grads = LogitGrads(self.loss, K, B)
         self.mirror = g_mirrors_d(self.loss)  # G's dL/dlogit is minus D's: reuse D's backward
@@ -84,18 +84,19 @@ class BatchedEngine:
 
     def _step(self, z: torch.Tensor, real: torch.Tensor) -> None:
         """One step of every member: G against the old D, D on the fakes made before G's step
-        (the reference's order, core/engines/step.py), then both players' Adam."""
-        B, X = real.shape[1], self.X
-        X[:, :B].copy_(real)
-        X[:, B:].copy_(self.G.forward(z))
-        logits = self.D.forward(X)[:, :, 0]
+        (the reference's order, core/engines/step.py), then both players' Adam. Inputs are
+        laid batch last: zᵀ (K × noise × batch), D's [real | fake] (K × out × 2·batch)."""
+        B, XT, zT = real.shape[1], self.XT, z.transpose(1, 2)
+        XT[:, :, :B].copy_(real.transpose(1, 2))
+        XT[:, :, B:].copy_(self.G.forward(zT))
+        logits = self.D.forward(XT)[:, 0]
         dl, gl = self.logit_grads(logits)
-        dy1 = self.D.backward(X, dl[:, :, None])
+        dy1 = self.D.backward(XT, dl[:, None])
         if self.mirror:
-            d_fake = self.D.input_grad(0, dy1[:, B:]).neg_()
+            d_fake = self.D.input_grad(0, dy1[:, :, B:]).neg_()
         else:
-            d_fake = self.D.backprop_to_input(gl[:, :, None], slice(B, 2 * B))
-        self.G.backward(z, d_fake)
+            d_fake = self.D.backprop_to_input(gl[:, None], slice(B, 2 * B))
+        self.G.backward(zT, d_fake)
         self.adam_steps += 1
         for player in self.players:
             player.adam_step.fill_(self.adam_steps)
@@ -106,7 +107,7 @@ class BatchedEngine:
     def stats(self) -> list[torch.Tensor]:
         """Each member's stats of the last step, from its logits with the loss's numpy formulas
         (as the fast CPU engine computes them)."""
-        logits = self.D.outs[-1][:, :, 0].detach().cpu().numpy()
+        logits = self.D.outs[-1][:, 0].detach().cpu().numpy()
         B, out = logits.shape[1] // 2, []
         with np.errstate(all="ignore"):
             for row in logits:

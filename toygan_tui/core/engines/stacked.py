@@ -65,8 +65,9 @@ class StackedMLP:
             setattr(self, name, torch.zeros(K, n, device=device))
         self.w, self.b = self.views(self.params)
         self.gw, self.gb = self.views(self.grads)
-        # Every layer's output for all rows (hidden ones hold relu(·), which is also the mask).
-        self.outs = [torch.zeros(K, rows, layer.out, device=device) for layer in self.layers]
+        # Every layer's output, batch last (K × features × rows): each product then comes out
+        # rows wide. Hidden ones hold relu(·), which is also the mask the backward needs.
+        self.outs = [torch.zeros(K, layer.out, rows, device=device) for layer in self.layers]
 
     def views(self, flat: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """(weights as stored, biases) of every layer, each K × … over the buffer's rows."""
@@ -87,15 +88,15 @@ class StackedMLP:
                 out += [w[k].t() if layer.transposed else w[k], b[k]]
         return out
 
-    def _wt(self, i: int) -> torch.Tensor:
-        """Layer i's weight as (in × out), what a forward product takes on its right."""
-        return self.w[i] if self.layers[i].transposed else self.w[i].transpose(1, 2)
+    def _w(self, i: int) -> torch.Tensor:
+        """Layer i's weight as (out × in), what a forward product takes on its left."""
+        return self.w[i].transpose(1, 2) if self.layers[i].transposed else self.w[i]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Every member's net on its own rows of x (K × rows × in); the last layer's output."""
+        """Every member's net on its own columns of x (K × in × rows); the last layer's output."""
         a = x
         for i, out in enumerate(self.outs):
-            torch.baddbmm(self.b[i].unsqueeze(1), a, self._wt(i), out=out)
+            torch.baddbmm(self.b[i].unsqueeze(2), self._w(i), a, out=out)
             if i < len(self.outs) - 1:
                 out.relu_()
             a = out
@@ -103,26 +104,28 @@ class StackedMLP:
 
     def backward(self, x: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
         """Write the parameters' gradients for dL/d(output) = dy; return dL/d(first layer's
-        output before its ReLU) (K × rows × out₁), from which input gradients follow."""
+        output before its ReLU) (K × out₁ × rows), from which input gradients follow."""
         for i in reversed(range(len(self.layers))):
             a = x if i == 0 else self.outs[i - 1]
             if self.layers[i].transposed:
-                torch.bmm(a.transpose(1, 2), dy, out=self.gw[i])
+                torch.bmm(a, dy.transpose(1, 2), out=self.gw[i])
             else:
-                torch.bmm(dy.transpose(1, 2), a, out=self.gw[i])
-            torch.sum(dy, dim=1, out=self.gb[i])
+                torch.bmm(dy, a.transpose(1, 2), out=self.gw[i])
+            torch.sum(dy, dim=2, out=self.gb[i])
             if i > 0:
                 dy = torch.ops.aten.threshold_backward(self.input_grad(i, dy), a, 0)
         return dy
 
     def input_grad(self, i: int, dy: torch.Tensor) -> torch.Tensor:
-        """dL/d(layer i's input) from dL/d(its output) dy."""
-        return torch.bmm(dy, self._wt(i).transpose(1, 2))
+        """dL/d(layer i's input) from dL/d(its output) dy (both K × features × rows)."""
+        w = self._w(i)
+        if self.layers[i].out == 1:  # an outer product: a broadcast multiply beats a matmul
+            return w.transpose(1, 2) * dy
+        return torch.bmm(w.transpose(1, 2), dy)
 
     def backprop_to_input(self, dy: torch.Tensor, rows: slice) -> torch.Tensor:
         """dL/d(input) on `rows` for dL/d(output) = dy on those rows (no parameter gradients)."""
         for i in reversed(range(1, len(self.layers))):
-            dy = torch.ops.aten.threshold_backward(
-                self.input_grad(i, dy), self.outs[i - 1][:, rows], 0
-            )
+            a = self.outs[i - 1][:, :, rows]
+            dy = torch.ops.aten.threshold_backward(self.input_grad(i, dy), a, 0)
         return self.input_grad(0, dy)
