@@ -29,12 +29,13 @@ import pytest
 import torch
 from test_engines import assert_close_norm, assert_same_streams, fresh
 
-from toygan_tui.core.engines.batched import BatchedEngine
+from toygan_tui.core.engines.batched import BatchedEngine, LogitGrads
 from toygan_tui.core.engines.cpu import CpuEngine
 from toygan_tui.core.engines.flat import NotApplicable
 from toygan_tui.core.engines.members import MemberPlayers
 from toygan_tui.core.engines.reference import ReferenceEngine
 from toygan_tui.core.engines.stacked import StackedMLP
+from toygan_tui.core.losses import LOSSES
 from toygan_tui.core.training.adam import AdamState, torch_adam
 from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import TrainState
@@ -235,3 +236,17 @@ def test_runs_that_cannot_share_a_batch_are_refused_in_one_line(spoil: str) -> N
 
 def test_the_engine_names_its_batch() -> None:
     assert BatchedEngine([fresh(c) for c in configs()]).name == "batched (K=4)"
+
+
+@pytest.mark.parametrize("loss", ["minimax", "ns", "lsgan", "hinge"])
+def test_dl_dlogit_by_autograd_off_the_cpu_equals_the_losss_own(loss: str) -> None:
+    # Off a CPU the engine takes dL/dlogit by autograd on the loss's formulas (scaled by K):
+    # the same numbers as the loss's hand-written ones the CPU path uses.
+    K, B = 3, 8
+    logits = torch.linspace(-3, 3, K * 2 * B).reshape(K, 2 * B)  # either side of every kink
+    logits = logits[:, torch.randperm(2 * B, generator=torch.Generator().manual_seed(0))]
+    on_cpu = LogitGrads(LOSSES[loss], K, B, torch.device("cpu"))
+    autograd = LogitGrads(LOSSES[loss], K, B, torch.device("cpu"))
+    autograd.on_cpu = False
+    for got, want in zip(autograd(logits), on_cpu(logits), strict=True):
+        torch.testing.assert_close(got, want.clone(), rtol=1e-5, atol=1e-7)

@@ -10,7 +10,7 @@ and back at its end, so each member can be checkpointed and evaluated as a singl
 
 Supported: every problem without labels, any depth, the losses with a single backward (all but
 wgan-gp), on a CPU; on another device the same code runs with per-member draws (untested here).
-D's and G's dL/dlogit come from the loss's own formulas by autograd on the logits alone.
+D's and G's dL/dlogit: the loss's own (numpy, on a CPU; autograd on its formulas elsewhere).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from toygan_tui.core.engines.flat import NotApplicable, require_private_ops
 from toygan_tui.core.engines.members import MemberEma, MemberPlayers
 from toygan_tui.core.engines.stacked import StackedMLP
 from toygan_tui.core.engines.streams import StreamDraws
-from toygan_tui.core.losses import NUMPY_OPS, g_mirrors_d, torch_ops
+from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d, torch_ops
 from toygan_tui.core.training.state import TrainState
 
 # The options that fix a step's shape and math for the whole batch (the rest are per member).
@@ -50,7 +50,7 @@ class BatchedEngine:
         self.ema = MemberEma(self.G, states) if keeps_ema else None
         self.XT = torch.zeros(K, problem.out_dim, 2 * B, device=device)  # D's input: real | fake
         self.draws = Draws(states)
-        self.logit_grads = LogitGrads(self.loss, K, B)
+        self.logit_grads = LogitGrads(self.loss, K, B, device)
         self.mirror = g_mirrors_d(self.loss)  # G's dL/dlogit is minus D's: reuse D's backward
         self.adam_steps = 0
 
@@ -172,23 +172,40 @@ class Draws:
 
 class LogitGrads:
     """dL/dlogit per sample of D's loss on [real; fake] and of G's loss on the fakes, each
-    member's as its own run's autograd takes it: by autograd on the loss's formulas. A formula
-    averages over all K·batch logits, so it is scaled by K to give each member its mean's."""
+    member's as its own run takes it. On a CPU: the loss's own dL/dlogit in numpy (as the fast
+    CPU engine; a dozen numpy calls on K × 2·batch logits). Elsewhere: autograd on the loss's
+    formulas, which average over all K·batch logits, so they are scaled by K to give each
+    member its own mean's."""
 
-    def __init__(self, loss, K: int, B: int) -> None:  # noqa: ANN001
+    def __init__(self, loss: Loss, K: int, B: int, device: torch.device) -> None:
         self.loss, self.scale, self.B = loss, float(K), B
         self.ops = torch_ops()
         self.mirror = g_mirrors_d(loss)
+        self.on_cpu = device.type == "cpu" and loss.logit_grads is not None
+        self.dl = torch.zeros(K, 2 * B, device=device)
+        self.gl = torch.zeros(K, B, device=device)
 
-    def __call__(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def __call__(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(D's dL/dlogit, K × 2·batch; G's on the fakes, K × batch: unused when mirrored)."""
+        if self.on_cpu:
+            return self._numpy(logits)
         B, ops = self.B, self.ops
         with torch.enable_grad():
             both = logits.detach().requires_grad_()
-            total = self.loss.d_loss(both[:, :B], both[:, B:], ops) * self.scale
-            if self.mirror:
-                (dl,) = torch.autograd.grad(total, both)
-                return dl, None
             fakes = logits[:, B:].detach().requires_grad_()
+            total = self.loss.d_loss(both[:, :B], both[:, B:], ops) * self.scale
             total = total + self.loss.g_loss(fakes, ops) * self.scale
             dl, gl = torch.autograd.grad(total, (both, fakes))
         return dl, gl
+
+    def _numpy(self, logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        assert self.loss.logit_grads is not None
+        B, inv_b = self.B, np.float32(1 / self.B)
+        values = logits.detach().numpy()
+        dl, gl = self.dl.numpy(), self.gl.numpy()
+        with np.errstate(all="ignore"):
+            d_real, d_fake, g_fake = self.loss.logit_grads(values[:, :B], values[:, B:])
+            np.multiply(d_real, inv_b, out=dl[:, :B])
+            np.multiply(d_fake, inv_b, out=dl[:, B:])
+            np.multiply(g_fake, inv_b, out=gl)
+        return self.dl, self.gl
