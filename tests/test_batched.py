@@ -117,9 +117,11 @@ def test_each_member_takes_its_own_runs_steps(loss: str) -> None:
     "shared",
     [
         dict(problem="ring", hidden=32),  # 2-D points, two hidden layers (the reference runs it)
+        dict(problem="grid", hidden=16, loss="lsgan"),
+        dict(problem="two", hidden=16, loss="hinge"),
         dict(loss="ns", depth=3, hidden=16, batch_size=10),  # deeper; draws not chunkable
     ],
-    ids=["ring-depth-2", "ns-depth-3-batch-10"],
+    ids=["ring-depth-2", "grid-lsgan", "two-hinge", "ns-depth-3-batch-10"],
 )
 def test_members_of_other_shapes_take_their_own_runs_steps(shared: dict) -> None:
     run_members_side_by_side(configs(**shared)[:2], [20, 1, 25])
