@@ -252,3 +252,14 @@ def test_dl_dlogit_by_autograd_off_the_cpu_equals_the_losss_own(loss: str) -> No
     autograd.on_cpu = False
     for got, want in zip(autograd(logits), on_cpu(logits), strict=True):
         torch.testing.assert_close(got, want.clone(), rtol=1e-5, atol=1e-7)
+
+
+def test_a_diverging_member_leaves_the_others_alone() -> None:
+    # Members share buffers, not numbers: one member's overflow stays in its own row.
+    cfgs = [TrainConfig(device="cpu", seed=1), TrainConfig(device="cpu", lr_g=1e12, lr_d=1e12)]
+    members = [fresh(c) for c in cfgs]
+    single = fresh(cfgs[0])
+    stats = BatchedEngine(members).run(20)
+    CpuEngine(single).run(20)
+    assert not torch.isfinite(stats[1]).all()
+    assert_member_matches(members[0], single)
