@@ -29,6 +29,7 @@ import pytest
 import torch
 from test_engines import assert_close_norm, assert_same_streams, fresh
 
+from toygan_tui.core.engines import batched
 from toygan_tui.core.engines.batched import BatchedEngine, LogitGrads
 from toygan_tui.core.engines.cpu import CpuEngine
 from toygan_tui.core.engines.flat import NotApplicable
@@ -263,3 +264,13 @@ def test_a_diverging_member_leaves_the_others_alone() -> None:
     CpuEngine(single).run(20)
     assert not torch.isfinite(stats[1]).all()
     assert_member_matches(members[0], single)
+
+
+def test_members_stepped_in_blocks_take_their_own_runs_steps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On a CPU the engine steps the members in cache-sized blocks: here a block of 3 and one of 1.
+    monkeypatch.setattr(batched, "CPU_BLOCK", 3)
+    engine = BatchedEngine([fresh(c) for c in configs()])
+    assert [len(block.states) for block in engine.blocks] == [3, 1]
+    run_members_side_by_side(configs(), [23, 1, 17])

@@ -28,18 +28,38 @@ from toygan_tui.core.training.state import TrainState
 # The options that fix a step's shape and math for the whole batch (the rest are per member).
 SHARED = ("problem", "loss", "hidden", "depth", "batch_size", "n_critic", "gp_weight")
 DRAW_BYTES = 32 << 20  # the largest chunk of drawn inputs held at once (all members)
+CPU_BLOCK = 8  # members stepped together on a CPU (see BatchedEngine)
 
 
 class BatchedEngine:
-    """Every member's steps, taken together; run() returns each member's last stats."""
+    """Every member's steps, taken together; run() returns each member's last stats.
+
+    On a CPU the members are stepped in blocks of CPU_BLOCK, each block all n steps at a time:
+    a block's buffers stay in the CPU's caches, where all K members' would not (measured: K = 8
+    ran ~1.5x as many model-steps/s as K = 64 in one block). A GPU takes them all at once.
+    """
 
     def __init__(self, states: list[TrainState]) -> None:
         check_batchable(states)
+        self.states, self.name = states, f"batched (K={len(states)})"
+        size = CPU_BLOCK if states[0].device.type == "cpu" else len(states)
+        self.blocks = [Block(states[i : i + size]) for i in range(0, len(states), size)]
+
+    def run(self, n: int) -> list[torch.Tensor]:
+        """Take n steps of every member; return each one's [loss stats] of the last step."""
+        if len({s.step for s in self.states}) != 1:
+            raise NotApplicable("the members are at different steps")
+        return [stats for block in self.blocks for stats in block.run(n)]
+
+
+class Block:
+    """Members stepped as one batch: stacked buffers, their streams, their Adam."""
+
+    def __init__(self, states: list[TrainState]) -> None:
         first = states[0]
         cfg, problem, device = first.cfg, first.problem, first.device
         self.states, self.loss = states, cfg.the_loss
         K, B = len(states), cfg.batch_size
-        self.name = f"batched (K={K})"
         self.G = StackedMLP([s.G for s in states], B, device)
         self.D = StackedMLP([s.D for s in states], 2 * B, device)
         self.players = [
@@ -55,7 +75,7 @@ class BatchedEngine:
         self.adam_steps = 0
 
     def run(self, n: int) -> list[torch.Tensor]:
-        """Take n steps of every member; return each one's [loss stats] of the last step."""
+        """Take n steps of every member of the block; return each one's last stats."""
         self._load()
         done = 0
         # A diverging member overflows quietly, as a single run does; the trainer checks losses.
