@@ -32,7 +32,7 @@ class MemberPlayers:
 
     def __init__(self, stacked: StackedMLP, opts: list[AdamState]) -> None:
         self.stacked, self.opts = stacked, opts
-        self.params = [list(m.parameters()) for m in stacked.models]
+        self.params: list[list[torch.Tensor]] = [list(m.parameters()) for m in stacked.models]
         settings = [adam_settings(opt, p) for opt, p in zip(opts, self.params, strict=True)]
         if any(p.dtype != torch.float32 for ps in self.params for p in ps):
             raise NotApplicable("the batched engine needs float32 parameters")

@@ -17,8 +17,6 @@ from torch import nn
 
 from toygan_tui.core.engines.flat import NotApplicable
 
-_BUFFERS = ("params", "grads", "exp_avg", "exp_avg_sq")
-
 
 @dataclass(frozen=True)
 class Layer:
@@ -61,8 +59,9 @@ class StackedMLP:
             raise NotApplicable("the members' nets differ in shape")
         self.models, K = models, len(models)
         n = self.layers[-1].start + self.layers[-1].size
-        for name in _BUFFERS:
-            setattr(self, name, torch.zeros(K, n, device=device))
+        self.params, self.grads, self.exp_avg, self.exp_avg_sq = (
+            torch.zeros(K, n, device=device) for _ in range(4)
+        )
         self.w, self.b = self.views(self.params)
         self.gw, self.gb = self.views(self.grads)
         # Every layer's output, batch last (K × features × rows): each product then comes out
