@@ -87,6 +87,11 @@ def assert_same_state(fast: TrainState, ref: TrainState) -> None:
             assert float(a[key]["step"]) == float(b[key]["step"])
             for moment in ("exp_avg", "exp_avg_sq"):
                 assert_close_norm(a[key][moment], b[key][moment], MOMENT_RTOL)
+    assert_same_streams(fast, ref)
+
+
+def assert_same_streams(fast: TrainState, ref: TrainState) -> None:
+    """Both runs' random streams are exactly where each other's are."""
     assert torch.equal(fast.noise_gen.get_state(), ref.noise_gen.get_state())
     if ref.data_rng is not None:
         assert fast.data_rng is not None

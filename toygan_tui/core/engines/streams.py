@@ -23,35 +23,20 @@ CHUNK = 64  # steps of random draws made at once (only where that draws the same
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-class CpuStreams:
+class StreamDraws:
+    """A CPU run's two streams, k steps at a time (k ≤ chunk: 1 where chunks are not exact)."""
+
     def __init__(self, state: TrainState) -> None:
         if state.data_rng is None:
             raise ValueError("the CPU streams draw real samples from the numpy RandomState")
         self.state, self.data_rng = state, state.data_rng
         self.chunk = CHUNK if self._chunks_are_exact() else 1
-        cfg, k = state.cfg, self.chunk
-        B, Z, P = cfg.batch_size, state.problem.noise_dim, state.problem.out_dim
-        self.z, self.zT = np.ones((k, B, Z + 1), np.float32), np.ones((k, Z + 1, B), np.float32)
-        self.X = np.ones((k, 2 * B, P + 1), np.float32)
-        self.XT = np.ones((k, P + 1, 2 * B), np.float32)
-        # Each step's views into the chunk buffers, made once (a view costs a microsecond).
-        self.batches = [(self.z[i], self.zT[i], self.X[i], self.XT[i]) for i in range(k)]
 
-    def draw(self, k: int) -> list[Batch]:
-        """The next k steps' inputs (k ≤ self.chunk); the fakes are the step's to write."""
-        cfg = self.state.cfg
-        B, Z, P = cfg.batch_size, self.state.problem.noise_dim, self.state.problem.out_dim
-        self.z[:k, :, :Z] = self._noise(k).numpy().reshape(k, B, Z)
-        self.zT[:k, :Z] = self.z[:k, :, :Z].transpose(0, 2, 1)
-        self.X[:k, :B, :P] = self._reals(k).reshape(k, B, P)
-        self.XT[:k, :P, :B] = self.X[:k, :B, :P].transpose(0, 2, 1)
-        return self.batches[:k]
-
-    def _noise(self, k: int) -> torch.Tensor:
-        """k steps of G's noise, exactly state.noise() would give (float32)."""
+    def noise(self, k: int) -> torch.Tensor:
+        """k steps of G's noise, exactly state.noise() would give (float32, k·batch × dim)."""
         return self.state.noise(k * self.state.cfg.batch_size)
 
-    def _reals(self, k: int) -> np.ndarray:
+    def reals(self, k: int) -> np.ndarray:
         """k steps of real samples in float64, exactly as state.real_batch() computes them."""
         samples, _ = self.state.problem.real_batch(self.data_rng, k * self.state.cfg.batch_size)
         return samples
@@ -65,10 +50,34 @@ class CpuStreams:
             self.data_rng.set_state(data_state)
 
         try:
-            draws = (lambda k: self._noise(k).numpy(), self._reals)
+            draws = (lambda k: self.noise(k).numpy(), self.reals)
             return all(_same(draw, k, rewind) for k in (2, 3, CHUNK) for draw in draws)
         finally:
             rewind()
+
+
+class CpuStreams(StreamDraws):
+    """The draws laid out for the CPU engine's step, in buffers of `chunk` steps."""
+
+    def __init__(self, state: TrainState) -> None:
+        super().__init__(state)
+        cfg, k = state.cfg, self.chunk
+        B, Z, P = cfg.batch_size, state.problem.noise_dim, state.problem.out_dim
+        self.z, self.zT = np.ones((k, B, Z + 1), np.float32), np.ones((k, Z + 1, B), np.float32)
+        self.X = np.ones((k, 2 * B, P + 1), np.float32)
+        self.XT = np.ones((k, P + 1, 2 * B), np.float32)
+        # Each step's views into the chunk buffers, made once (a view costs a microsecond).
+        self.batches = [(self.z[i], self.zT[i], self.X[i], self.XT[i]) for i in range(k)]
+
+    def draw(self, k: int) -> list[Batch]:
+        """The next k steps' inputs (k ≤ self.chunk); the fakes are the step's to write."""
+        cfg = self.state.cfg
+        B, Z, P = cfg.batch_size, self.state.problem.noise_dim, self.state.problem.out_dim
+        self.z[:k, :, :Z] = self.noise(k).numpy().reshape(k, B, Z)
+        self.zT[:k, :Z] = self.z[:k, :, :Z].transpose(0, 2, 1)
+        self.X[:k, :B, :P] = self.reals(k).reshape(k, B, P)
+        self.XT[:k, :P, :B] = self.X[:k, :B, :P].transpose(0, 2, 1)
+        return self.batches[:k]
 
 
 def _same(draw: Callable[[int], np.ndarray], k: int, rewind: Callable[[], None]) -> bool:
