@@ -138,6 +138,61 @@ def _source(ctx: typer.Context, name: str) -> str:
     return source.name if source is not None else "DEFAULT"
 
 
+@app.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def sweep(
+    ctx: typer.Context,  # the grid options arrive as extra arguments, checked against train's
+    seeds: Annotated[
+        str, typer.Option(help="Seeds: a range and/or a list, e.g. 1-10, 1,3,5 or 1-3,7.")
+    ] = "1",
+    steps: Annotated[int, _tuned("Total steps of every member; unless typed, the problem's.")] = (
+        10_000
+    ),
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
+    runs_dir: RunsDir = Path("runs"),
+    name: Annotated[str | None, typer.Option(help="Sweep id (default: sweep-<n>).")] = None,
+    report_every: Annotated[
+        int, typer.Option(help="Steps between reports (each evaluates every member).")
+    ] = 500,
+    save_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 1000,
+    live: Annotated[
+        bool | None,
+        typer.Option("--live/--no-live", help="Live table (default: on a terminal)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="The table at the end: table | json.")
+    ] = "table",
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Run in the background; follow it with `toygan watch`.")
+    ] = False,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue a sweep from its directory.")
+    ] = None,
+) -> None:
+    """Train many runs at once: every combination of the options' values, times the seeds.
+
+    Every option of `toygan train` that shapes a run takes a comma list here: --problem,
+    --loss, --lr-g, --lr-d, --batch-size, --beta1, --beta2, --hidden, --depth, --n-critic,
+    --gp-weight, --engine, --threads (and any newer train option). Example:
+    toygan sweep --seeds 1-10 --loss minimax,ns --lr-g 1e-4,4e-4. Member k trains exactly as
+    `toygan train` with its options would; `--member K` of sample, plot and replay reads it."""
+    from toygan_tui.commands.sweep import run_sweep
+
+    assert ctx.parent is not None  # sweep is a command of the toygan group
+    train_command = ctx.parent.command.get_command(ctx.parent, "train")  # type: ignore[attr-defined]
+    typed = _typed(ctx)
+    child = None
+    if detach:
+        from toygan_tui.commands.detach import child_args
+
+        child = child_args(ctx.command, ctx.params, typed) + list(ctx.args)
+    fixed = {"steps": steps, "device": device, "report_every": report_every,
+             "save_every": save_every}  # fmt: skip
+    run_sweep(
+        train=train_command, ctx=ctx, extra=list(ctx.args), seeds=seeds, runs_dir=runs_dir,
+        name=name, fixed=fixed, typed=typed, live=live, fmt=fmt, resume=resume, child=child,
+    )  # fmt: skip
+
+
 @app.command()
 def sample(
     ckpt: Annotated[Path, typer.Option(help="Checkpoint to sample from.")] = Path("runs/last.pt"),
