@@ -205,11 +205,14 @@ def sample(
     label: Annotated[
         int | None, typer.Option(help="The class to draw (a conditional run: 0 or 1).")
     ] = None,
+    member: Annotated[
+        int | None, typer.Option(help="A sweep's member (1, 2, ...; `toygan sweep` numbers them).")
+    ] = None,
 ) -> None:
     """Draw samples (curves or points) from a trained generator."""
     from toygan_tui.commands.sample import run_sample
 
-    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label)
+    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, member=member)
 
 
 @app.command()
@@ -223,11 +226,14 @@ def plot(
     ] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Series to plot (repeatable).")] = None,
     runs_dir: RunsDir = Path("runs"),
+    member: Annotated[
+        int | None, typer.Option(help="A sweep's member (1, 2, ...; `toygan sweep` numbers them).")
+    ] = None,
 ) -> None:
     """Chart a run's training history, or compare several runs."""
     from toygan_tui.commands.plot import run_plot
 
-    run_plot(runs=runs or [], metrics=metric or [], runs_dir=runs_dir)
+    run_plot(runs=runs or [], metrics=metric or [], runs_dir=runs_dir, member=member)
 
 
 @app.command()
@@ -263,11 +269,17 @@ def replay(
     fps: Annotated[float, typer.Option(help="Reports per second when playing.")] = 10.0,
     width: Annotated[int, typer.Option(help="Columns of --out.")] = 100,
     height: Annotated[int, typer.Option(help="Lines of --out.")] = 30,
+    member: Annotated[
+        int | None, typer.Option(help="A sweep's member (1, 2, ...; `toygan sweep` numbers them).")
+    ] = None,
 ) -> None:
     """Replay a run's dashboard from its files: arrows step, space plays, q leaves."""
     from toygan_tui.commands.replay import run_replay
 
-    run_replay(run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height)
+    run_replay(
+        run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height,
+        member=member,
+    )  # fmt: skip
 
 
 @app.command()

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from toygan_tui.commands.errors import UsageError
+from toygan_tui.core.runfiles.runs import CHECKPOINT_FILE
+from toygan_tui.core.runfiles.sweeps import is_sweep, member_dir, run_or_member
 
 if TYPE_CHECKING:
     from toygan_tui.core.training.sample import Samples
@@ -17,7 +19,14 @@ FORMATS = ("chart", "table", "csv", "json", "npy")
 
 
 def run_sample(
-    *, ckpt: Path, num: int, seed: int, fmt: str, out: Path | None, label: int | None = None
+    *,
+    ckpt: Path,
+    num: int,
+    seed: int,
+    fmt: str,
+    out: Path | None,
+    label: int | None = None,
+    member: int | None = None,
 ) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -25,6 +34,8 @@ def run_sample(
         raise UsageError("--format npy writes binary: give a file with --out")
     if out is not None and not out.parent.is_dir():
         raise UsageError(f"--out: directory {out.parent} does not exist")
+    if member is not None or is_sweep(ckpt):  # a sweep's member: its own checkpoint
+        ckpt = member_dir(run_or_member(ckpt, member), member or 0) / CHECKPOINT_FILE
     from toygan_tui.core.training import sample
 
     samples = sample.draw(ckpt, num, seed, label)

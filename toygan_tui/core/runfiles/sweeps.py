@@ -93,12 +93,17 @@ def member_dir(path: Path, number: int) -> Path:
 
 def member_rows(path: Path, number: int) -> list[dict[str, Any]]:
     """Member `number`'s rows of the sweep's metrics.jsonl, as a run's rows (no member key)."""
-    rows = read_metrics(Path(path) / METRICS_FILE)
-    return [_without_member(row) for row in rows if row.get(MEMBER_KEY) == number]
+    member_dir(path, number)  # one line if there is no such member
+    return rows_of(read_metrics(Path(path) / METRICS_FILE), number)
 
 
-def _without_member(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != MEMBER_KEY}
+def rows_of(rows: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
+    """Member `number`'s rows among a sweep's, without their member key."""
+    return [
+        {k: v for k, v in row.items() if k != MEMBER_KEY}
+        for row in rows
+        if row.get(MEMBER_KEY) == number
+    ]
 
 
 def not_a_run(path: Path) -> InputError:
@@ -109,3 +114,12 @@ def not_a_run(path: Path) -> InputError:
 def member_run_id(sweep_id: str, number: int) -> str:
     """How a member names itself in its checkpoint and its views: 'sweep-3.m7'."""
     return f"{sweep_id}.m{number}"
+
+
+def run_or_member(path: Path, member: int | None) -> Path:
+    """`path` checked as what a reader of one run takes: a run, or a sweep with a member."""
+    if member is not None:
+        member_dir(path, member)
+    elif is_sweep(path):
+        raise not_a_run(path)
+    return path
