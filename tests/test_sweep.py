@@ -116,7 +116,7 @@ def test_sample_plot_and_replay_read_a_member(swept: Path) -> None:
     ("args", "message"),
     [
         (["sample", "--ckpt", "{sweep}"], "is a sweep: choose a member with --member K"),
-        (["sample", "--ckpt", "{sweep}", "--member", 5], "--member 5: sweep sweep-1 has members 1 to 4"),
+        (["sample", "--ckpt", "{sweep}", "--member", 5], "--member 5: sweep sweep-1 has members 1"),
         (["plot", "{sweep}"], "is a sweep: choose a member"),
         (["replay", "{sweep}", "--member", 0], "has members 1 to 4"),
     ],
