@@ -26,7 +26,8 @@ from toygan_tui.core.runfiles.sweepreport import SweepReport, table_json
 from toygan_tui.core.sweep.grid import Member, members, parse_seeds, set_label
 
 if TYPE_CHECKING:
-    from toygan_tui.core.sweep.session import SweepPlan, SweepSession
+    from toygan_tui.core.sweep.plan import SweepPlan
+    from toygan_tui.core.sweep.session import SweepSession
 
 FORMATS = ("table", "json")
 EXIT_FAILED = 1
@@ -57,6 +58,7 @@ def run_sweep(
         from toygan_tui.core.runfiles.sweeps import claim_sweep_dir
 
         path = claim_sweep_dir(runs_dir, name)
+        plan.write_config(path, plan.first.cfg.device)  # a sweep from now on, for every reader
         if child is not None:
             child = [*child, "--name", path.name]
     if child is not None:
@@ -84,7 +86,7 @@ def _detach(plan: SweepPlan, path: Path, child: list[str], step: int) -> None:
 def fresh_plan(
     train: Any, ctx: Any, extra: list[str], seeds: str, fixed: dict[str, Any], typed: set[str]
 ) -> SweepPlan:
-    from toygan_tui.core.sweep.session import SweepPlan
+    from toygan_tui.core.sweep.plan import SweepPlan
 
     grid, single = grid_options(train, extra, parse_seeds(seeds), ctx)
     given = {*typed, *single, *grid.axes} - {"seeds"}
@@ -126,8 +128,8 @@ def _sweep(plan: SweepPlan, path: Path, resumed: bool, live: bool | None, fmt: s
         except SaveFailed as exc:
             _exit(f"toygan: error: {exc}", EXIT_FAILED)
     if not holder:
-        with contextlib.suppress(OSError):
-            path.rmdir()  # a fresh sweep stopped while torch loaded: nothing was written
+        if not resumed:
+            abandon(path)
         _exit(f"toygan: stopped by {stop.name} while starting; nothing was saved", stop.exit_code)
     session = holder[0]
     _final(last, fmt, console)
@@ -155,8 +157,7 @@ def _reports(
         session = SweepSession(plan, path, resume=resumed)
     except InputError:  # e.g. an unwritable disk: a fresh sweep leaves no empty directory
         if not resumed:
-            with contextlib.suppress(OSError):
-                path.rmdir()
+            abandon(path)
         raise
     holder.append(session)
     yield from session.snapshots(
@@ -219,6 +220,14 @@ def _aborted(holder: list, path: Path, stop: StopRequest) -> NoReturn:
         f"(step {session.saver.saved_step})\nresume with: toygan sweep --resume {path}",
         stop.exit_code,
     )
+
+
+def abandon(path: Path) -> None:
+    """A fresh sweep that never trained leaves nothing: its config.json and its directory go
+    (if nothing else was written in it)."""
+    with contextlib.suppress(OSError):
+        (path / "config.json").unlink(missing_ok=True)
+        path.rmdir()
 
 
 def _exit(message: str, code: int) -> NoReturn:

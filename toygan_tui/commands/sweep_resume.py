@@ -13,13 +13,13 @@ from toygan_tui.core.sweep.grid import Member
 from toygan_tui.core.training.config import ConfigError, TrainConfig
 
 if TYPE_CHECKING:
-    from toygan_tui.core.sweep.session import SweepPlan
+    from toygan_tui.core.sweep.plan import SweepPlan
 
 
 def resumed_plan(path: Path, typed: dict[str, Any]) -> tuple[SweepPlan | None, Path]:
     """The plan that continues the sweep in `path` (None, said, when it already finished)."""
+    from toygan_tui.core.sweep.plan import SweepPlan
     from toygan_tui.core.sweep.saver import read_saved
-    from toygan_tui.core.sweep.session import SweepPlan
 
     if not is_sweep(path):
         raise UsageError(f"{path}: not a sweep directory (list them with: toygan runs)")

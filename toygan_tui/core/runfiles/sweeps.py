@@ -20,6 +20,7 @@ SWEEP_PREFIX = "sweep-"  # sweep ids are sweep-1, sweep-2, ...; run ids are time
 KIND = "sweep"  # config.json's "kind" says a directory holds a sweep
 MEMBERS_DIR = "members"
 MEMBER_KEY = "member"  # the metrics.jsonl column naming a row's member
+SAVED_FILE = "saved.json"  # the step every member's ckpt.pt is at (core/sweep/saver.py)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def claim_sweep_dir(runs_dir: Path, name: str | None = None) -> Path:
     try:
         runs_dir.mkdir(parents=True, exist_ok=True)
         if name is not None:
-            return claim_run_dir(runs_dir, name)
+            return _claim_named(runs_dir, name)
         numbers = [_number(p.name) for p in runs_dir.iterdir()]
         n = max([k for k in numbers if k is not None], default=0) + 1
         while True:
@@ -60,6 +61,14 @@ def claim_sweep_dir(runs_dir: Path, name: str | None = None) -> Path:
                 n += 1
     except OSError as exc:
         raise ConfigError(f"cannot write the sweep into {runs_dir}: {exc.strerror}") from None
+
+
+def _claim_named(runs_dir: Path, name: str) -> Path:
+    """runs/NAME/; a sweep there that never saved (its detached child is starting) is taken."""
+    path = runs_dir / name
+    if is_sweep(path) and not (path / SAVED_FILE).exists():
+        return path
+    return claim_run_dir(runs_dir, name)
 
 
 def _number(name: str) -> int | None:

@@ -19,8 +19,8 @@ from typing import Any
 
 from toygan_tui.core.runfiles.atomic import atomic_write
 from toygan_tui.core.runfiles.runs import CHECKPOINT_FILE
+from toygan_tui.core.runfiles.sweeps import SAVED_FILE
 
-SAVED_FILE = "saved.json"  # the step every member's ckpt.pt is at, and the diverged members
 PENDING = f"{CHECKPOINT_FILE}.step-"
 
 

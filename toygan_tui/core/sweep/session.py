@@ -13,19 +13,18 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from toygan_tui.core.errors import InputError, SaveFailed
-from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
+from toygan_tui.core.runfiles.atomic import check_writable, clean_stale_temps
 from toygan_tui.core.runfiles.frames import append_frame, trim_frames, view_arrays
 from toygan_tui.core.runfiles.runs import RunDir, write_config
 from toygan_tui.core.runfiles.sweepreport import MemberResult, SweepReport
 from toygan_tui.core.runfiles.sweeps import MEMBER_KEY, SweepDir, member_run_id
-from toygan_tui.core.sweep.grid import Member
 from toygan_tui.core.sweep.group import make_groups
+from toygan_tui.core.sweep.plan import SweepPlan
 from toygan_tui.core.sweep.saver import SweepSaver, read_saved, recover
 from toygan_tui.core.sweep.status import SweepStatus
 from toygan_tui.core.training.checkpoint import params_finite, restore_state, save_bytes
@@ -33,17 +32,6 @@ from toygan_tui.core.training.evaluator import Evaluator
 from toygan_tui.core.training.loop import next_stop, snapshot
 from toygan_tui.core.training.resume import trim_metrics
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
-
-
-@dataclass(frozen=True)
-class SweepPlan:
-    members: list[Member]
-    labels: list[str]  # each option set's row name
-    grid: dict  # the grid as given (config.json)
-
-    @property
-    def first(self) -> Member:
-        return self.members[0]
 
 
 class SweepSession:
@@ -82,7 +70,7 @@ class SweepSession:
         try:
             check_writable(self.files.path, 4 * len(save_bytes(self.states[0])))
             clean_stale_temps(self.files.path)
-            self._write_config()
+            self.plan.write_config(self.files.path, str(self.device))
             for member, directory in zip(self.plan.members, self.dirs, strict=True):
                 directory.mkdir(parents=True, exist_ok=True)
                 clean_stale_temps(directory)
@@ -91,7 +79,8 @@ class SweepSession:
                 if resume:
                     trim_frames(directory, self.step)
             if resume:
-                trim_metrics(RunDir(self.files.path), self.step)
+                trim_metrics(RunDir(self.files.path), self.step)  # no report twice
+                self.saver.saved_step = self.step
             else:
                 self.save()
                 self.saver.wait()
@@ -100,26 +89,6 @@ class SweepSession:
             raise InputError(f"cannot write the sweep into {self.files.path}: {reason}") from None
         if self.saver.saved_step != self.step:
             raise InputError(f"cannot write the sweep into {self.files.path}: {self._save_error}")
-
-    def _write_config(self) -> None:
-        first = self.plan.first.cfg
-        config = {
-            "kind": "sweep",
-            "sweep_id": self.files.sweep_id,
-            "problem": ",".join(dict.fromkeys(m.cfg.problem for m in self.plan.members)),
-            "loss": ",".join(dict.fromkeys(m.cfg.loss for m in self.plan.members)),
-            "steps": first.steps,
-            "report_every": first.report_every,
-            "save_every": first.save_every,
-            "device": str(self.device),
-            "grid": self.plan.grid,
-            "sets": self.plan.labels,
-            "members": [
-                {"member": m.number, "set": m.set_index, "seed": m.seed, "config": m.cfg.to_dict()}
-                for m in self.plan.members
-            ],
-        }
-        atomic_write(self.files.config, (json.dumps(config, indent=2) + "\n").encode())
 
     def snapshots(
         self, should_stop: Callable[[], bool] = lambda: False, on_warning=None
