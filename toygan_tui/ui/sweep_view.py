@@ -22,7 +22,7 @@ from toygan_tui.core.runfiles.sweepreport import MeasureSummary, SetSummary, Swe
 from toygan_tui.ui.format import duration, number, rate
 
 GOOD, NOT_YET, NAN = "●", "○", "×"
-HEAD_LINES = 2  # the progress line and the table's heading
+HEADLINE_WIDTH = 11  # the headline's cell, '0.860 6/10', and the space before it
 
 
 class SweepView:
@@ -43,7 +43,9 @@ class SweepView:
         height = options.height if options.height is not None else options.size.height
         height = max(1, height - self.spare_lines) if options.height is None else height
         if not self.final:
-            yield progress_line(self.report, self.title).truncate(width, overflow="ellipsis") or ""
+            head = progress_line(self.report, self.title)
+            head.truncate(width, overflow="ellipsis")
+            yield head
             height -= 1
         if self.report is None or height <= 0:
             return
@@ -88,15 +90,21 @@ def fitted_table(summaries: Sequence[SetSummary], console: Console, width: int) 
         table = _table(summaries, *layout)
         if Measurement.get(console, unbounded, table).maximum <= width:
             return table
-    return table
+    return _table(summaries, False, 1, False, label_width=max(4, width - HEADLINE_WIDTH))
 
 
-def _table(summaries: Sequence[SetSummary], spread: bool, measures: int, strip: bool) -> Table:
+def _table(
+    summaries: Sequence[SetSummary],
+    spread: bool,
+    measures: int,
+    strip: bool,
+    label_width: int | None = None,
+) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold", collapse_padding=True)
-    table.add_column("option set", no_wrap=True, overflow="ellipsis", min_width=4)
+    table.add_column("option set", no_wrap=True, overflow="ellipsis", max_width=label_width)
     names = _measure_names(summaries)[:measures]
-    for name in names:
-        table.add_column(name, no_wrap=True, justify="right")
+    for name in names:  # the numbers are the point: the set names are cut first
+        table.add_column(name, no_wrap=True, justify="right", min_width=len(name))
     if strip:
         table.add_column("seeds", no_wrap=True)
     for summary in summaries:
@@ -113,7 +121,7 @@ def _measure_names(summaries: Sequence[SetSummary]) -> list[str]:
     """Every measure in the sets' order (sets of two problems: the union)."""
     names: dict[str, None] = {}
     for summary in summaries:
-        names.update((m.measure.name + "", None) for m in summary.measures)
+        names.update((m.measure.name, None) for m in summary.measures)
     return list(names)
 
 
