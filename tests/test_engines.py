@@ -46,6 +46,8 @@ CONFIGS = {
     # 2-D problems with one hidden layer (their default is two): what the fast engines cover.
     "ring": TrainConfig(device="cpu", problem="ring", depth=1, batch_size=32, hidden=64),
     "grid": TrainConfig(device="cpu", problem="grid", depth=1, batch_size=20, beta1=0.5),
+    # An EMA of G kept beside it (a fast decay, so it moves visibly within the test's steps).
+    "ema": TrainConfig(device="cpu", seed=2, ema=0.9),
 }
 
 
@@ -71,7 +73,11 @@ def assert_same_state(fast: TrainState, ref: TrainState) -> None:
     random streams exactly."""
     assert fast.step == ref.step
     atol = max(ref.cfg.lr_g, ref.cfg.lr_d)
-    for mine, theirs in ((fast.G, ref.G), (fast.D, ref.D)):
+    assert (fast.g_ema is None) == (ref.g_ema is None) == (not ref.cfg.ema)
+    nets = [(fast.G, ref.G), (fast.D, ref.D)]
+    if fast.g_ema is not None and ref.g_ema is not None:  # an average of G: G's tolerance
+        nets.append((fast.g_ema, ref.g_ema))
+    for mine, theirs in nets:
         for p, q in zip(mine.parameters(), theirs.parameters(), strict=True):
             torch.testing.assert_close(p, q, rtol=0, atol=atol)
     for mine, theirs in ((fast.opt_G, ref.opt_G), (fast.opt_D, ref.opt_D)):

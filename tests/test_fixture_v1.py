@@ -80,7 +80,7 @@ def test_watch_shows_the_finished_v1_run(runs: Path) -> None:
     assert "step 60/60" in result.out and "finished" in result.out
 
 
-def test_the_v1_checkpoint_reads_as_curves_and_minimax_and_new_ones_are_format_2(
+def test_the_v1_checkpoint_reads_as_curves_and_minimax_and_new_ones_are_format_3(
     runs: Path, tmp_path: Path
 ) -> None:
     import torch
@@ -95,7 +95,7 @@ def test_the_v1_checkpoint_reads_as_curves_and_minimax_and_new_ones_are_format_2
 
     assert toygan("train", "--resume", runs / RUN_ID, "--steps", 80, "--no-live").code == 0
     data = read_checkpoint(old)  # rewritten by the resumed run, in this toygan's format
-    assert data["format_version"] == FORMAT_VERSION == 2
+    assert data["format_version"] == FORMAT_VERSION == 3
     assert data["config"]["problem"] == "curves" and "n_ideas" not in data["config"]
 
     data["config"]["spectral_norm"] = True  # what a newer toygan might write

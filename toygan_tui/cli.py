@@ -16,6 +16,7 @@ from typer.exceptions import TyperException
 
 from toygan_tui.commands.errors import fail
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.recipes import RECIPES
 
 app = typer.Typer(
     help="Train toy GANs in the terminal and watch them learn.",
@@ -25,6 +26,11 @@ app = typer.Typer(
 )
 
 RunsDir = Annotated[Path, typer.Option("--runs-dir", help="Where runs are kept.")]
+
+
+RECIPE_HELP = "Named option defaults; options you type win over them: " + " | ".join(
+    r.describe() for r in RECIPES.values()
+)
 
 
 def _tuned(text: str) -> typer.models.OptionInfo:
@@ -74,6 +80,14 @@ def train(
     gp_weight: Annotated[
         float, _tuned("Gradient-penalty weight (wgan-gp only); unless typed, 10.")
     ] = 0.0,
+    recipe: Annotated[str, typer.Option(help=RECIPE_HELP)] = "tutorial",
+    ema: Annotated[
+        float,
+        _tuned(
+            "Keep an EMA of G's weights with this decay (e.g. 0.999), measured beside G and "
+            "used by `sample`; 0: none. Unless typed, the recipe's (0)."
+        ),
+    ] = 0.0,
     runs_dir: RunsDir = Path("runs"),
     name: Annotated[str | None, typer.Option(help="Run id (default: a timestamp).")] = None,
     save_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 1000,
@@ -120,7 +134,7 @@ def train(
 
     run_train(
         problem=problem, loss=loss, beta1=beta1, beta2=beta2, hidden=hidden, depth=depth,
-        n_critic=n_critic, gp_weight=gp_weight,
+        n_critic=n_critic, gp_weight=gp_weight, recipe=recipe, ema=ema,
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
         live=live, engine=engine, threads=threads, resume=resume, given=_typed(ctx),
@@ -205,14 +219,18 @@ def sample(
     label: Annotated[
         int | None, typer.Option(help="The class to draw (a conditional run: 0 or 1).")
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option("--raw", help="Draw from G itself, not the EMA of G a run with --ema kept."),
+    ] = False,
     member: Annotated[
         int | None, typer.Option(help="A sweep's member (1, 2, ...; `toygan sweep` numbers them).")
     ] = None,
 ) -> None:
-    """Draw samples (curves or points) from a trained generator."""
+    """Draw samples (curves or points) from a trained generator (its EMA where kept)."""
     from toygan_tui.commands.sample import run_sample
 
-    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, member=member)
+    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, raw=raw, member=member)
 
 
 @app.command()

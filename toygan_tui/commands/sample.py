@@ -26,6 +26,7 @@ def run_sample(
     fmt: str,
     out: Path | None,
     label: int | None = None,
+    raw: bool = False,
     member: int | None = None,
 ) -> None:
     if fmt not in FORMATS:
@@ -38,7 +39,7 @@ def run_sample(
         ckpt = member_dir(run_or_member(ckpt, member), member or 0) / CHECKPOINT_FILE
     from toygan_tui.core.training import sample
 
-    samples = sample.draw(ckpt, num, seed, label)
+    samples = sample.draw(ckpt, num, seed, label, raw)
     if fmt == "npy":
         assert out is not None
         sample.to_npy(samples, out)

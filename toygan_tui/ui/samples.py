@@ -22,7 +22,8 @@ CHART_HEIGHT = 18
 def samples_view(samples: Samples, fmt: str) -> RenderableType:
     """fmt "chart": the samples and a table of the measures; "table": the values."""
     problem, n = samples.problem, len(samples.curves)
-    title = Text(f"{n} {problem.view} from the generator at step {samples.step}", style="bold")
+    which = "the EMA of G" if samples.ema else "the generator"
+    title = Text(f"{n} {problem.view} from {which} at step {samples.step}", style="bold")
     if fmt == "table":
         return Group(title, values_table(samples))
     shown = picture(problem, samples.curves, samples.labels, height=CHART_HEIGHT)

@@ -19,6 +19,7 @@ from toygan_tui.core.engines.blas import blas_threads
 from toygan_tui.core.engines.flat import FlatBuffers
 from toygan_tui.core.engines.streams import Batch, CpuStreams
 from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d
+from toygan_tui.core.training.ema import ema_step
 from toygan_tui.core.training.state import TrainState
 
 
@@ -34,6 +35,7 @@ class CpuEngine:
         self.adam_step = torch.zeros((), dtype=torch.float32)  # the fused Adam kernel reads it
         self.logits = np.zeros((1, 2 * state.cfg.batch_size), dtype=np.float32)
         self.adam_parts = self.flat.adam_parts()
+        self.ema = self.flat.ema_pair()
         self.step = _make_step(state, self.flat, self.logits, self._adam)
 
     def run(self, n: int) -> torch.Tensor:
@@ -57,6 +59,8 @@ class CpuEngine:
     def _adam(self) -> None:
         for part in self.adam_parts:
             part.step([self.adam_step])
+        if self.ema is not None:  # after G's update: one lerp over G's part of the buffer
+            ema_step(*self.ema, self.state.cfg.ema)
 
     def stats(self) -> torch.Tensor:
         """The last step's stats, from its logits: the loss's formulas in numpy (a dozen torch

@@ -20,6 +20,7 @@ from torch import cuda
 from toygan_tui.core.engines.flat import FlatBuffers, NotApplicable
 from toygan_tui.core.losses import g_mirrors_d, torch_ops
 from toygan_tui.core.runfiles.snapshot import eager_engine
+from toygan_tui.core.training.ema import ema_step
 from toygan_tui.core.training.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
@@ -84,6 +85,7 @@ class DeviceStep:
         self.p = flat.views(flat.params)  # W1, b1, W2, b2 (G), V1, c1, V2, c2 (D)
         self.g = flat.views(flat.grads)
         self.adam_parts = flat.adam_parts()
+        self.ema = flat.ema_pair()
 
     def __call__(self) -> None:
         s, B = self.state, self.state.cfg.batch_size
@@ -115,6 +117,8 @@ class DeviceStep:
         self.adam_step.add_(1)
         for part in self.adam_parts:
             part.step([self.adam_step])
+        if self.ema is not None:  # after G's update, inside the captured graph
+            ema_step(*self.ema, s.cfg.ema)
 
     def stats(self) -> torch.Tensor:
         """The last step's losses and mean D outputs, from its logits (stay on the device)."""
@@ -163,7 +167,8 @@ class SavedState:
         self.state = state
         self.generators = [state.noise_gen, state.data_gen]
         self.rng = [g.get_state() for g in self.generators]
-        self.buffers = (flat.params, flat.exp_avg, flat.exp_avg_sq)
+        extra = () if flat.ema is None else (flat.ema,)  # warm-up moves the EMA too
+        self.buffers = (flat.params, flat.exp_avg, flat.exp_avg_sq, *extra)
         self.copies = [t.clone() for t in self.buffers]
 
     def restore(self) -> None:

@@ -6,6 +6,8 @@ input with a row of ones applies the bias, and one against the layer's input wit
 ones yields the weight and bias gradients together. The modules and optimizers keep their own
 tensors (plain, contiguous, what checkpoints expect): `load()` copies them in at the start of
 a run and `store()` copies the results back at its end (one foreach copy each way).
+A run that keeps an EMA of G (core/training/ema.py) has one more flat buffer, `ema`, laid
+out like G's part of `params`, so one lerp per step updates the whole average.
 This module knows the optimizer contract (torch.optim.Adam's state) and nothing of the math.
 """
 
@@ -130,6 +132,12 @@ class FlatBuffers:
         zeros = lambda: torch.zeros(total, device=state.device)  # noqa: E731
         self.params, self.grads, self.exp_avg, self.exp_avg_sq = zeros(), zeros(), zeros(), zeros()
         self._views = {name: self.views(getattr(self, name)) for name in _BUFFERS}
+        self.ema_params: list[torch.Tensor] = []
+        if state.g_ema is not None:
+            self.ema_params = list(state.g_ema.parameters())
+        # G's part of the layout (its padding stays zero, as in `params`); None without an EMA.
+        self.ema = torch.zeros(self.n_g, device=state.device) if self.ema_params else None
+        self._ema_views = [] if self.ema is None else self.views(self.ema, layers=2)
         self._step_values: dict[torch.device, torch.Tensor] = {}
         self._stored: list[tuple[int, int]] | None = None
         self.adam_steps = 0  # Adam steps taken, as the optimizers count them
@@ -158,13 +166,19 @@ class FlatBuffers:
         start = self.starts[layer]
         return flat[start : start + self.sizes[layer]].view(shape)
 
-    def views(self, flat: torch.Tensor) -> list[torch.Tensor]:
-        """Views shaped like the parameters (W1, b1, W2, b2 of G, then D's), in module order."""
+    def views(self, flat: torch.Tensor, layers: int | None = None) -> list[torch.Tensor]:
+        """Views shaped like the parameters (W1, b1, W2, b2 of G, then D's), in module order;
+        of the first `layers` layers only when given (2: G's, for a G-sized buffer)."""
         out = []
-        for layer in range(len(self.layers)):
+        for layer in range(len(self.layers) if layers is None else layers):
             block = self.block(flat, layer)
             out += [block[:, :-1], block[:, -1]]
         return out
+
+    def ema_pair(self) -> tuple[list[torch.Tensor], list[torch.Tensor]] | None:
+        """(the EMA buffer, G's part of `params`) for ema_step: one lerp over the whole
+        average (None when the run keeps no EMA)."""
+        return None if self.ema is None else ([self.ema], [self.params[: self.n_g]])
 
     def segments(self, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(G's part, D's part) of a flat buffer."""
@@ -190,6 +204,8 @@ class FlatBuffers:
                     torch._foreach_copy_(self._views[name], self._state_tensors(name))
                 else:
                     getattr(self, name).zero_()
+            if self.ema_params:
+                torch._foreach_copy_(self._ema_views, self.ema_params)
 
     def store(self, steps_taken: int) -> None:
         """After `steps_taken` Adam steps in the buffers: write parameters and the state Adam
@@ -201,6 +217,8 @@ class FlatBuffers:
                     opt.state[p].update(_fresh_adam_state(opt.param_groups[0], p))
         with torch.no_grad():
             torch._foreach_copy_(self.all_params, self._views["params"])
+            if self.ema_params:
+                torch._foreach_copy_(self.ema_params, self._ema_views)
             for name in ("exp_avg", "exp_avg_sq"):
                 torch._foreach_copy_(self._state_tensors(name), self._views[name])
             steps = self._state_tensors("step")
@@ -220,7 +238,7 @@ class FlatBuffers:
 
     def _fingerprint(self) -> list[tuple[int, int]]:
         """Which tensors hold the state, and how often each was written in place."""
-        tensors = list(self.all_params)
+        tensors = list(self.all_params) + self.ema_params
         for opt, params in self._players():
             tensors += [t for p in params for t in opt.state.get(p, {}).values()]
         return [(id(t), t._version) for t in tensors]

@@ -10,6 +10,7 @@ import torch
 from toygan_tui.core.engines.step import Batch, Players, critic_step, joint_step
 from toygan_tui.core.losses import MINIMAX, torch_ops
 from toygan_tui.core.training.adam import torch_adam
+from toygan_tui.core.training.ema import ema_step
 from toygan_tui.core.training.state import TrainState
 
 # The tutorial's saturating minimax losses (losses.MINIMAX), by the names tests use.
@@ -38,6 +39,7 @@ class ReferenceEngine:
         self.ops = _TORCH_OPS
         # torch's own Adam, on the state's optimizer containers: a checkpoint sees its steps.
         self.players = Players(state.G, state.D, torch_adam(state.opt_G), torch_adam(state.opt_D))
+        self.ema = _ema_pairs(state)
 
     def run(self, n: int) -> torch.Tensor:
         """Take n steps; return the loss's stats of the last one (not synced)."""
@@ -51,6 +53,8 @@ class ReferenceEngine:
         for _ in range(cfg.n_critic - 1):
             critic_step(self.players, self._batch(), self.loss, cfg.gp_weight, self.ops)
         stats = joint_step(self.players, self._batch(), self.loss, cfg.gp_weight, self.ops)
+        if self.ema is not None:  # after G's one Adam update of the step
+            ema_step(*self.ema, cfg.ema)
         self.state.step += 1
         return stats
 
@@ -60,3 +64,10 @@ class ReferenceEngine:
         real, labels = s.real_batch_with_labels()
         z = s.noise(n)
         return Batch(real, labels, z, s.uniform(n) if s.cfg.gp_weight else None)
+
+
+def _ema_pairs(state: TrainState) -> tuple[list[torch.Tensor], list[torch.Tensor]] | None:
+    """The EMA's tensors and G's, in the same order (None when the run keeps no EMA)."""
+    if state.g_ema is None:
+        return None
+    return list(state.g_ema.parameters()), list(state.G.parameters())

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 TIMING_KEYS = ("steps_per_s", "time")  # the last columns of every metrics.jsonl line
+# The EMA generator's measures are the problem's, each under this prefix (ema_in_bounds, ...).
+EMA_PREFIX = "ema_"
 
 # The GPU engine's name where CUDA-graph capture failed carries the reason (status.json and the
 # README keep it); a one-line header shows only "fast (eager)", so the reason cannot push the
@@ -50,6 +52,8 @@ class Snapshot:
     loss: str = "minimax"
     labels: np.ndarray | None = None  # the class each shown sample was asked for (conditional)
     heat: np.ndarray | None = None  # D's output on a grid over a 2-D problem's box (rows: y)
+    ema_quality: dict[str, float] = field(default_factory=dict)  # the EMA of G's measures, by
+    #                     the problem's names (empty when the run keeps no EMA: no --ema)
 
     @property
     def eta(self) -> float:
@@ -59,9 +63,10 @@ class Snapshot:
         return (self.total - self.step) / self.steps_per_s
 
     def metrics_row(self) -> dict[str, float]:
-        """One metrics.jsonl line: the step, the loss's stats, the problem's measures, then
-        steps_per_s and time (seconds since the run started)."""
+        """One metrics.jsonl line: the step, the loss's stats, the problem's measures (then the
+        EMA generator's, prefixed ema_), then steps_per_s and time (seconds since the start)."""
         row: dict[str, float] = {"step": self.step, **self.stats, **self.quality}
+        row.update({EMA_PREFIX + k: v for k, v in self.ema_quality.items()})
         row["steps_per_s"] = self.steps_per_s
         row["time"] = self.elapsed
         return row
@@ -78,6 +83,9 @@ class Snapshot:
             step=int(row["step"]),
             stats={k: json_number(row.get(k)) for k in stat_names},
             quality={k: json_number(row.get(k)) for k in measure_names},
+            ema_quality={
+                k: json_number(row[EMA_PREFIX + k]) for k in measure_names if EMA_PREFIX + k in row
+            },
             steps_per_s=json_number(row.get("steps_per_s")),
             elapsed=json_number(row.get("time")),
             **fields,

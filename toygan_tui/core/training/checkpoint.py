@@ -26,10 +26,12 @@ from toygan_tui.core.training.model import make_generator
 from toygan_tui.core.training.state import TrainState, new_state
 
 FORMAT = "toygan-checkpoint"
+# 3: the EMA of G ("G_ema": its state dict, None without one) and the config's recipe and ema.
 # 2: the config names its problem and loss (and the nets' depth, Adam's betas, n_critic, the
-# penalty's weight). 1: the released curves + minimax format, still read (config.upgrade_v1).
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# penalty's weight). 1: the released curves + minimax format. 1 and 2 are still read: they
+# have no EMA, and their configs read as recipe tutorial, ema 0 (config.upgrade_v1 for 1).
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 
 # The top-level entries every checkpoint of this format version has, with their types.
 _LAYOUT: dict[str, type | tuple[type, ...]] = {
@@ -59,6 +61,7 @@ def state_to_dict(state: TrainState, run_id: str = "") -> dict[str, Any]:
         "step": state.step,
         "elapsed": state.elapsed,
         "G": state.G.state_dict(),
+        "G_ema": None if state.g_ema is None else state.g_ema.state_dict(),
         "D": state.D.state_dict(),
         "opt_G": state.opt_G.state_dict(),
         "opt_D": state.opt_D.state_dict(),
@@ -126,7 +129,8 @@ def _validate(path: Path, data: Any) -> None:
         raise CheckpointError(f"{path}: not a toygan checkpoint")
     version = data.get("format_version")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
-        readable = " and ".join(map(str, READABLE_VERSIONS))
+        *older, newest = map(str, READABLE_VERSIONS)
+        readable = f"{', '.join(older)} and {newest}"
         raise CheckpointError(
             f"{path}: checkpoint format {version!r} is not supported "
             f"(this toygan reads formats {readable})"
@@ -138,8 +142,13 @@ def _validate(path: Path, data: Any) -> None:
             raise CheckpointError(f"{path}: damaged checkpoint ({key!r} has the wrong type)")
     if data["step"] < 0:
         raise CheckpointError(f"{path}: damaged checkpoint (step {data['step']})")
-    for net in ("G", "D"):
-        if not all(isinstance(v, torch.Tensor) for v in data[net].values()):
+    if version >= 3 and "G_ema" not in data:
+        raise CheckpointError(f"{path}: damaged checkpoint (no 'G_ema')")
+    # Formats 1 and 2 kept no EMA: theirs reads as None, as a run without --ema writes it.
+    if not isinstance(data.setdefault("G_ema", None), (dict, type(None))):
+        raise CheckpointError(f"{path}: damaged checkpoint ('G_ema' has the wrong type)")
+    for net in ("G", "D", "G_ema"):
+        if not all(isinstance(v, torch.Tensor) for v in (data[net] or {}).values()):
             raise CheckpointError(f"{path}: damaged checkpoint ({net} holds non-tensors)")
 
 
@@ -154,16 +163,20 @@ def config_of(path: Path, data: dict[str, Any]) -> TrainConfig:
         raise CheckpointError(f"{path}: damaged checkpoint config ({exc})") from None
 
 
-def load_generator(path: Path) -> tuple[torch.nn.Module, TrainConfig, int]:
-    """G (on the CPU, eval mode), its config and step: all `sample` needs."""
+def load_generator(path: Path, raw: bool = False) -> tuple[torch.nn.Module, TrainConfig, int, bool]:
+    """A generator (on the CPU, eval mode), its config, its step and whether it is the EMA of
+    G: all `sample` needs. The EMA where the run kept one, else (or with raw=True) G itself."""
     data = read_checkpoint(path)
     cfg = config_of(path, data)
+    net = "G" if raw or data["G_ema"] is None else "G_ema"
     G = make_generator(cfg)
     try:
-        G.load_state_dict(data["G"])
+        G.load_state_dict(data[net])
     except (RuntimeError, KeyError, TypeError) as exc:
-        raise CheckpointError(f"{path}: G does not fit its config ({_first_line(exc)})") from None
-    return G.eval(), cfg, int(data["step"])
+        raise CheckpointError(
+            f"{path}: {net} does not fit its config ({_first_line(exc)})"
+        ) from None
+    return G.eval(), cfg, int(data["step"]), net == "G_ema"
 
 
 def restore_state(
@@ -178,6 +191,7 @@ def restore_state(
     try:
         state.G.load_state_dict(data["G"])
         state.D.load_state_dict(data["D"])
+        _restore_ema(state, data["G_ema"])
         state.opt_G.load_state_dict(data["opt_G"])
         state.opt_D.load_state_dict(data["opt_D"])
         _check_moments(state.opt_G)
@@ -188,6 +202,17 @@ def restore_state(
     state.step = int(data["step"])
     state.elapsed = float(data.get("elapsed", 0.0))
     return state
+
+
+def _restore_ema(state: TrainState, saved: dict[str, Any] | None) -> None:
+    # The config's ema says whether the run keeps one; the file must agree.
+    if state.g_ema is None:
+        if saved is not None:
+            raise ValueError("the checkpoint holds an EMA of G but its config has no --ema")
+        return
+    if saved is None:
+        raise ValueError(f"--ema {state.cfg.ema} needs an EMA of G, and the checkpoint has none")
+    state.g_ema.load_state_dict(saved)
 
 
 def _check_moments(opt: AdamState) -> None:

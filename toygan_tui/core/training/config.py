@@ -1,8 +1,8 @@
 """Every knob of a training run, in one frozen dataclass. Defaults are the tutorial's.
 
-A run's values come from three places, the later winning: the problem's defaults (its nets and
-hyperparameters), the loss's published settings, and the options the user typed
-(`resolve`). config.json and the checkpoint record the resolved values.
+A run's values come from four places, the later winning: the problem's defaults (its nets and
+hyperparameters), the loss's published settings, the recipe's (core/recipes.py), and the
+options the user typed (`resolve`). config.json and the checkpoint record the resolved values.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Loss, get_loss
 from toygan_tui.core.problems import Problem, get_problem
+from toygan_tui.core.recipes import TUTORIAL, check_recipe
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 ENGINE_CHOICES = ("auto", "fast", "reference")
@@ -41,6 +42,8 @@ class TrainConfig:
     depth: int = 1  # hidden layers of G and of D; the tutorial's nets have one
     n_critic: int = 1  # D updates per G update (wgan-gp's published setting is 5)
     gp_weight: float = 0.0  # weight λ of wgan-gp's gradient penalty (0: the loss has none)
+    recipe: str = TUTORIAL.name  # the named option defaults the run started from (recipes.py)
+    ema: float = 0.0  # decay of the EMA of G's weights kept beside G; 0: none is kept
     # -- how long ---------------------------------------------------------------------------
     steps: int = 10_000  # total steps of the run; a resumed run stops at the same total
     # -- where and how fast: these never change the math on a given device ------------------
@@ -86,7 +89,7 @@ MAX_LR = 1e15
 # Options that change the numbers of a run: a resumed run must keep them.
 MATH_FIELDS = (
     "problem", "loss", "seed", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "hidden", "depth",
-    "n_critic", "gp_weight",
+    "n_critic", "gp_weight", "recipe", "ema",
 )  # fmt: skip
 
 
@@ -116,11 +119,23 @@ def validate(cfg: TrainConfig) -> None:
         raise ConfigError(f"--gp-weight must be a finite number ≥ 0, got {gp}")
     if gp and not loss.gp_weight:
         raise ConfigError(f"--gp-weight applies to wgan-gp only; --loss {cfg.loss} has no penalty")
+    check_ema(cfg.ema)
+    check_recipe(cfg.recipe, cfg.problem)
     if cfg.engine not in ENGINE_CHOICES:
         raise ConfigError(
             f"--engine must be one of {', '.join(ENGINE_CHOICES)}, got {cfg.engine!r}"
         )
     check_device_name(cfg.device)
+
+
+def check_ema(decay: float) -> None:
+    """0 (no EMA), or a decay strictly between 0 and 1."""
+    if (
+        isinstance(decay, bool)
+        or not isinstance(decay, (int, float))
+        or not (decay == 0 or 0 < decay < 1)
+    ):
+        raise ConfigError(f"--ema must be 0 (none) or a decay in (0, 1) such as 0.999, got {decay}")
 
 
 def check_device_name(name: str) -> None:
@@ -134,16 +149,22 @@ def _flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-# The options a problem's or a loss's defaults may set (the rest keep the dataclass's).
+# The options a problem's, a loss's or a recipe's defaults may set (the rest keep the
+# dataclass's). A recipe may also pick the loss (then that loss's defaults apply under it).
 TUNED = ("hidden", "depth", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "steps", "n_critic",
-         "gp_weight", "n_eval", "n_show")  # fmt: skip
+         "gp_weight", "n_eval", "n_show", "ema")  # fmt: skip
 
 
 def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:
     """The config of a new run: `options` holds every option by field name; those named in
-    `typed` win over the loss's defaults, which win over the problem's."""
+    `typed` win over the recipe's values, which win over the loss's defaults, which win over
+    the problem's."""
     problem = get_problem(options.get("problem", TrainConfig.problem))
-    loss = get_loss(options.get("loss", TrainConfig.loss))
+    recipe = check_recipe(options.get("recipe", TrainConfig.recipe), problem.name)
+    loss_name = options.get("loss", TrainConfig.loss)
+    if "loss" not in typed:
+        loss_name = recipe.options.get("loss", loss_name)
+    loss = get_loss(loss_name)
     values = {k: v for k, v in options.items() if k not in TUNED or k in typed}
     defaults = {
         **problem.defaults.as_dict(),
@@ -151,7 +172,8 @@ def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:
         "gp_weight": loss.gp_weight,
     }
     defaults.update(loss.defaults)
-    return TrainConfig(**{**defaults, **values})
+    defaults.update(recipe.options)
+    return TrainConfig(**{**defaults, **values, "loss": loss.name})
 
 
 # What a release before problems and losses (checkpoint format 1) wrote: the curve problem's

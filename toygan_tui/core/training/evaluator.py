@@ -24,6 +24,7 @@ class Evaluation:
     shown: np.ndarray  # the first n_show samples, what the view draws
     labels: np.ndarray | None  # the classes those were asked for (conditional problems)
     heat: np.ndarray | None  # D's say (0 fake … 1 real) on the grid, rows from the bottom
+    ema_quality: dict[str, float]  # the EMA of G's measures on the same batch ({} without one)
 
 
 class Evaluator:
@@ -43,8 +44,12 @@ class Evaluator:
 
     @torch.no_grad()
     def evaluate(self, state: TrainState) -> Evaluation:
-        samples = state.G(with_labels(self.z, self.column)).double().cpu().numpy()
+        samples = self._samples(state.G)
         eval_labels = None if self.labels is None else self.labels[: self.n_eval]
+        ema_quality = {}
+        if state.g_ema is not None:  # the same noise, so the two readouts compare like for like
+            ema_samples = self._samples(state.g_ema)[: self.n_eval]
+            ema_quality = self.problem.measure(ema_samples, eval_labels)
         heat = None
         if self.grid is not None:
             logits = state.D(self.grid).double().cpu().numpy().reshape(HEAT_CELLS, HEAT_CELLS)
@@ -55,7 +60,11 @@ class Evaluator:
             shown=samples[: self.n_show],
             labels=None if self.labels is None else self.labels[: self.n_show],
             heat=heat,
+            ema_quality=ema_quality,
         )
+
+    def _samples(self, G: torch.nn.Module) -> np.ndarray:
+        return G(with_labels(self.z, self.column)).double().cpu().numpy()  # type: ignore[no-any-return]
 
 
 def _grid(box: tuple[tuple[float, float], tuple[float, float]]) -> torch.Tensor:

@@ -68,6 +68,7 @@ def snapshot(
         loss=cfg.loss,
         labels=seen.labels,
         heat=seen.heat,
+        ema_quality=seen.ema_quality,
     )
 
 

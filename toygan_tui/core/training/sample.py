@@ -1,8 +1,10 @@
 """Draw samples from a checkpoint's generator, and write them as csv, json or npy.
 
 Curves come as {"x": [...], "curves": [[...]], ...}, one curve per csv row; 2-D points as
-{"points": [[x, y], ...], ...}, two csv columns. A conditional problem's samples carry the
-label each was asked for ("labels"): the one `--label` gives, else its classes in turn.
+{"points": [[x, y], ...], ...}, two csv columns. A run that kept an EMA of G (--ema) is
+sampled from that average unless raw=True (`--raw`); "generator" says which ("ema" or "G").
+A conditional problem's samples carry the label each was asked for ("labels"): the one
+`--label` gives, else its classes in turn.
 """
 
 from __future__ import annotations
@@ -33,13 +35,19 @@ class Samples:
     labels: np.ndarray | None  # the class each sample was asked for (conditional problems)
     metrics: dict[str, float]  # the problem's measures over these samples
     step: int  # the checkpoint's training step
+    ema: bool = False  # drawn by the EMA of G's weights (else by G itself)
+
+    @property
+    def generator(self) -> str:
+        return "ema" if self.ema else "G"
 
 
-def draw(ckpt: Path, num: int, seed: int, label: int | None = None) -> Samples:
-    """`num` samples of the checkpoint's G on the CPU; the same seed gives the same ones."""
+def draw(ckpt: Path, num: int, seed: int, label: int | None = None, raw: bool = False) -> Samples:
+    """`num` samples of the checkpoint's generator on the CPU (its EMA of G where it kept one,
+    unless raw); the same seed gives the same ones."""
     if not 0 < num <= MAX_SAMPLES:
         raise ConfigError(f"--num must be between 1 and {MAX_SAMPLES}, got {num}")
-    G, cfg, step = load_generator(ckpt)
+    G, cfg, step, ema = load_generator(ckpt, raw)
     problem = cfg.the_problem
     labels = _labels(problem, num, label)
     z = torch.randn(num, problem.noise_dim, generator=torch.Generator().manual_seed(seed))
@@ -47,7 +55,7 @@ def draw(ckpt: Path, num: int, seed: int, label: int | None = None) -> Samples:
     with torch.no_grad():
         samples = G(with_labels(z, column)).double().numpy()
     metrics = problem.measure(samples, labels)
-    return Samples(problem, problem.x, samples, labels, metrics, step)
+    return Samples(problem, problem.x, samples, labels, metrics, step, ema)
 
 
 def _labels(problem: Problem, num: int, label: int | None) -> np.ndarray | None:
@@ -69,7 +77,8 @@ def to_json(samples: Samples) -> str:
         body["labels"] = samples.labels.tolist()
     # A measure with no value (rkl with no sample near a mode) is NaN: null in JSON.
     metrics = {k: v if math.isfinite(v) else None for k, v in samples.metrics.items()}
-    return json.dumps({**body, "metrics": metrics, "step": samples.step}, allow_nan=False)
+    tail = {"metrics": metrics, "step": samples.step, "generator": samples.generator}
+    return json.dumps({**body, **tail}, allow_nan=False)
 
 
 def to_csv(samples: Samples) -> str:

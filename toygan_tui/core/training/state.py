@@ -12,6 +12,7 @@ from toygan_tui.core.errors import InputError
 from toygan_tui.core.problems import Problem
 from toygan_tui.core.training.adam import AdamState
 from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.training.ema import new_ema
 from toygan_tui.core.training.model import make_discriminator, make_generator
 
 
@@ -32,6 +33,7 @@ class TrainState:
     data_gen: torch.Generator | None  # real samples off the CPU, drawn on the device
     step: int = 0
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
+    g_ema: nn.Module | None = None  # the EMA of G's weights (core/training/ema.py), if cfg.ema
 
     def __post_init__(self) -> None:
         # Parameters on "cuda" report "cuda:0", and torch.device("cuda") != "cuda:0": a state
@@ -143,4 +145,5 @@ def new_state(cfg: TrainConfig, device: torch.device) -> TrainState:
         noise_gen=noise_gen,
         data_rng=data_rng,
         data_gen=data_gen,
+        g_ema=new_ema(G) if cfg.ema else None,
     )
