@@ -174,3 +174,30 @@ def test_bad_input_in_a_fresh_process_has_no_traceback(tmp_path: Path) -> None:
     result = toygan_process("sweep", "--seeds", "3-1", "--runs-dir", tmp_path)
     assert result.code == 2
     assert result.err == "toygan: error: --seeds: the range 3-1 is empty (write 1-3)\n"
+
+
+def test_recipes_and_ema_are_grid_options_and_an_ema_member_is_judged_by_its_ema(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    grid = ["--seeds", "1", "--recipe", "tutorial,tuned", "--ema", "0,0.99", "--format", "json"]
+    result = toygan(*SWEEP, "--runs-dir", runs, *grid)
+    assert result.code == 0, result.err
+    table = json.loads(result.out)
+    assert [t["set"] for t in table] == [
+        "recipe tutorial  ema 0", "recipe tutorial  ema 0.99", "recipe tuned  ema 0",
+        "recipe tuned  ema 0.99",
+    ]  # fmt: skip
+    train = ("train", *SHORT, "--runs-dir", runs, "--name", "t", "--recipe", "tuned", "--ema", 0.99)
+    assert toygan(*train).code == 0
+    mine = read_checkpoint(runs / "sweep-1" / "members" / "4" / "ckpt.pt")
+    theirs = read_checkpoint(runs / "t" / "ckpt.pt")
+    assert mine["config"] == theirs["config"] and theirs["config"]["loss"] == "ns"
+    for net in ("G", "D", "G_ema"):
+        for key, value in theirs[net].items():
+            torch.testing.assert_close(mine[net][key], value, rtol=0, atol=ATOL)
+    rows = [
+        json.loads(line) for line in (runs / "sweep-1" / "metrics.jsonl").read_text().splitlines()
+    ]
+    last = next(r for r in rows if r[MEMBER_KEY] == 4 and r["step"] == STEPS)
+    assert table[3]["measures"]["in_bounds"]["median"] == last["ema_in_bounds"]

@@ -165,7 +165,8 @@ class SweepSession:
                 evaluator = evaluators[key]
                 snap = snapshot(state, engine, s, evaluator, timing)
                 self._append(member.number, directory, snap)
-                quality = snap.quality
+                # A member with --ema is judged by its EMA of G: what `sample` draws from it.
+                quality = snap.ema_quality or snap.quality
                 if not all(math.isfinite(v) for v in snap.stats.values()):
                     self.diverged[member.number] = self.step
                     quality = {k: math.nan for k in quality}
