@@ -201,3 +201,21 @@ def test_recipes_and_ema_are_grid_options_and_an_ema_member_is_judged_by_its_ema
     ]
     last = next(r for r in rows if r[MEMBER_KEY] == 4 and r["step"] == STEPS)
     assert table[3]["measures"]["in_bounds"]["median"] == last["ema_in_bounds"]
+
+
+def test_a_diverged_member_is_frozen_at_its_last_good_checkpoint_and_the_rest_go_on(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    result = toygan(*SWEEP, "--runs-dir", runs, "--seeds", "1", "--lr-g", "1e-4,1e15",
+                    "--lr-d", "1e15")  # fmt: skip
+    assert result.code == 0, result.err
+    assert "member 2 (lr_g 1e+15, seed 1) diverged at step" in result.err
+    sweep = runs / "sweep-1"
+    saved = json.loads((sweep / "saved.json").read_text())
+    assert saved["step"] == STEPS and "2" in saved["diverged"]
+    frozen = read_checkpoint(sweep / "members" / "2" / "ckpt.pt")
+    assert frozen["step"] < STEPS  # never written over with the non-finite state
+    assert all(bool(t.isfinite().all()) for t in frozen["G"].values())
+    assert read_checkpoint(sweep / "members" / "1" / "ckpt.pt")["step"] == STEPS
+    assert "lr_g 1e+15 " in result.out and "nan 0/1" in result.out

@@ -23,6 +23,7 @@ from toygan_tui.core.runfiles.frames import append_frame, trim_frames, view_arra
 from toygan_tui.core.runfiles.runs import RunDir, write_config
 from toygan_tui.core.runfiles.sweepreport import MemberResult, SweepReport
 from toygan_tui.core.runfiles.sweeps import MEMBER_KEY, SweepDir, member_run_id
+from toygan_tui.core.sweep.grid import Member
 from toygan_tui.core.sweep.group import make_groups
 from toygan_tui.core.sweep.plan import SweepPlan
 from toygan_tui.core.sweep.saver import SweepSaver, read_saved, recover
@@ -168,7 +169,7 @@ class SweepSession:
                 # A member with --ema is judged by its EMA of G: what `sample` draws from it.
                 quality = snap.ema_quality or snap.quality
                 if not all(math.isfinite(v) for v in snap.stats.values()):
-                    self.diverged[member.number] = self.step
+                    self._diverged(member, "its losses are")
                     quality = {k: math.nan for k in quality}
             results.append(MemberResult(member.number, member.set_index, member.seed, quality))
         return SweepReport(
@@ -200,11 +201,20 @@ class SweepSession:
             if member.number in self.diverged:
                 continue
             if not params_finite(state):
-                self.diverged[member.number] = self.step
+                self._diverged(member, "its parameters are")
                 continue
             run_id = member_run_id(self.files.sweep_id, member.number)
             files.append((directory, save_bytes(state, run_id)))
         self.saver.submit(self.step, files, dict(self.diverged))
+
+    def _diverged(self, member: Member, what: str) -> None:
+        """Freeze a member whose numbers stopped being finite; the others go on."""
+        self.diverged[member.number] = self.step
+        label = self.plan.labels[member.set_index]
+        self._warn(
+            f"member {member.number} ({label}, seed {member.seed}) diverged at step {self.step} "
+            f"({what} not finite); it stays at its last good checkpoint, the others go on"
+        )
 
     def _failed(self, step: int, exc: OSError) -> None:
         self._save_error = exc.strerror or str(exc)
