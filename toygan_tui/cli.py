@@ -182,13 +182,15 @@ def sweep(
         Path | None, typer.Option(help="Continue a sweep from its directory.")
     ] = None,
 ) -> None:
-    """Train many runs at once: every combination of the options' values, times the seeds.
+    """Train many runs at once: the grid of the options' values × the seeds.
 
-    Every option of `toygan train` that shapes a run takes a comma list here: --problem,
-    --loss, --lr-g, --lr-d, --batch-size, --beta1, --beta2, --hidden, --depth, --n-critic,
-    --gp-weight, --engine, --threads (and any newer train option). Example:
-    toygan sweep --seeds 1-10 --loss minimax,ns --lr-g 1e-4,4e-4. Member k trains exactly as
-    `toygan train` with its options would; `--member K` of sample, plot and replay reads it."""
+    Any option of `toygan train` that shapes a run takes a comma list:
+    --problem, --loss, --lr-g, --lr-d, --batch-size, --beta1, --beta2,
+    --hidden, --depth, --n-critic, --gp-weight, --recipe, --ema, --engine.
+    Example: toygan sweep --seeds 1-10 --loss minimax,ns --lr-g 1e-4,4e-4
+
+    Member k trains exactly as `toygan train` with its options would;
+    sample, plot and replay read it with --member K (README: Sweeps)."""
     from toygan_tui.commands.sweep import run_sweep
 
     assert ctx.parent is not None  # sweep is a command of the toygan group

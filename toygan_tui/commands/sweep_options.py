@@ -5,7 +5,7 @@ sweep options with no change here."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from typer import BadParameter
@@ -32,7 +32,7 @@ def grid_options(
         name = str(param.name)
         if name in axes or name in fixed:
             raise ConfigError(f"{flag} is given twice; give one comma list")
-        values = split_list(flag, text, lambda item, p=param: _convert(p, ctx, item))
+        values = split_list(flag, text, _converter(param, ctx))
         if len(values) > 1 and name in SWEEP_WIDE:
             raise ConfigError(f"{flag} takes one value in a sweep (its members step together)")
         if len(values) > 1:
@@ -61,8 +61,13 @@ def _pairs(args: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def _convert(param: Any, ctx: Any, item: str) -> Any:
-    try:
-        return param.process_value(ctx, item)
-    except BadParameter as exc:
-        raise ConfigError(exc.format_message()) from None
+def _converter(param: Any, ctx: Any) -> Callable[[str], Any]:
+    """One value of the list as train's option type reads it; its refusal as a ConfigError."""
+
+    def convert(item: str) -> Any:
+        try:
+            return param.process_value(ctx, item)
+        except BadParameter as exc:
+            raise ConfigError(exc.format_message()) from None
+
+    return convert

@@ -86,9 +86,13 @@ def _summary(label: str, problem: str, results: list[MemberResult]) -> SetSummar
     for measure in measures:
         values = np.array([r.quality.get(measure.name, math.nan) for r in results], dtype=float)
         finite = values[np.isfinite(values)]
-        stats = (np.median(finite), finite.min(), finite.max()) if finite.size else (math.nan,) * 3
+        median, low, high = (
+            (float(np.median(finite)), float(finite.min()), float(finite.max()))
+            if finite.size
+            else (math.nan, math.nan, math.nan)
+        )
         good = sum(measure.is_good(float(v)) for v in values)
-        summaries.append(MeasureSummary(measure, *map(float, stats), good, len(values)))
+        summaries.append(MeasureSummary(measure, median, low, high, good, len(values)))
     head = measures[0]
     strip = [(r.seed, _get(r, head.name), head.is_good(_get(r, head.name))) for r in results]
     return SetSummary(label, problem, summaries, strip)

@@ -14,6 +14,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import torch
 
@@ -30,7 +31,7 @@ from toygan_tui.core.sweep.saver import SweepSaver, read_saved, recover
 from toygan_tui.core.sweep.status import SweepStatus
 from toygan_tui.core.training.checkpoint import params_finite, restore_state, save_bytes
 from toygan_tui.core.training.evaluator import Evaluator
-from toygan_tui.core.training.loop import next_stop, snapshot
+from toygan_tui.core.training.loop import Engine, next_stop, snapshot
 from toygan_tui.core.training.resume import trim_metrics
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
 
@@ -154,7 +155,7 @@ class SweepSession:
 
     def _report(self, stats, evaluators, timing) -> SweepReport:
         results = []
-        engine = _Named(self.engine)
+        engine = cast("Engine", _Named(self.engine))  # snapshot() reads only the name
         for member, state, directory, s in zip(
             self.plan.members, self.states, self.dirs, stats, strict=True
         ):
