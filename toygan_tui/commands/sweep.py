@@ -114,7 +114,8 @@ def _sweep(plan: SweepPlan, path: Path, resumed: bool, live: bool | None, fmt: s
     ttys = terminal_fds()
 
     def stop_drawing() -> None:  # SIGHUP: the terminal is gone, the training is not
-        console.quiet = True
+        if out.fileno() in ttys:  # output to a file or a pipe goes on
+            console.quiet = True
         hang_up(ttys)
 
     show = wants_live(console) if live is None else live
