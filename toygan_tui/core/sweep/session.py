@@ -56,7 +56,9 @@ class SweepSession:
 
     def _restored(self) -> list[TrainState]:
         step = recover(self.files.path, self.dirs)
-        self.diverged = {int(k): v for k, v in read_saved(self.files.path)["diverged"].items()}
+        self.diverged = {
+            int(k): v for k, v in read_saved(self.files.path).get("diverged", {}).items()
+        }
         states = []
         for member, directory in zip(self.plan.members, self.dirs, strict=True):
             state = restore_state(directory / "ckpt.pt", member.cfg, self.device)
@@ -93,7 +95,9 @@ class SweepSession:
             raise InputError(f"cannot write the sweep into {self.files.path}: {self._save_error}")
 
     def snapshots(
-        self, should_stop: Callable[[], bool] = lambda: False, on_warning=None
+        self,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_warning: Callable[[str], None] | None = None,
     ) -> Iterator[SweepReport]:
         """Train to --steps, yielding a SweepReport at every report; save as train() does."""
         self._warn = on_warning or (lambda message: None)
