@@ -17,7 +17,10 @@ from toygan_tui.core.training.config import TrainConfig, resolve
 STEPS = 120
 SHORT = ["--device", "cpu", "--no-live", "--steps", STEPS, "--report-every", 40, "--save-every", 60]
 SWEEP = ["sweep", *SHORT]
-ATOL = 2e-5  # as tests/test_engines.py: one report's numbers agree to rounding
+# As tests/test_engines.py: parameters (and losses) within one Adam step (lr 1e-4) of each
+# other; a measure over 1 000 curves may move by a curve or two when a value rounds the other way.
+PARAM_ATOL = 1e-4
+MEASURE_ATOL = 3e-3
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,7 @@ def test_a_member_is_the_run_train_makes_with_its_options(
     assert mine["config"] == theirs["config"]  # same options, resolved alike
     for net in ("G", "D"):
         for key, value in theirs[net].items():
-            torch.testing.assert_close(mine[net][key], value, rtol=0, atol=ATOL)
+            torch.testing.assert_close(mine[net][key], value, rtol=0, atol=PARAM_ATOL)
     assert torch.equal(mine["rng"]["noise"], theirs["rng"]["noise"])  # same streams, as far
     rows = [json.loads(line) for line in (swept / "metrics.jsonl").read_text().splitlines()]
     own = [r for r in rows if r[MEMBER_KEY] == member]
@@ -51,8 +54,10 @@ def test_a_member_is_the_run_train_makes_with_its_options(
     ]
     assert [r["step"] for r in own] == [r["step"] for r in train_rows] == [40, 80, 120]
     for a, b in zip(own, train_rows, strict=True):
-        for key in ("d_loss", "g_loss", "in_bounds", "a_w1"):
-            assert a[key] == pytest.approx(b[key], abs=ATOL)
+        for key in ("d_loss", "g_loss"):
+            assert a[key] == pytest.approx(b[key], abs=PARAM_ATOL)
+        for key in ("in_bounds", "a_w1"):  # rounding may move a curve or two of 1 000
+            assert a[key] == pytest.approx(b[key], abs=MEASURE_ATOL)
 
 
 def test_its_files_hold_the_grid_every_member_and_one_metrics_file(swept: Path) -> None:
@@ -195,7 +200,7 @@ def test_recipes_and_ema_are_grid_options_and_an_ema_member_is_judged_by_its_ema
     assert mine["config"] == theirs["config"] and theirs["config"]["loss"] == "ns"
     for net in ("G", "D", "G_ema"):
         for key, value in theirs[net].items():
-            torch.testing.assert_close(mine[net][key], value, rtol=0, atol=ATOL)
+            torch.testing.assert_close(mine[net][key], value, rtol=0, atol=4 * PARAM_ATOL)
     rows = [
         json.loads(line) for line in (runs / "sweep-1" / "metrics.jsonl").read_text().splitlines()
     ]
