@@ -170,6 +170,63 @@ def _source(ctx: typer.Context, name: str) -> str:
     return source.name if source is not None else "DEFAULT"
 
 
+@app.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def sweep(
+    ctx: typer.Context,  # the grid options arrive as extra arguments, checked against train's
+    seeds: Annotated[
+        str, typer.Option(help="Seeds: a range and/or a list, e.g. 1-10, 1,3,5 or 1-3,7.")
+    ] = "1",
+    steps: Annotated[int, _tuned("Total steps of every member; unless typed, the problem's.")] = (
+        10_000
+    ),
+    device: Annotated[str, typer.Option(help="auto | cpu | cuda | cuda:N | mps.")] = "auto",
+    runs_dir: RunsDir = Path("runs"),
+    name: Annotated[str | None, typer.Option(help="Sweep id (default: sweep-<n>).")] = None,
+    report_every: Annotated[
+        int, typer.Option(help="Steps between reports (each evaluates every member).")
+    ] = 500,
+    save_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 1000,
+    live: Annotated[
+        bool | None,
+        typer.Option("--live/--no-live", help="Live table (default: on a terminal)."),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="The table at the end: table | json.")
+    ] = "table",
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Run in the background; follow it with `toygan watch`.")
+    ] = False,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue a sweep from its directory.")
+    ] = None,
+) -> None:
+    """Train many runs at once: the grid of the options' values × the seeds.
+
+    Any option of `toygan train` that shapes a run takes a comma list:
+    --problem, --loss, --lr-g, --lr-d, --batch-size, --beta1, --beta2,
+    --hidden, --depth, --n-critic, --gp-weight, --recipe, --ema, --engine.
+    Example: toygan sweep --seeds 1-10 --loss minimax,ns --lr-g 1e-4,4e-4
+
+    Member k trains exactly as `toygan train` with its options would;
+    sample, plot and replay read it with --member K (README: Sweeps)."""
+    from toygan_tui.commands.sweep import run_sweep
+
+    assert ctx.parent is not None  # sweep is a command of the toygan group
+    train_command = ctx.parent.command.get_command(ctx.parent, "train")  # type: ignore[attr-defined]
+    typed = _typed(ctx)
+    child = None
+    if detach:
+        from toygan_tui.commands.detach import child_args
+
+        child = child_args(ctx.command, ctx.params, typed) + list(ctx.args)
+    fixed = {"steps": steps, "device": device, "report_every": report_every,
+             "save_every": save_every}  # fmt: skip
+    run_sweep(
+        train=train_command, ctx=ctx, extra=list(ctx.args), seeds=seeds, runs_dir=runs_dir,
+        name=name, fixed=fixed, typed=typed, live=live, fmt=fmt, resume=resume, child=child,
+    )  # fmt: skip
+
+
 @app.command()
 def sample(
     ckpt: Annotated[Path, typer.Option(help="Checkpoint to sample from.")] = Path("runs/last.pt"),
@@ -194,11 +251,14 @@ def sample(
         bool,
         typer.Option("--raw", help="Draw from G itself, not the EMA of G a run with --ema kept."),
     ] = False,
+    member: Annotated[
+        int | None, typer.Option(help="A sweep's member (1, 2, ...; `toygan sweep` numbers them).")
+    ] = None,
 ) -> None:
     """Draw samples (curves, points or images) from a trained generator (its EMA where kept)."""
     from toygan_tui.commands.sample import run_sample
 
-    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, raw=raw)
+    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, raw=raw, member=member)
 
 
 @app.command()
@@ -212,11 +272,14 @@ def plot(
     ] = None,
     metric: Annotated[list[str] | None, typer.Option(help="Series to plot (repeatable).")] = None,
     runs_dir: RunsDir = Path("runs"),
+    member: Annotated[
+        int | None, typer.Option(help="A sweep's member (1, 2, ...; `toygan sweep` numbers them).")
+    ] = None,
 ) -> None:
     """Chart a run's training history, or compare several runs."""
     from toygan_tui.commands.plot import run_plot
 
-    run_plot(runs=runs or [], metrics=metric or [], runs_dir=runs_dir)
+    run_plot(runs=runs or [], metrics=metric or [], runs_dir=runs_dir, member=member)
 
 
 @app.command()
@@ -252,11 +315,17 @@ def replay(
     fps: Annotated[float, typer.Option(help="Reports per second when playing.")] = 10.0,
     width: Annotated[int, typer.Option(help="Columns of --out.")] = 100,
     height: Annotated[int, typer.Option(help="Lines of --out.")] = 30,
+    member: Annotated[
+        int | None, typer.Option(help="A sweep's member (1, 2, ...; `toygan sweep` numbers them).")
+    ] = None,
 ) -> None:
     """Replay a run's dashboard from its files: arrows step, space plays, q leaves."""
     from toygan_tui.commands.replay import run_replay
 
-    run_replay(run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height)
+    run_replay(
+        run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height,
+        member=member,
+    )  # fmt: skip
 
 
 @app.command()

@@ -48,8 +48,8 @@ def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> 
         cfg, step = _checked_config(params, given), 0
         run_dir = claim_run_dir(runs_dir, params.get("name"))
         args += ["--name", run_dir.name]
-    pid = _spawn(args + ["--no-live"], run_dir / LOG_FILE)
-    _note_start(run_dir, pid, step, cfg.steps, cfg.device)
+    pid = spawn(args + ["--no-live"], run_dir / LOG_FILE)
+    note_start(run_dir, pid, step, cfg.steps, cfg.device)
     target = run_dir.name if run_dir.parent == Path("runs") else str(run_dir)
     print(f"run {run_dir.name} started in the background (pid {pid})")
     print(f"  directory: {run_dir}  (its output: {run_dir / LOG_FILE})")
@@ -104,11 +104,12 @@ def child_args(command: Any, params: dict[str, Any], given: Collection[str]) -> 
     return args + (["--", *positional] if positional else [])
 
 
-def _spawn(args: list[str], log: Path) -> int:
+def spawn(args: list[str], log: Path, verb: str = "train") -> int:
+    """`python -m toygan_tui VERB ARGS` in a session of its own, its output into `log`."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log fills as the run goes
     with open(os.devnull, "rb") as stdin, open(log, "ab") as out:
         child = subprocess.Popen(
-            [sys.executable, "-m", "toygan_tui", "train", *args],
+            [sys.executable, "-m", "toygan_tui", verb, *args],
             stdin=stdin,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -122,7 +123,7 @@ def _spawn(args: list[str], log: Path) -> int:
     return child.pid
 
 
-def _note_start(run_dir: Path, pid: int, step: int, total: int, device: str) -> None:
+def note_start(run_dir: Path, pid: int, step: int, total: int, device: str) -> None:
     """A first status.json, so `watch` and `runs` see the run while the child imports torch.
 
     The child rewrites the file (keeping its start time) before its first report; it needs a

@@ -14,31 +14,60 @@ from toygan_tui.core.runfiles.catalog import RunKind, run_kind
 from toygan_tui.core.runfiles.runinfo import find_run, run_info
 from toygan_tui.core.runfiles.runs import METRICS_FILE, read_metrics
 from toygan_tui.core.runfiles.snapshot import EMA_PREFIX
+from toygan_tui.core.runfiles.sweeps import member_dir, member_rows, run_or_member
 
 
-def run_plot(*, runs: list[Path], metrics: list[str], runs_dir: Path) -> None:
+def run_plot(
+    *, runs: list[Path], metrics: list[str], runs_dir: Path, member: int | None = None
+) -> None:
     """RUNS: none (the newest run), one (its charts) or several (overlaid, one colour each).
-    The charts are the first run's: its loss's stats and its problem's measures."""
+    The charts are the first run's: its loss's stats and its problem's measures. With
+    `member`, RUNS names one sweep and the charts are that member's."""
     from toygan_tui.ui.plots import RUN_COLORS, compare_view, history_view
 
     if len(runs) > len(RUN_COLORS):
         raise UsageError(f"plot compares at most {len(RUN_COLORS)} runs, got {len(runs)}")
+    if member is not None:
+        return _plot_member(runs, metrics, runs_dir, member)
     wanted: list[Path | None] = list(runs) or [None]  # None: the newest run
     paths = [_metrics_path(run, runs_dir) for run in wanted]
+    for path in paths:
+        run_or_member(path.parent, None)  # a sweep needs --member
     kind = _kind(paths[0])
     rows = _reports(paths[0])
     ema = has_ema(rows, kind)
-    keys = [k for k in kind.metric_keys if k != "step"] + (ema_keys(kind) if ema else [])
-    unknown = [m for m in metrics if m not in keys]
-    if unknown:
-        raise UsageError(f"--metric {unknown[0]!r} is not a metric; choose from {', '.join(keys)}")
-    chosen = metrics or default_metrics(kind, ema)
+    chosen = _chosen(kind, metrics, ema)
     if len(paths) == 1:
         view = history_view(rows, chosen, title=str(paths[0].parent), kind=kind, ema=ema)
     else:
         reports = dict(zip(_labels(paths), [rows, *map(_reports, paths[1:])], strict=True))
         view = compare_view(reports, chosen, kind, ema)
     Console().print(view)
+
+
+def _plot_member(runs: list[Path], metrics: list[str], runs_dir: Path, member: int) -> None:
+    from toygan_tui.ui.plots import history_view
+
+    if len(runs) > 1:
+        raise UsageError("--member picks a member of one sweep; give one sweep")
+    path = find_run(runs[0] if runs else None, runs_dir)
+    kind = _kind(member_dir(path, member) / METRICS_FILE)  # the member's own config.json
+    rows = member_rows(path, member)
+    if not rows:
+        raise UsageError(f"{path} member {member}: no reports yet")
+    ema = has_ema(rows, kind)
+    title = f"{path} member {member}"
+    Console().print(
+        history_view(rows, _chosen(kind, metrics, ema), title=title, kind=kind, ema=ema)
+    )
+
+
+def _chosen(kind: RunKind, metrics: list[str], ema: bool) -> list[str]:
+    keys = [k for k in kind.metric_keys if k != "step"] + (ema_keys(kind) if ema else [])
+    unknown = [m for m in metrics if m not in keys]
+    if unknown:
+        raise UsageError(f"--metric {unknown[0]!r} is not a metric; choose from {', '.join(keys)}")
+    return metrics or default_metrics(kind, ema)
 
 
 def default_metrics(kind: RunKind, ema: bool = False) -> list[str]:

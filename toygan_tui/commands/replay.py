@@ -22,6 +22,7 @@ from toygan_tui.commands.keys import Keys, key_names
 from toygan_tui.commands.player import QUIT, Player
 from toygan_tui.commands.watch import MIN_INTERVAL_S
 from toygan_tui.core.runfiles.runinfo import find_run
+from toygan_tui.core.runfiles.sweeps import run_or_member
 from toygan_tui.core.runfiles.tape import Tape
 from toygan_tui.ui.dashboard import Dashboard, render
 from toygan_tui.ui.export import asciicast, svg
@@ -50,9 +51,10 @@ def run_replay(
     fps: float,
     width: int,
     height: int,
+    member: int | None = None,
 ) -> None:
     _check_options(out, step, fps, width, height)
-    tape = Tape(find_run(run, runs_dir))
+    tape = Tape(run_or_member(find_run(run, runs_dir), member), member)
     if not len(tape) and (out is not None or tape.info.ended or not wants_live(Console())):
         raise UsageError(f"run {tape.info.run_id} has no reports yet: nothing to replay")
     start = tape.index_at(step) if step is not None else None

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from toygan_tui.commands.errors import UsageError
+from toygan_tui.core.runfiles.runs import CHECKPOINT_FILE
+from toygan_tui.core.runfiles.sweeps import is_sweep, member_dir, run_or_member
 
 if TYPE_CHECKING:
     from toygan_tui.core.training.sample import Samples
@@ -30,6 +32,7 @@ def run_sample(
     out: Path | None,
     label: int | None = None,
     raw: bool = False,
+    member: int | None = None,
 ) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -37,6 +40,8 @@ def run_sample(
         raise UsageError(f"--format {fmt} writes binary: give a file with --out")
     if out is not None and not out.parent.is_dir():
         raise UsageError(f"--out: directory {out.parent} does not exist")
+    if member is not None or is_sweep(ckpt):  # a sweep's member: its own checkpoint
+        ckpt = member_dir(run_or_member(ckpt, member), member or 0) / CHECKPOINT_FILE
     from toygan_tui.core.training import sample
 
     samples = sample.draw(ckpt, num, seed, label, raw)

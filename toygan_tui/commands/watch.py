@@ -19,6 +19,7 @@ from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.keys import QUIT_KEYS, Keys
 from toygan_tui.core.runfiles.follow import RunFollower, Update
 from toygan_tui.core.runfiles.runinfo import RunInfo, find_run
+from toygan_tui.core.runfiles.sweeps import is_sweep
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import plain_line
 from toygan_tui.ui.history import History
@@ -33,6 +34,10 @@ def run_watch(*, run: Path | None, runs_dir: Path, refresh: float) -> None:
     path = find_run(run, runs_dir)
     interval = max(refresh, MIN_INTERVAL_S)
     console = Console()
+    if is_sweep(path):
+        from toygan_tui.commands.sweep_watch import watch_sweep
+
+        return watch_sweep(path, console, interval)
     follower = RunFollower(path)
     if wants_live(console):
         info = _watch_live(follower, console, interval)

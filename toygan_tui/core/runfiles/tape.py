@@ -7,6 +7,7 @@ Read-only and torch-free (stdlib + numpy), like every reader of runs/.
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from toygan_tui.core.runfiles.frames import FRAMES_FILE, Frame, FramesTail, view
 from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
 from toygan_tui.core.runfiles.runs import METRICS_FILE
 from toygan_tui.core.runfiles.snapshot import Snapshot
+from toygan_tui.core.runfiles.sweeps import member_dir, member_run_id, rows_of
 
 NO_FRAMES = "no frames stored (a run from an older toygan): numbers and history only"
 # parse() counts damaged stretches of the file, not exactly records: the note says only that.
@@ -25,16 +27,28 @@ DAMAGED = "frames file damaged: reports whose record failed its checksum show no
 
 
 class Tape:
-    """The reports of the run in `path`, in order; poll() reads what was appended since."""
+    """The reports of the run in `path`, in order; poll() reads what was appended since.
+    With `member`, `path` is a sweep and the run is that member of it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, member: int | None = None) -> None:
         self.path = Path(path)
+        self.member = member
+        self.own = self.path if member is None else member_dir(self.path, member)
         self.metrics = MetricsTail(self.path / METRICS_FILE)
-        self.frames_tail = FramesTail(self.path / FRAMES_FILE)
+        self.frames_tail = FramesTail(self.own / FRAMES_FILE)
         self.rows: list[dict[str, Any]] = []
         self.frames: dict[int, Frame] = {}
-        self.info: RunInfo = run_info(self.path)
+        self.info: RunInfo = self._info()
         self.poll()
+
+    def _info(self) -> RunInfo:
+        """The run's state; a member's: the sweep's progress, the member's id and kind."""
+        info = run_info(self.path)
+        if self.member is None:
+            return info
+        own = run_info(self.own)
+        run_id = member_run_id(info.run_id, self.member)
+        return replace(info, run_id=run_id, problem=own.problem, loss=own.loss)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -43,6 +57,8 @@ class Tape:
         """Read what the run appended (a resumed run's rewrite starts over); True if the
         reports or the run's state changed."""
         rows, reset = self.metrics.poll()
+        if self.member is not None:
+            rows = rows_of(rows, self.member)
         frames, frames_reset = self.frames_tail.poll()
         if reset:
             self.rows = []
@@ -54,12 +70,12 @@ class Tape:
                 self.rows.append(row)
                 last = row["step"]
         self.frames.update((frame.step, frame) for frame in frames)
-        info, self.info = self.info, run_info(self.path)
+        info, self.info = self.info, self._info()
         return bool(rows or reset or frames or frames_reset) or info.status != self.info.status
 
     @property
     def has_frames(self) -> bool:
-        return (self.path / FRAMES_FILE).exists()
+        return (self.own / FRAMES_FILE).exists()
 
     def index_at(self, step: int) -> int:
         """The report at or before `step` (the first one if `step` comes before all)."""

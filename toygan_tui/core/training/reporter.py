@@ -77,30 +77,35 @@ class Reporter:
         return future
 
     def snapshot(self, at: ReportAt, seen: Players) -> Snapshot:
-        """The report: the players' evaluation, the loss's stats (the only host sync)."""
-        state, cfg = self.state, self.state.cfg
-        values = at.stats.double().cpu().tolist()
-        evaluation = self.evaluator.evaluate(seen)
-        snap = Snapshot(
-            step=at.step,
-            total=cfg.steps,
-            stats=dict(zip(cfg.the_loss.stat_names, values, strict=True)),
-            quality=evaluation.quality,
-            curves=evaluation.shown,
-            x=state.x,
-            steps_per_s=at.steps_per_s,
-            elapsed=at.elapsed,
-            device=str(state.device),
-            engine=at.engine,
-            problem=cfg.problem,
-            loss=cfg.loss,
-            labels=evaluation.labels,
-            heat=evaluation.heat,
-            ema_quality=evaluation.ema_quality,
-        )
-        return self.on_report(snap)
+        """The report, passed through on_report."""
+        return self.on_report(report(self.state, self.evaluator, at, seen))
 
     def close(self) -> None:
         """Wait for the evaluation in flight (if any) and end the worker."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def report(state: TrainState, evaluator: Evaluator, at: ReportAt, seen: Players) -> Snapshot:
+    """The report of `seen` (the players at `at.step`): their evaluation and the loss's stats
+    (the only host sync)."""
+    cfg = state.cfg
+    values = at.stats.double().cpu().tolist()
+    evaluation = evaluator.evaluate(seen)
+    return Snapshot(
+        step=at.step,
+        total=cfg.steps,
+        stats=dict(zip(cfg.the_loss.stat_names, values, strict=True)),
+        quality=evaluation.quality,
+        curves=evaluation.shown,
+        x=state.x,
+        steps_per_s=at.steps_per_s,
+        elapsed=at.elapsed,
+        device=str(state.device),
+        engine=at.engine,
+        problem=cfg.problem,
+        loss=cfg.loss,
+        labels=evaluation.labels,
+        heat=evaluation.heat,
+        ema_quality=evaluation.ema_quality,
+    )

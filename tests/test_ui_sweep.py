@@ -1,0 +1,107 @@
+"""The sweep's table: medians, spreads and good counts computed right, and a frame that fits
+any terminal (parts drop in order, nothing wraps), with NO_COLOR still readable."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+
+from toygan_tui.core.runfiles.sweepreport import (
+    MemberResult,
+    SweepReport,
+    from_dict,
+    summarize,
+    table_json,
+    to_dict,
+)
+from toygan_tui.ui.sweep_view import SweepView, plain_lines
+
+SEEDS = range(1, 11)
+
+
+def report(sets: int = 3) -> SweepReport:
+    """Set j, seed s: in_bounds 0.805 + 0.01·s (seeds ≥ 5 reach the good 0.85) and a_w1
+    0.01·s + 0.01·j; the last seed of the last set diverged (NaN)."""
+    members = []
+    for j in range(sets):
+        for s in SEEDS:
+            quality = {"in_bounds": 0.805 + 0.01 * s, "a_w1": 0.01 * s + 0.01 * j,
+                       "shape_rmse": 0.02, "coverage": 1.0}  # fmt: skip
+            if j == sets - 1 and s == 10:
+                quality = {k: math.nan for k in quality}
+            members.append(MemberResult(len(members) + 1, j, s, quality))
+    labels = [f"loss ns  lr_g {j + 1}e-04" for j in range(sets)]
+    return SweepReport("sweep-3", 500, 10_000, labels, ["curves"] * sets, members, 1234.0, 4.0)
+
+
+def test_medians_spreads_and_good_counts() -> None:
+    first, _, last = summarize(report())
+    in_bounds = first.headline
+    assert in_bounds.median == pytest.approx(0.86)  # seeds 1..10: 0.815..0.905
+    assert (in_bounds.low, in_bounds.high) == (pytest.approx(0.815), pytest.approx(0.905))
+    assert (in_bounds.good, in_bounds.n) == (6, 10)  # 0.855 and up (good level 0.85)
+    assert [good for _, _, good in first.strip] == [False] * 4 + [True] * 6
+    assert last.headline.median == pytest.approx(0.855)  # the NaN seed is left out of it
+    assert (last.headline.good, last.headline.n) == (5, 10)  # and counts as not good
+    as_json = table_json(report())
+    assert as_json[0]["measures"]["in_bounds"]["good"] == 6
+    assert as_json[2]["measures"]["in_bounds"]["median"] == pytest.approx(0.855)
+
+
+def test_the_report_survives_status_json() -> None:
+    back = from_dict(to_dict(report()), state="finished")
+    assert back is not None and back.state == "finished"
+    assert summarize(back)[1].headline.median == summarize(report())[1].headline.median
+    assert math.isnan(back.members[-1].quality["in_bounds"])
+    assert from_dict({"members": "damaged"}) is None
+
+
+def draw(frame: SweepView, width: int, height: int, color: bool = False) -> list[str]:
+    out = io.StringIO()
+    console = Console(file=out, width=width, height=height, force_terminal=color,
+                      color_system="standard" if color else None, legacy_windows=False)  # fmt: skip
+    console.print(frame)
+    return out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("width", [24, 40, 60, 80, 100, 140, 200])
+def test_the_frame_fits_any_width_and_drops_parts_in_order(width: int) -> None:
+    lines = draw(SweepView(report()), width, 30)
+    assert all(Text.from_ansi(line).cell_len <= width for line in lines)
+    assert len(lines) == 1 + 1 + 3  # progress, heading, one row per set: nothing wrapped
+    assert lines[0].startswith("sweep-3  step 500/10000")
+    table = "\n".join(lines[1:])
+    has_spread, has_strip = "–" in table, "●" in table
+    has_second = "a_w1" in table
+    # The order parts go in: the spreads, the measures after the headline, the strip.
+    assert not has_spread or (has_second and has_strip)
+    assert not has_second or has_strip
+    assert "in_bounds" in table  # the headline stays
+    if width >= 140:
+        assert has_spread and "coverage" in table and "6/10" in table
+    if width <= 40:
+        assert not has_strip
+
+
+def test_rows_beyond_the_height_are_counted() -> None:
+    lines = draw(SweepView(report(sets=12)), 100, 8)
+    assert len(lines) == 8
+    assert lines[-1] == "… 7 more option sets"  # progress + heading + 5 rows + this line
+
+
+def test_the_strip_is_coloured_and_readable_without_colour() -> None:
+    coloured = "\n".join(draw(SweepView(report()), 120, 30, color=True))
+    assert "\x1b[32m●" in coloured or "\x1b[32m" in coloured  # good seeds in green
+    plain = draw(SweepView(report()), 120, 30)
+    assert "\x1b" not in "".join(plain)
+    assert "○○○○●●●●●●" in plain[2] and "○○○○●●●●●×" in plain[4]
+
+
+def test_plain_lines_say_it_all_in_words() -> None:
+    lines = plain_lines(report())
+    assert lines[0].startswith("sweep-3  step 500/10000  30 members")
+    assert "loss ns  lr_g 1e-04:  in_bounds 0.860 (0.815–0.905, 6/10 good)" in lines[1]

@@ -1,0 +1,1 @@
+"""Sweeps: many runs trained together (the grid of options × seeds), one directory of files."""

@@ -1,0 +1,105 @@
+"""A sweep's members from its options: seeds as ranges and lists, every other option a comma
+list; the members are the grid of the options' values × the seeds. Torch-free.
+
+Each member's config is what `toygan train` with those options would resolve (config.resolve):
+a value train refuses is refused here, and a new train option is a sweep option for free.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve
+
+MAX_MEMBERS = 10_000  # a bigger grid is a typo, not a sweep (files, memory, time)
+
+
+@dataclass(frozen=True)
+class Member:
+    number: int  # 1, 2, ... in grid order: the option sets in turn, each over the seeds
+    set_index: int  # which option set (0-based), the row of the sweep's table
+    seed: int
+    cfg: TrainConfig
+
+
+@dataclass(frozen=True)
+class Grid:
+    axes: dict[str, list[Any]]  # option name → its values, in the order given
+    seeds: list[int]
+
+    @property
+    def sets(self) -> list[dict[str, Any]]:
+        """Every combination of the options' values (the last option varies fastest)."""
+        names = list(self.axes)
+        combos = itertools.product(*self.axes.values())
+        return [dict(zip(names, combo, strict=True)) for combo in combos]
+
+    def spec(self) -> dict[str, Any]:
+        """The grid as config.json records it."""
+        return {"options": self.axes, "seeds": self.seeds}
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'1-10', '1,3,5', '1-3,7' → the seeds in order; ConfigError for anything else."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+        if match is None:
+            raise ConfigError(f"--seeds: {part.strip()!r} is not a seed or a range like 1-10")
+        low = int(match[1])
+        high = int(match[2]) if match[2] is not None else low
+        if high < low:
+            raise ConfigError(f"--seeds: the range {low}-{high} is empty (write {high}-{low})")
+        if high - low >= MAX_MEMBERS:
+            raise ConfigError(f"--seeds: {low}-{high} is more than {MAX_MEMBERS} seeds")
+        seeds += range(low, high + 1)
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"--seeds {text}: a seed is given twice")
+    return seeds
+
+
+def split_list(flag: str, text: str, convert: Callable[[str], Any]) -> list[Any]:
+    """'a,b' → [convert('a'), convert('b')]; an empty item is refused."""
+    items = [item.strip() for item in text.split(",")]
+    if any(not item for item in items):
+        raise ConfigError(f"{flag} {text!r}: an empty value in the list")
+    values = [convert(item) for item in items]
+    if len(set(map(repr, values))) != len(values):
+        raise ConfigError(f"{flag} {text!r}: a value is given twice")
+    return values
+
+
+def members(grid: Grid, fixed: Mapping[str, Any], typed: Collection[str]) -> list[Member]:
+    """Every member's resolved config: `fixed` holds the options that are the same for all
+    (by field name), `typed` names every option the user typed (grid axes included)."""
+    count = len(grid.seeds) * _product(len(v) for v in grid.axes.values())
+    if count > MAX_MEMBERS:
+        raise ConfigError(f"the sweep has {count} members; at most {MAX_MEMBERS} are allowed")
+    found: list[Member] = []
+    for set_index, options in enumerate(grid.sets):
+        for seed in grid.seeds:
+            cfg = resolve({**fixed, **options, "seed": seed}, {*typed, "seed"})
+            found.append(Member(len(found) + 1, set_index, seed, cfg))
+    return found
+
+
+def set_label(options: Mapping[str, Any]) -> str:
+    """An option set as the table's row names it: 'loss ns  lr_g 0.0004' ('all' when none)."""
+    return "  ".join(f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
+                     for name, value in options.items()) or "all"  # fmt: skip
+
+
+def _product(sizes: Sequence[int] | Any) -> int:
+    total = 1
+    for size in sizes:
+        total *= size
+    return total
+
+
+# Options that must be the same for every member (the members step and report in lockstep).
+SWEEP_WIDE = ("steps", "device", "report_every", "save_every", "threads", "n_eval", "n_show",
+              "eval_seed")  # fmt: skip
