@@ -52,7 +52,5 @@ def check_pair(state: TrainState) -> None:
     cfg, loss = state.cfg, state.cfg.the_loss
     if loss.logit_grads is None:
         raise NotApplicable(loss.no_fast_path)
-    if state.problem.cond_dim:
-        raise NotApplicable("the fast engines have no label inputs (a conditional problem)")
     if cfg.n_critic != 1:
         raise NotApplicable("the fast engines take one D step per G step (--n-critic 1)")
