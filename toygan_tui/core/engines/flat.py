@@ -12,6 +12,7 @@ This module knows the optimizer contract (torch.optim.Adam's state) and nothing 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 import torch
 from torch import nn
@@ -57,14 +58,6 @@ _PRIVATE_OPS = ("_fused_adam_", "_foreach_copy_", "_addmm_activation")
 
 def _aligned(n: int) -> int:
     return -(-n // _ALIGN) * _ALIGN
-
-
-def _starts(sizes: list[int], first: int) -> list[int]:
-    """Where each of consecutive blocks of these sizes starts, the first at `first`."""
-    starts = [first]
-    for size in sizes[:-1]:
-        starts.append(starts[-1] + size)
-    return starts
 
 
 def require_private_ops(device: torch.device) -> None:
@@ -139,7 +132,8 @@ class FlatBuffers:
         # so D's own Adam call and the kernels reading D's blocks get aligned memory.
         g_sizes, d_sizes = self.sizes[: self.n_g_layers], self.sizes[self.n_g_layers :]
         self.n_g = _aligned(sum(g_sizes))
-        self.starts = _starts(g_sizes, 0) + _starts(d_sizes, self.n_g)
+        self.starts = [*accumulate(g_sizes[:-1], initial=0)]
+        self.starts += [*accumulate(d_sizes[:-1], initial=self.n_g)]
         total = self.starts[-1] + self.sizes[-1]
         zeros = lambda: torch.zeros(total, device=state.device)  # noqa: E731
         self.params, self.grads, self.exp_avg, self.exp_avg_sq = zeros(), zeros(), zeros(), zeros()
