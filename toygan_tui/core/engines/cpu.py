@@ -82,6 +82,7 @@ def _make_step(
     deep: bool = False,
 ) -> Callable[[Batch], None]:
     """One training step with every buffer bound once, so the hot loop only calls numpy.
+
     deep=True takes the any-depth loop even for one hidden layer (tests check both)."""
     loss, B = state.cfg.the_loss, state.cfg.batch_size
     mirror = g_mirrors_d(loss)  # G's dL/dlogit is minus D's: no gradient of its own to take

@@ -45,7 +45,7 @@ class CpuStreams:
         """The next k steps' inputs (k ≤ self.chunk); the fakes are the step's to write."""
         problem, B = self.state.problem, self.state.cfg.batch_size
         Z, P, C = problem.noise_dim, problem.out_dim, problem.cond_dim
-        reals, labels = self._reals(k)  # the reference draws the reals first, then the noise
+        reals, labels = self._reals(k)
         self.z[:k, :, :Z] = self._noise(k).numpy().reshape(k, B, Z)
         self.X[:k, :B, :P] = reals.reshape(k, B, P)
         if labels is not None:
