@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 import torch
 from test_engines import CHUNKS, fresh, run_side_by_side
+from test_engines_losses import PAIRS, pair_config
 
 from toygan_tui.core.engines import cuda as fast_cuda
 from toygan_tui.core.engines.cuda import DeviceEngine, DeviceStep
@@ -201,6 +202,20 @@ def test_the_graphed_engine_takes_the_reference_steps(fake_cuda: FakeCuda) -> No
     (side,) = fake_cuda.streams  # warm-up and capture share one stream made on the run's GPU
     assert side.waited_for == ["default"] and fake_cuda.default.waited_for == [side.name]
     run_side_by_side(engine, fast, ref, CHUNKS)  # warm-up and capture moved nothing
+
+
+@pytest.mark.parametrize("fake_cuda", ["never"], indirect=True)
+@pytest.mark.parametrize(("problem", "loss"), PAIRS)
+def test_the_graphed_engine_takes_the_reference_steps_for_every_pair(
+    fake_cuda: FakeCuda, problem: str, loss: str
+) -> None:
+    # Every problem at its default depth with every hand-written loss, through capture and
+    # replay (graphs of UNROLL steps and of one), against the reference on the same streams.
+    cfg = pair_config(problem, loss)
+    fast, ref = fresh(cfg, True), fresh(cfg, True)
+    engine = DeviceEngine(fast, graphed=True)
+    assert engine.name == "fast (CUDA graph)"
+    run_side_by_side(engine, fast, ref, CHUNKS)
 
 
 @pytest.mark.parametrize("fake_cuda", ["at its end", "in a step"], indirect=True)

@@ -24,12 +24,10 @@ from toygan_tui.core.engines.cpu import CpuEngine, _make_step
 from toygan_tui.core.engines.cuda import DeviceEngine, DeviceStep
 from toygan_tui.core.engines.fast import make_fast_engine
 from toygan_tui.core.engines.flat import FlatBuffers
-from toygan_tui.core.engines.reference import (
-    ReferenceEngine,
-    d_loss_from_logits,
-    g_loss_from_logits,
-)
+from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.engines.step import with_labels
 from toygan_tui.core.engines.streams import CpuStreams
+from toygan_tui.core.losses import torch_ops
 from toygan_tui.core.training.adam import AdamState
 from toygan_tui.core.training.config import ConfigError, TrainConfig
 from toygan_tui.core.training.loop import make_engine, train
@@ -43,7 +41,8 @@ MOMENT_RTOL = 1e-2  # Adam moments: relative norm of the difference (one ReLU fl
 CONFIGS = {
     "tutorial": TrainConfig(device="cpu"),
     "odd": TrainConfig(device="cpu", seed=3, batch_size=10, lr_g=3e-4, hidden=32),
-    # 2-D problems with one hidden layer (their default is two): what the fast engines cover.
+    # 2-D problems with one hidden layer (their default is two; tests/test_engines_losses.py
+    # runs every problem at its default depth, with every loss).
     "ring": TrainConfig(device="cpu", problem="ring", depth=1, batch_size=32, hidden=64),
     "grid": TrainConfig(device="cpu", problem="grid", depth=1, batch_size=20, beta1=0.5),
     # An EMA of G kept beside it (a fast decay, so it moves visibly within the test's steps).
@@ -130,20 +129,29 @@ def test_device_engine_takes_the_reference_steps_when_run_eagerly(name: str) -> 
 
 def autograd_gradients(state: TrainState) -> list[torch.Tensor]:
     """∇G_loss for G's parameters, then ∇D_loss alone for D's, on the state's next batch."""
-    real, z = state.real_batch(), state.noise(state.cfg.batch_size)
-    fake = state.G(z)
+    real, labels = state.real_batch_with_labels()
+    z, loss, ops = state.noise(state.cfg.batch_size), state.cfg.the_loss, torch_ops()
+    fake = state.G(with_labels(z, labels))
     g_params, d_params = list(state.G.parameters()), list(state.D.parameters())
-    g_loss = g_loss_from_logits(state.D(fake))
-    d_loss = d_loss_from_logits(state.D(real), state.D(fake.detach()))
+    g_loss = loss.g_loss(state.D(with_labels(fake, labels)), ops)
+    d_loss = loss.d_loss(
+        state.D(with_labels(real, labels)), state.D(with_labels(fake.detach(), labels)), ops
+    )
     return list(torch.autograd.grad(g_loss, g_params)) + list(torch.autograd.grad(d_loss, d_params))
 
 
-def cpu_gradients(state: TrainState) -> list[torch.Tensor]:
+def cpu_gradients(state: TrainState, deep: bool = False) -> list[torch.Tensor]:
     flat = FlatBuffers(state)
     flat.load()
     logits = np.zeros((1, 2 * state.cfg.batch_size), np.float32)
-    _make_step(state, flat, logits, lambda: None)(CpuStreams(state).draw(1)[0])
+    _make_step(state, flat, logits, lambda: None, deep)(CpuStreams(state).draw(1)[0])
     return flat.views(flat.grads)
+
+
+def cpu_loop_gradients(state: TrainState) -> list[torch.Tensor]:
+    """The any-depth layer loop, also at one hidden layer (where the engine takes the tuned
+    step): both must be autograd's."""
+    return cpu_gradients(state, deep=True)
 
 
 def device_gradients(state: TrainState) -> list[torch.Tensor]:
@@ -155,11 +163,20 @@ def device_gradients(state: TrainState) -> list[torch.Tensor]:
     return flat.views(flat.grads)
 
 
-@pytest.mark.parametrize("gradients", [cpu_gradients, device_gradients])
-def test_hand_written_gradients_equal_autograd(gradients) -> None:  # noqa: ANN001
+GRADIENT_CONFIGS = {
+    "tutorial": TrainConfig(device="cpu"),
+    "cond-curves, depth 2, ns": TrainConfig(problem="cond-curves", depth=2, hidden=32, loss="ns"),
+    "ring, depth 3, hinge": TrainConfig(problem="ring", depth=3, hidden=32, loss="hinge"),
+    "grid, depth 2, lsgan": TrainConfig(problem="grid", depth=2, hidden=32, loss="lsgan"),
+}
+
+
+@pytest.mark.parametrize("config", GRADIENT_CONFIGS)
+@pytest.mark.parametrize("gradients", [cpu_gradients, cpu_loop_gradients, device_gradients])
+def test_hand_written_gradients_equal_autograd(gradients, config: str) -> None:  # noqa: ANN001
     # After some training, so D is not at its initial, nearly symmetric state.
-    device_streams = gradients is device_gradients
-    mine, twin = fresh(TrainConfig(), device_streams), fresh(TrainConfig(), device_streams)
+    device_streams, cfg = gradients is device_gradients, GRADIENT_CONFIGS[config]
+    mine, twin = fresh(cfg, device_streams), fresh(cfg, device_streams)
     ReferenceEngine(mine).run(40)
     ReferenceEngine(twin).run(40)
     expected = autograd_gradients(twin)
@@ -264,10 +281,18 @@ def no_tf32(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
 
 
+GPU_CONFIGS = {
+    "tutorial": TrainConfig(device="cuda"),
+    "ring, ns": TrainConfig(device="cuda", problem="ring", depth=2, loss="ns", beta1=0.5),
+    "cond-curves, hinge": TrainConfig(device="cuda", problem="cond-curves", loss="hinge"),
+}
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 @pytest.mark.usefixtures("no_tf32")
-def test_cuda_graph_engine_takes_the_reference_steps_without_syncing() -> None:
-    cfg = TrainConfig(device="cuda")
+@pytest.mark.parametrize("name", GPU_CONFIGS)
+def test_cuda_graph_engine_takes_the_reference_steps_without_syncing(name: str) -> None:
+    cfg = GPU_CONFIGS[name]
     fast, ref = new_state(cfg, resolve_device("cuda")), new_state(cfg, torch.device("cuda"))
     assert fast.device == ref.device == torch.device("cuda", torch.cuda.current_device())
     engine = make_fast_engine(fast, required=True)

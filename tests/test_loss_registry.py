@@ -96,8 +96,12 @@ def test_the_fast_paths_dl_dlogit_is_autograds(name: str) -> None:
     (g_fake,) = torch.autograd.grad(loss.g_loss(f, ops), [f])
     assert loss.logit_grads is not None
     ours = loss.logit_grads(r.detach().numpy(), f.detach().numpy())
-    for mine, autograd in zip(ours, (d_real, d_fake, g_fake), strict=True):
+    # The same formulas in torch ops, as the CUDA engine takes them.
+    in_torch = loss.logit_grads(r.detach(), f.detach(), ops)
+    for mine, theirs, autograd in zip(ours, in_torch, (d_real, d_fake, g_fake), strict=True):
         np.testing.assert_allclose(mine / B, autograd.numpy(), rtol=1e-12, atol=1e-15)
+        assert isinstance(theirs, torch.Tensor)
+        np.testing.assert_allclose(theirs.numpy() / B, autograd.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_wgan_gp_has_no_fast_path_and_says_why_and_brings_its_published_settings() -> None:

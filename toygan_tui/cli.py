@@ -117,7 +117,8 @@ def train(
         str,
         typer.Option(
             help="auto: fast where it applies, else reference | fast: hand-written step "
-            "(numpy on CPU, CUDA graphs on GPU) | reference: the tutorial's autograd step "
+            "(numpy on CPU, CUDA graphs on GPU; every problem and depth, every loss but "
+            "wgan-gp, --n-critic 1) | reference: the tutorial's autograd step "
             "(always used on MPS). Every other option works with every engine."
         ),
     ] = "auto",

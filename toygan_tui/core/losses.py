@@ -8,8 +8,9 @@ A loss says:
 - `stats`: what a report shows of it, by name, with the value each reads at equilibrium
   (d_loss and g_loss come from the engine, the others from the logits);
 - `n_critic` and `gp_weight`: D steps per G step, and the gradient penalty's weight (wgan-gp);
-- `logit_grads(l_real, l_fake)`: dL/dl per sample (× batch size) for the hand-written fast
-  engines, or None with `no_fast_path` saying why (wgan-gp's penalty needs a double backward);
+- `logit_grads(l_real, l_fake, ops=NUMPY_OPS)`: dL/dl per sample (× batch size) for the
+  hand-written fast engines (numpy on the CPU, torch ops on a GPU), or None with `no_fast_path`
+  saying why (wgan-gp's penalty needs a double backward);
 - `defaults`: the loss's published settings, which win over a problem's (typed options win
   over both).
 
@@ -36,6 +37,8 @@ class Ops(Protocol):
     def softplus(self, x: Array) -> Array: ...
     def relu(self, x: Array) -> Array: ...
     def sigmoid(self, x: Array) -> Array: ...
+    def positive(self, x: Array) -> Array: ...  # 1 where x > 0, else 0, in x's dtype
+    def full_like(self, x: Array, value: float) -> Array: ...
 
 
 class NumpyOps:
@@ -51,6 +54,12 @@ class NumpyOps:
     def sigmoid(x: Array) -> Array:
         return 0.5 + 0.5 * np.tanh(0.5 * x)  # σ without overflow for large |x|
 
+    @staticmethod
+    def positive(x: Array) -> Array:
+        return (x > 0).astype(x.dtype)
+
+    full_like = staticmethod(np.full_like)
+
 
 NUMPY_OPS = NumpyOps()
 
@@ -64,6 +73,11 @@ def torch_ops() -> Ops:
         softplus = staticmethod(F.softplus)
         relu = staticmethod(torch.relu)
         sigmoid = staticmethod(torch.sigmoid)
+        full_like = staticmethod(torch.full_like)
+
+        @staticmethod
+        def positive(x: torch.Tensor) -> torch.Tensor:
+            return (x > 0).to(x.dtype)
 
     return TorchOps()
 
@@ -84,7 +98,7 @@ class UnknownLoss(InputError):
     """--loss names no loss; the message is one line for the user."""
 
 
-LogitGrads = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+LogitGrads = Callable[..., tuple[Array, Array, Array]]  # (l_real, l_fake[, ops])
 
 
 @dataclass(frozen=True)
@@ -159,7 +173,7 @@ MINIMAX = Loss(
     d_loss=lambda r, f, o: o.softplus(-r).mean() + o.softplus(f).mean(),
     g_loss=lambda f, o: -o.softplus(f).mean(),
     stats=_loss_stats(2 * LN2, -LN2, "−mean[log D(x) + log(1 − D(G(z)))]") + PROBABILITIES,
-    logit_grads=lambda r, f: (_sig(r) - 1, _sig(f), -_sig(f)),
+    logit_grads=lambda r, f, o=NUMPY_OPS: (o.sigmoid(r) - 1, o.sigmoid(f), -o.sigmoid(f)),
 )
 
 NS = Loss(
@@ -168,7 +182,7 @@ NS = Loss(
     d_loss=MINIMAX.d_loss,
     g_loss=lambda f, o: o.softplus(-f).mean(),
     stats=_loss_stats(2 * LN2, LN2, "as minimax") + PROBABILITIES,
-    logit_grads=lambda r, f: (_sig(r) - 1, _sig(f), _sig(f) - 1),
+    logit_grads=lambda r, f, o=NUMPY_OPS: (o.sigmoid(r) - 1, o.sigmoid(f), o.sigmoid(f) - 1),
 )
 
 LSGAN = Loss(
@@ -181,7 +195,7 @@ LSGAN = Loss(
         Stat("d_real", "D(real)", 0.5, "mean D(x) on real samples (D's raw output)", _real_mean),
         Stat("d_fake", "D(fake)", 0.5, "mean D(G(z)) on G's samples (raw output)", _fake_mean),
     ),
-    logit_grads=lambda r, f: (r - 1, f, f - 1),
+    logit_grads=lambda r, f, o=NUMPY_OPS: (r - 1, f, f - 1),
     heat=lambda logits: np.clip(logits, 0.0, 1.0),  # D's output itself: 1 real, 0 fake
 )
 
@@ -195,10 +209,10 @@ HINGE = Loss(
         Stat("logit_real", "logit real", 0.0, "mean D logit on real samples", _real_mean),
         Stat("logit_fake", "logit fake", 0.0, "mean D logit on G's samples", _fake_mean),
     ),
-    logit_grads=lambda r, f: (
-        -(r < 1).astype(r.dtype),
-        (f > -1).astype(f.dtype),
-        np.full_like(f, -1.0),
+    logit_grads=lambda r, f, o=NUMPY_OPS: (
+        -o.positive(1 - r),  # relu's derivative at its kink is 0, as torch takes it
+        o.positive(1 + f),
+        o.full_like(f, -1.0),
     ),
     heat=lambda logits: np.clip((logits + 1) / 2, 0.0, 1.0),  # the margins ±1 as 1 and 0
 )

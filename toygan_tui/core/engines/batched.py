@@ -186,7 +186,7 @@ class Draws:
             return z, reals
         for m, stream in enumerate(self.streams):
             z[:, m] = stream.noise(k).view(k, *z.shape[2:])
-            reals[:, m] = torch.from_numpy(stream.reals(k)).view(k, *reals.shape[2:])
+            reals[:, m] = torch.from_numpy(stream.reals(k)[0]).view(k, *reals.shape[2:])
         return z, reals
 
 

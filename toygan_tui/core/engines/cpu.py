@@ -6,6 +6,10 @@ costs about a microsecond where a torch op costs a few. Why by hand: one forward
 the matmuls (a row of ones under each layer's input), and the losses themselves are computed
 only for the last step of a run. Gradients are checked against the reference engine's autograd
 in tests/test_engines.py.
+
+Any depth, any problem: the nets' blocks come from FlatBuffers, a conditional problem's label
+is one more input row (streams.py lays it out), and nets deeper than the tutorial's take the
+layer loop of cpu_deep.py; the tutorial's one hidden layer keeps the hand-tuned step below.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 import torch
 
 from toygan_tui.core.engines.blas import blas_threads
+from toygan_tui.core.engines.cpu_deep import LogitGrads, Mlp, make_deep_step
 from toygan_tui.core.engines.flat import FlatBuffers
 from toygan_tui.core.engines.streams import Batch, CpuStreams
 from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d
@@ -78,26 +83,48 @@ def _make_step(
     flat: FlatBuffers,
     logits: np.ndarray,
     adam: Callable[[], None],
+    deep: bool = False,
 ) -> Callable[[Batch], None]:
     """One training step with every buffer bound once, so the hot loop only calls numpy.
+
+    deep=True takes the any-depth loop even for one hidden layer (tests check both)."""
+    loss, B = state.cfg.the_loss, state.cfg.batch_size
+    mirror = g_mirrors_d(loss)  # G's dL/dlogit is minus D's: no gradient of its own to take
+    logit_grads = _minimax_grads(B) if mirror else _loss_grads(loss, B)
+    g_blocks, d_blocks = (_numpy(b) for b in flat.blocks(flat.params))
+    g_grads, d_grads = (_numpy(b) for b in flat.blocks(flat.grads))
+    G, D = Mlp(g_blocks, g_grads, B), Mlp(d_blocks, d_grads, 2 * B)
+    if len(g_blocks) == len(d_blocks) == 2 and not deep:
+        return _one_hidden_layer_step(G, D, logits, adam, logit_grads, mirror)
+    return make_deep_step(G, D, logits, logit_grads, mirror, state.problem.out_dim, adam)
+
+
+def _numpy(blocks: list[torch.Tensor]) -> list[np.ndarray]:
+    return [block.numpy() for block in blocks]
+
+
+def _one_hidden_layer_step(
+    G: Mlp,
+    D: Mlp,
+    logits: np.ndarray,
+    adam: Callable[[], None],
+    logit_grads: LogitGrads,
+    mirror: bool,
+) -> Callable[[Batch], None]:
+    """The step for one hidden layer (the tutorial's nets), tuned by measurement.
 
     Layouts are chosen so each matmul's right operand is C-contiguous (OpenBLAS's fast case):
     activations are batch-last (features × batch), each with a trailing row of ones for the
     bias; the weight gradients read batch-first copies with a column of ones.
     """
-    cfg, f32, mm = state.cfg, np.float32, np.matmul
-    B, H, P = cfg.batch_size, cfg.hidden, state.problem.out_dim
-    G1, G2, D1, D2 = (flat.block(flat.params, i).numpy() for i in range(4))  # [W | b] blocks
-    gG1, gG2, gD1, gD2 = (flat.block(flat.grads, i).numpy() for i in range(4))
-    h, hd = np.ones((H + 1, B), f32), np.ones((H + 1, 2 * B), f32)  # last rows stay 1
-    h_on, dh = np.zeros((H, B), f32), np.zeros((H, B), f32)
-    hd_on, dhd = np.zeros((H, 2 * B), f32), np.zeros((H, 2 * B), f32)
+    f32, mm = np.float32, np.matmul
+    (G1, G2), (D1, D2), (gG1, gG2), (gD1, gD2) = G.blocks, D.blocks, G.grads, D.grads
+    B, H, P = G.acts[0].shape[1], G1.shape[0], G2.shape[0]
+    (h,), (hd,) = G.acts, D.acts  # batch-last, a last row of ones
+    (h_on,), (hd_on,), (dh,), (dhd,) = G.on, D.on, G.deltas, D.deltas
     v2_col, d1_scaled = D2[:, :H].T, np.zeros((H, P), f32)  # v2_col: a view, D2's weights
     d_fake, d_fake_bf = np.zeros((P, B), f32), np.zeros((B, P), f32)
     dl, gl, dhg = np.zeros_like(logits), np.zeros((1, B), f32), np.zeros((H, B), f32)
-    loss = cfg.the_loss
-    mirror = g_mirrors_d(loss)  # G's dL/dlogit is minus D's: no gradient of its own to take
-    logit_grads = _minimax_grads(B) if mirror else _loss_grads(loss, B)
 
     def step(batch: Batch) -> None:
         z, zT, X, XT = batch
@@ -119,7 +146,7 @@ def _make_step(
         mm(dhd, X, out=gD1)
         np.multiply(gD1, v2_col, out=gD1)
         # (1) G's gradient of G_loss through the fakes: for minimax, minus D_loss's.
-        np.multiply(D1[:, :P], v2_col, out=d1_scaled)
+        np.multiply(D1[:, :P], v2_col, out=d1_scaled)  # D's weights on the sample, not a label
         if mirror:
             mm(d1_scaled.T, dhd[:, B:], out=d_fake)
             np.negative(d_fake, out=d_fake)
@@ -134,9 +161,6 @@ def _make_step(
         adam()
 
     return step
-
-
-LogitGrads = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
 def _minimax_grads(B: int) -> LogitGrads:

@@ -2,7 +2,8 @@
 once as CUDA graphs (of UNROLL steps, and of one) and replayed, so ten steps cost one graph
 launch instead of ~300 kernel launches from Python.
 
-No host sync inside a step: real curves and noise are drawn on the device from the run's own
+The step itself (any depth, labels, every hand-written loss) is device_step.py's.
+No host sync inside a step: real samples and noise are drawn on the device from the run's own
 generators (registered with the graph, so each replay advances them exactly as the eager draws
 would), Adam reads its step count from a device tensor, and the losses are computed from the
 last step's logits only when run() returns (unsynced; the caller reads them at a report).
@@ -17,10 +18,9 @@ import warnings
 import torch
 from torch import cuda
 
+from toygan_tui.core.engines.device_step import DeviceStep
 from toygan_tui.core.engines.flat import FlatBuffers, NotApplicable
-from toygan_tui.core.losses import g_mirrors_d, torch_ops
 from toygan_tui.core.runfiles.snapshot import eager_engine
-from toygan_tui.core.training.ema import ema_step
 from toygan_tui.core.training.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
@@ -34,8 +34,6 @@ class DeviceEngine:
     def __init__(self, state: TrainState, graphed: bool) -> None:
         if state.data_gen is None:
             raise NotApplicable("the device engine draws real samples on the device")
-        if not g_mirrors_d(state.cfg.the_loss):  # G's gradient is taken as minus D's
-            raise NotApplicable(f"the CUDA engine implements minimax only, not {state.cfg.loss}")
         self.state = state
         self.flat = FlatBuffers(state)
         self.step_fn = DeviceStep(state, self.flat)
@@ -65,67 +63,6 @@ class DeviceEngine:
         self.flat.store(n)
         self.state.step += n
         return self.step_fn.stats()
-
-
-class DeviceStep:
-    """One training step on preallocated tensors (graph-capturable: no allocation that
-    outlives the step, no host reads), on the parameter views FlatBuffers lays out."""
-
-    def __init__(self, state: TrainState, flat: FlatBuffers) -> None:
-        cfg, dev = state.cfg, state.device
-        B = cfg.batch_size
-        self.state, self.flat = state, flat
-        self.X = torch.zeros(2 * B, state.problem.out_dim, device=dev)  # D's input: [real; fake]
-        self.logits = torch.zeros(2 * B, 1, device=dev)
-        # −label/B for [real; fake]: dL/dlogit = σ(l)/B − label/B.
-        self.minus_labels_over_b = torch.cat([-torch.ones(B, 1) / B, torch.zeros(B, 1)]).to(dev)
-        # Adam's step count lives on the device so the fused kernel can read it in a graph.
-        on_device = dev.type != "cpu"
-        self.adam_step = torch.zeros((), device=dev if on_device else "cpu")
-        self.p = flat.views(flat.params)  # W1, b1, W2, b2 (G), V1, c1, V2, c2 (D)
-        self.g = flat.views(flat.grads)
-        self.adam_parts = flat.adam_parts()
-        self.ema = flat.ema_pair()
-
-    def __call__(self) -> None:
-        s, B = self.state, self.state.cfg.batch_size
-        W1, b1, W2, b2, V1, c1, V2, c2 = self.p
-        gW1, gb1, gW2, gb2, gV1, gc1, gV2, gc2 = self.g
-        X, logits = self.X, self.logits
-        # The same draws, in the same order, as ReferenceEngine.step.
-        X[:B].copy_(s.real_batch())
-        z = s.noise(B)
-        # Forward: G's fakes into X's second half; D scores [real; fake] at once.
-        h = torch._addmm_activation(b1, z, W1.t())  # relu(z W1ᵀ + b1)
-        torch.addmm(b2, h, W2.t(), out=X[B:])
-        hd = torch._addmm_activation(c1, X, V1.t())
-        torch.addmm(c2, hd, V2.t(), out=logits)
-        # (2) D's gradient of D_loss: dL/dlogit = (σ(l) − label)/B.
-        dl = torch.add(self.minus_labels_over_b, torch.sigmoid(logits), alpha=1 / B)
-        torch.mm(dl.t(), hd, out=gV2)
-        torch.sum(dl, dim=0, out=gc2)
-        dhd = torch.ops.aten.threshold_backward(dl @ V2, hd, 0)
-        torch.mm(dhd.t(), X, out=gV1)
-        torch.sum(dhd, dim=0, out=gc1)
-        # (1) G's gradient of G_loss: minus D_loss's gradient through the fakes.
-        d_fake = torch.mm(dhd[B:], V1).neg_()
-        torch.mm(d_fake.t(), h, out=gW2)
-        torch.sum(d_fake, dim=0, out=gb2)
-        dh = torch.ops.aten.threshold_backward(d_fake @ W2, h, 0)
-        torch.mm(dh.t(), z, out=gW1)
-        torch.sum(dh, dim=0, out=gb1)
-        self.adam_step.add_(1)
-        for part in self.adam_parts:
-            part.step([self.adam_step])
-        if self.ema is not None:  # after G's update, inside the captured graph
-            ema_step(*self.ema, s.cfg.ema)
-
-    def stats(self) -> torch.Tensor:
-        """The last step's losses and mean D outputs, from its logits (stay on the device)."""
-        B, loss, ops = self.state.cfg.batch_size, self.state.cfg.the_loss, torch_ops()
-        logit_real, logit_fake = self.logits[:B, 0], self.logits[B:, 0]
-        losses = loss.d_loss(logit_real, logit_fake, ops), loss.g_loss(logit_fake, ops)
-        return torch.stack(loss.report(*losses, logit_real, logit_fake, ops))
 
 
 class CaptureFailed(Exception):

@@ -48,7 +48,9 @@ def _build(state: TrainState) -> Engine:
 
 
 def check_pair(state: TrainState) -> None:
-    """What the hand-written steps assume of the problem and the loss, else NotApplicable."""
+    """What the hand-written steps assume of the loss, else NotApplicable. They take every
+    problem (labels too) at any depth; what they cannot do is a loss with no dL/dlogit by hand
+    (wgan-gp's penalty) and more than one D step per G step."""
     cfg, loss = state.cfg, state.cfg.the_loss
     if state.problem.nets != "mlp":
         raise NotApplicable(
@@ -56,7 +58,5 @@ def check_pair(state: TrainState) -> None:
         )
     if loss.logit_grads is None:
         raise NotApplicable(loss.no_fast_path)
-    if state.problem.cond_dim:
-        raise NotApplicable("the fast engines have no label inputs (a conditional problem)")
     if cfg.n_critic != 1:
         raise NotApplicable("the fast engines take one D step per G step (--n-critic 1)")

@@ -14,6 +14,7 @@ This module knows the optimizer contract (torch.optim.Adam's state) and nothing 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 import torch
 from torch import nn
@@ -85,11 +86,14 @@ def require_private_ops(device: torch.device) -> None:
 
 
 def linear_layers(model: nn.Module) -> list[nn.Linear]:
-    """The two Linear layers of a Linear → ReLU → Linear model, else NotApplicable."""
-    kinds = [type(m) for m in model.children()]
-    if kinds != [nn.Linear, nn.ReLU, nn.Linear]:
-        raise NotApplicable("the fast engine knows only the Linear → ReLU → Linear models")
-    layers = [m for m in model.children() if isinstance(m, nn.Linear)]
+    """The Linear layers of an MLP (Linear → ReLU, any number of times, then Linear), else
+    NotApplicable: the nets core/training/nets.py builds, at any depth."""
+    children = list(model.children())
+    kinds = [type(m) for m in children]
+    hidden = (len(kinds) - 1) // 2
+    if len(kinds) % 2 == 0 or kinds != [nn.Linear, nn.ReLU] * hidden + [nn.Linear]:
+        raise NotApplicable("the fast engine knows only MLPs of Linear → ReLU layers")
+    layers = [m for m in children if isinstance(m, nn.Linear)]
     if any(layer.bias is None for layer in layers):
         raise NotApplicable("the fast engine needs Linear layers with a bias")
     return layers
@@ -115,7 +119,9 @@ class FlatBuffers:
 
     def __init__(self, state: TrainState) -> None:
         self.state = state
-        self.layers = linear_layers(state.G) + linear_layers(state.D)  # G's two, then D's two
+        g_layers, d_layers = linear_layers(state.G), linear_layers(state.D)
+        self.layers = g_layers + d_layers  # G's, then D's, input layer first
+        self.n_g_layers = len(g_layers)
         self.g_params: list[torch.Tensor] = list(state.G.parameters())
         self.d_params: list[torch.Tensor] = list(state.D.parameters())
         self.adam_g = adam_settings(state.opt_G, self.g_params)
@@ -126,8 +132,10 @@ class FlatBuffers:
         self.sizes = [layer.out_features * (layer.in_features + 1) for layer in self.layers]
         # D's block starts on a 16-byte boundary (zeros pad G's end: no gradient moves them),
         # so D's own Adam call and the kernels reading D's blocks get aligned memory.
-        self.n_g = _aligned(self.sizes[0] + self.sizes[1])
-        self.starts = [0, self.sizes[0], self.n_g, self.n_g + self.sizes[2]]
+        g_sizes, d_sizes = self.sizes[: self.n_g_layers], self.sizes[self.n_g_layers :]
+        self.n_g = _aligned(sum(g_sizes))
+        self.starts = [*accumulate(g_sizes[:-1], initial=0)]
+        self.starts += [*accumulate(d_sizes[:-1], initial=self.n_g)]
         total = self.starts[-1] + self.sizes[-1]
         zeros = lambda: torch.zeros(total, device=state.device)  # noqa: E731
         self.params, self.grads, self.exp_avg, self.exp_avg_sq = zeros(), zeros(), zeros(), zeros()
@@ -137,7 +145,7 @@ class FlatBuffers:
             self.ema_params = list(state.g_ema.parameters())
         # G's part of the layout (its padding stays zero, as in `params`); None without an EMA.
         self.ema = torch.zeros(self.n_g, device=state.device) if self.ema_params else None
-        self._ema_views = [] if self.ema is None else self.views(self.ema, layers=2)
+        self._ema_views = [] if self.ema is None else self.views(self.ema, layers=self.n_g_layers)
         self._step_values: dict[torch.device, torch.Tensor] = {}
         self._stored: list[tuple[int, int]] | None = None
         self.adam_steps = 0  # Adam steps taken, as the optimizers count them
@@ -161,14 +169,19 @@ class FlatBuffers:
         return parts
 
     def block(self, flat: torch.Tensor, layer: int) -> torch.Tensor:
-        """Layer `layer`'s (out × in+1) block [W | b] of a flat buffer (0, 1: G; 2, 3: D)."""
+        """Layer `layer`'s (out × in+1) block [W | b] of a flat buffer (G's layers, then D's)."""
         shape = (self.layers[layer].out_features, self.layers[layer].in_features + 1)
         start = self.starts[layer]
         return flat[start : start + self.sizes[layer]].view(shape)
 
+    def blocks(self, flat: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """G's blocks and D's blocks of a flat buffer, input layer first."""
+        every = [self.block(flat, layer) for layer in range(len(self.layers))]
+        return every[: self.n_g_layers], every[self.n_g_layers :]
+
     def views(self, flat: torch.Tensor, layers: int | None = None) -> list[torch.Tensor]:
-        """Views shaped like the parameters (W1, b1, W2, b2 of G, then D's), in module order;
-        of the first `layers` layers only when given (2: G's, for a G-sized buffer)."""
+        """Views shaped like the parameters (W1, b1, W2, b2, ... of G, then D's), in module
+        order; of the first `layers` layers only when given (G's, for a G-sized buffer)."""
         out = []
         for layer in range(len(self.layers) if layers is None else layers):
             block = self.block(flat, layer)

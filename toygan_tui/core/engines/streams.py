@@ -1,5 +1,7 @@
-"""The CPU fast engine's inputs: the run's own noise and real-curve streams, drawn ahead in
+"""The CPU fast engines' inputs: the run's own noise and real-sample streams, drawn ahead in
 chunks where that draws exactly the same numbers, laid out the way the hand-written step reads.
+A conditional problem's label rides with the inputs, as the reference feeds it: G reads
+[z, c], D reads [x, c] for the real samples and [G(z, c), c] for the fakes, the same c.
 
 Drawing k batches in one call equals k calls only for some shapes (torch's CPU randn fills 16
 values at a time), so a probe on the generators (rewound afterwards) decides, and the engine
@@ -18,8 +20,9 @@ from toygan_tui.core.training.state import TrainState
 
 CHUNK = 64  # steps of random draws made at once (only where that draws the same numbers)
 
-# One step's inputs, each with a ones row/column for the biases: z (batch × n_ideas+1),
-# zᵀ, D's input batch-first (2·batch × n_points+1) and batch-last; reals fill the first half.
+# One step's inputs, each with a ones row/column for the biases: G's input batch-first
+# (batch × noise_dim+cond_dim+1) and batch-last, D's input batch-first
+# (2·batch × out_dim+cond_dim+1) and batch-last; reals fill the first half, fakes the second.
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -36,10 +39,15 @@ class StreamDraws:
         """k steps of G's noise, exactly state.noise() would give (float32, k·batch × dim)."""
         return self.state.noise(k * self.state.cfg.batch_size)
 
-    def reals(self, k: int) -> np.ndarray:
-        """k steps of real samples in float64, exactly as state.real_batch() computes them."""
-        samples, _ = self.state.problem.real_batch(self.data_rng, k * self.state.cfg.batch_size)
-        return samples
+    def reals(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """k steps of real samples (float64) and their labels (None if unconditional), exactly
+        as state.real_batch_with_labels() computes them."""
+        return self.state.problem.real_batch(self.data_rng, k * self.state.cfg.batch_size)
+
+    def _reals_and_labels(self, k: int) -> np.ndarray:
+        """The reals with their labels as a last column, for the probe."""
+        samples, labels = self.reals(k)
+        return samples if labels is None else np.column_stack([samples, labels])
 
     def _chunks_are_exact(self) -> bool:
         noise_gen = self.state.noise_gen
@@ -50,7 +58,7 @@ class StreamDraws:
             self.data_rng.set_state(data_state)
 
         try:
-            draws = (lambda k: self.noise(k).numpy(), self.reals)
+            draws = (lambda k: self.noise(k).numpy(), self._reals_and_labels)
             return all(_same(draw, k, rewind) for k in (2, 3, CHUNK) for draw in draws)
         finally:
             rewind()
@@ -61,21 +69,29 @@ class CpuStreams(StreamDraws):
 
     def __init__(self, state: TrainState) -> None:
         super().__init__(state)
-        cfg, k = state.cfg, self.chunk
+        cfg, k, C = state.cfg, self.chunk, state.problem.cond_dim
         B, Z, P = cfg.batch_size, state.problem.noise_dim, state.problem.out_dim
-        self.z, self.zT = np.ones((k, B, Z + 1), np.float32), np.ones((k, Z + 1, B), np.float32)
-        self.X = np.ones((k, 2 * B, P + 1), np.float32)
-        self.XT = np.ones((k, P + 1, 2 * B), np.float32)
+        self.z = np.ones((k, B, Z + C + 1), np.float32)
+        self.zT = np.ones((k, Z + C + 1, B), np.float32)
+        self.X = np.ones((k, 2 * B, P + C + 1), np.float32)
+        self.XT = np.ones((k, P + C + 1, 2 * B), np.float32)
         # Each step's views into the chunk buffers, made once (a view costs a microsecond).
         self.batches = [(self.z[i], self.zT[i], self.X[i], self.XT[i]) for i in range(k)]
 
     def draw(self, k: int) -> list[Batch]:
         """The next k steps' inputs (k ≤ self.chunk); the fakes are the step's to write."""
-        cfg = self.state.cfg
-        B, Z, P = cfg.batch_size, self.state.problem.noise_dim, self.state.problem.out_dim
+        problem, B = self.state.problem, self.state.cfg.batch_size
+        Z, P, C = problem.noise_dim, problem.out_dim, problem.cond_dim
+        reals, labels = self.reals(k)
         self.z[:k, :, :Z] = self.noise(k).numpy().reshape(k, B, Z)
-        self.zT[:k, :Z] = self.z[:k, :, :Z].transpose(0, 2, 1)
-        self.X[:k, :B, :P] = self.reals(k).reshape(k, B, P)
+        self.X[:k, :B, :P] = reals.reshape(k, B, P)
+        if labels is not None:
+            c = labels.reshape(k, B, C)  # 0/1 → float32, exactly as the reference's .float()
+            self.z[:k, :, Z : Z + C] = c
+            self.X[:k, :B, P : P + C] = c
+            self.X[:k, B:, P : P + C] = c
+        self.zT[:k, : Z + C] = self.z[:k, :, : Z + C].transpose(0, 2, 1)
+        self.XT[:k, P : P + C] = self.X[:k, :, P : P + C].transpose(0, 2, 1)
         self.XT[:k, :P, :B] = self.X[:k, :B, :P].transpose(0, 2, 1)
         return self.batches[:k]
 
