@@ -30,6 +30,8 @@ def test_two_viewers_follow_a_run_and_q_leaves_one_without_touching_anything(
 ) -> None:
     with fake_trainer(tmp_path, "r1") as trainer:
         run = tmp_path / "r1"
+        # The trainer writes status.json first, its first report's rows and frame after it.
+        wait_for(lambda: (run / "frames").exists(), 60, "the trainer's first frame")
         files = sorted(p.name for p in run.iterdir())
         first, second = watch(tmp_path, "r1"), watch(tmp_path, "r1", cols=80, rows=24)
         try:
