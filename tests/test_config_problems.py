@@ -25,6 +25,16 @@ def test_a_problem_brings_its_nets_and_hyperparameters() -> None:
     assert (cfg.beta1, cfg.beta2, cfg.n_eval, cfg.n_show) == (0.5, 0.999, 2_500, 500)
 
 
+def test_grid_brings_its_own_learning_rate_over_rings_nets() -> None:
+    cfg = resolve({"problem": "grid", "loss": "ns"}, ())
+    assert (cfg.lr_g, cfg.lr_d) == (5e-4, 5e-4)  # measured: bench/grid_probe.md
+    assert (cfg.hidden, cfg.depth, cfg.batch_size, cfg.steps) == (128, 2, 256, 20_000)
+    assert (cfg.beta1, cfg.beta2) == (0.5, 0.999)
+    assert resolve({"problem": "ring"}, ()).lr_g == 1e-4  # ring keeps its own
+    published = resolve({"problem": "grid", "loss": "wgan-gp"}, ())
+    assert (published.lr_g, published.lr_d, published.beta1) == (1e-4, 1e-4, 0.0)
+
+
 def test_a_loss_brings_its_published_settings_over_the_problems() -> None:
     cfg = resolve({"problem": "ring", "loss": "wgan-gp"}, ())
     assert (cfg.beta1, cfg.beta2, cfg.n_critic, cfg.gp_weight) == (0.0, 0.9, 5, 10.0)

@@ -88,6 +88,18 @@ def test_typed_options_win_over_the_problems_and_the_losss_defaults(tmp_path: Pa
     assert (config["hidden"], config["depth"], config["batch_size"]) == (16, 3, 256)
 
 
+def test_grids_own_defaults_reach_config_json_and_a_typed_lr_wins(tmp_path: Path) -> None:
+    run = train(tmp_path / "runs", "grid", "--problem", "grid", "--loss", "ns")
+    config = json.loads((run / "config.json").read_text())
+    assert (config["lr_g"], config["lr_d"], config["beta1"], config["beta2"]) == (
+        5e-4, 5e-4, 0.5, 0.999,
+    )  # fmt: skip
+    assert (config["hidden"], config["depth"], config["batch_size"]) == (128, 2, 256)
+    typed = train(tmp_path / "runs", "typed-lr", "--problem", "grid", "--lr-g", 2e-4)
+    config = json.loads((typed / "config.json").read_text())
+    assert (config["lr_g"], config["lr_d"]) == (2e-4, 5e-4)
+
+
 def test_auto_falls_back_to_the_reference_engine_and_fast_says_why(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     run = train(runs, "auto", "--loss", "wgan-gp", "--engine", "auto")

@@ -80,10 +80,10 @@ def train(
         int, _tuned("Samples per step; unless typed, the problem's (curves: 64).")
     ] = 64,
     lr_g: Annotated[
-        float, _tuned("Adam learning rate of G; unless typed, the loss's or 1e-4.")
+        float, _tuned("Adam lr of G; unless typed, the loss's or the problem's (1e-4; grid: 5e-4).")
     ] = 1e-4,
     lr_d: Annotated[
-        float, _tuned("Adam learning rate of D; unless typed, the loss's or 1e-4.")
+        float, _tuned("Adam lr of D; unless typed, the loss's or the problem's (1e-4; grid: 5e-4).")
     ] = 1e-4,
     beta1: Annotated[
         float, _tuned("Adam's β1; unless typed, the loss's or the problem's (curves: 0.9).")
@@ -139,7 +139,8 @@ def train(
 
     Options that say "unless typed" take the problem's or the loss's value when not given:
     ring, grid and two use 2 hidden layers of 128, batch 256, Adam betas (0.5, 0.999) and
-    20 000 steps; wgan-gp brings betas (0, 0.9), 5 critic steps and a gradient penalty of 10.
+    20 000 steps, with Adam lr 1e-4 (grid: 5e-4, measured in bench/grid_probe.md); wgan-gp
+    brings lr 1e-4, betas (0, 0.9), 5 critic steps and a gradient penalty of 10.
     config.json records the values the run used."""
     from toygan_tui.commands.controls import check_speed
 
