@@ -22,6 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
+from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.chart import wants_color
 
 UPPER_HALF = "▀"
@@ -127,7 +128,7 @@ def _row_lines(
             if i:
                 cells += [(" ", None)] * GAP
             cells += [_cell(top, bottom, color, styles) for top, bottom in pair[y].tolist()]
-        line = _merge(cells)
+        line = merge_cells(cells)
         used = sum(len(s.text) for s in line)
         lines.append(line + [Segment(" " * (width - used))] if used < width else line)
     return lines
@@ -155,17 +156,3 @@ def _cell(
     if key not in styles:
         styles[key] = Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))
     return UPPER_HALF, styles[key]
-
-
-def _merge(cells: list[tuple[str, Style | None]]) -> list[Segment]:
-    """Runs of cells in one style as one segment each."""
-    out: list[Segment] = []
-    run, style = "", None
-    for char, cell_style in cells:
-        if cell_style is not style and run:
-            out.append(Segment(run, style))
-            run = ""
-        run, style = run + char, cell_style
-    if run:
-        out.append(Segment(run, style))
-    return out

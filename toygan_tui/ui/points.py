@@ -20,6 +20,7 @@ from rich.style import Style
 from rich.text import Text
 
 from toygan_tui.ui.braille import CELL_CHARS, DOT_BITS
+from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.chart import Axes, canvas_shape, draw_in_axes, nice_ticks, wants_color
 
 Box = tuple[tuple[float, float], tuple[float, float]]
@@ -106,7 +107,7 @@ class PointsChart:
         out: list[list[Segment]] = []
         for r in range(rows):
             cells = [_cell(fake[r, c], real[r, c], heat, r, c, color) for c in range(cols)]
-            out.append(_merge(cells))
+            out.append(merge_cells(cells))
         return out
 
 
@@ -187,17 +188,3 @@ def _heat_color(value: float) -> Color:
     )
     r, g, bl = (round(x + (y - x) * t) for x, y in zip(a, b, strict=True))
     return Color.from_rgb(r, g, bl)
-
-
-def _merge(cells: list[tuple[str, Style]]) -> list[Segment]:
-    """Runs of cells in one style as one segment each."""
-    out: list[Segment] = []
-    run, style = "", None
-    for char, cell_style in cells:
-        if cell_style is not style and run:
-            out.append(Segment(run, style))
-            run = ""
-        run, style = run + char, cell_style
-    if run:
-        out.append(Segment(run, style))
-    return out

@@ -12,12 +12,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.inflight import InFlight
 from toygan_tui.core.runfiles.runs import CHECKPOINT_FILE
 from toygan_tui.core.runfiles.sweeps import SAVED_FILE
 
@@ -48,41 +48,33 @@ def recover(sweep_dir: Path, member_dirs: Sequence[Path]) -> int:
 class SweepSaver:
     def __init__(self, sweep_dir: Path, on_error: Callable[[int, OSError], None]) -> None:
         self.sweep_dir = sweep_dir
-        self.on_error = on_error  # hears a failed save, on the training thread
         self.saved_step = -1
-        self._thread: threading.Thread | None = None
-        self._failure: tuple[int, OSError] | None = None
+        self._writes = InFlight("toygan-sweep-save", on_error)
 
     def submit(self, step: int, files: Sequence[tuple[Path, bytes]], diverged: dict) -> None:
         """Save `files` (member directory, checkpoint bytes) as step `step`, in the background,
         after the save in flight."""
-        self.wait()
-        self._thread = threading.Thread(
-            target=self._write, args=(step, files, diverged), name="toygan-sweep-save", daemon=True
-        )
-        self._thread.start()
+        self._writes.start(lambda: self._write(step, files, diverged))
 
     def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
-            self.on_error(*failure)
+        """Until the save in flight (if any) is committed; report its failure here."""
+        self._writes.wait()
 
-    def _write(self, step: int, files: Sequence[tuple[Path, bytes]], diverged: dict) -> None:
+    def _write(
+        self, step: int, files: Sequence[tuple[Path, bytes]], diverged: dict
+    ) -> tuple[int, OSError] | None:
         try:
             for directory, data in files:
                 atomic_write(directory / f"{PENDING}{step}", data)
             saved = {"step": step, "diverged": {str(k): v for k, v in diverged.items()}}
             atomic_write(self.sweep_dir / SAVED_FILE, json.dumps(saved).encode())
         except OSError as exc:
-            self._failure = (step, exc)
             for directory, _ in files:
                 with contextlib.suppress(OSError):
                     (directory / f"{PENDING}{step}").unlink(missing_ok=True)
-            return
+            return (step, exc)
         self.saved_step = step
         for directory, _ in files:
             with contextlib.suppress(OSError):  # recover() finishes it at the next start
                 os.replace(directory / f"{PENDING}{step}", directory / CHECKPOINT_FILE)
+        return None

@@ -10,44 +10,33 @@ names "the last good checkpoint" names one that is there.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.inflight import InFlight
 
 
 class CheckpointWriter:
     def __init__(self, paths: Sequence[Path], on_error: Callable[[Path, int, OSError], None]):
         self.paths = tuple(paths)  # the run's checkpoint first: it decides saved_step
-        self.on_error = on_error  # hears a failed write, on the training thread
         self.saved_step = -1
-        self._thread: threading.Thread | None = None
-        self._failure: tuple[Path, int, OSError] | None = None
+        self._writes = InFlight("toygan-checkpoint", on_error)
 
     def submit(self, step: int, data: bytes) -> None:
         """Write `data` as the checkpoint of `step`, after the write in flight has ended."""
-        self.wait()
-        self._thread = threading.Thread(
-            target=self._write, args=(step, data), name="toygan-checkpoint", daemon=True
-        )
-        self._thread.start()
+        self._writes.start(lambda: self._write(step, data))
 
     def wait(self) -> None:
         """Until the write in flight (if any) is on the disk; report its failure here."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self._failure is not None:
-            failure, self._failure = self._failure, None
-            self.on_error(*failure)
+        self._writes.wait()
 
-    def _write(self, step: int, data: bytes) -> None:
+    def _write(self, step: int, data: bytes) -> tuple[Path, int, OSError] | None:
         for path in self.paths:
             try:
                 atomic_write(path, data)
             except OSError as exc:
-                self._failure = (path, step, exc)
-                return
+                return (path, step, exc)
             if path == self.paths[0]:
                 self.saved_step = step
+        return None
