@@ -6,6 +6,8 @@ Importing this package never imports torch (a torch-free reader lists measures f
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from toygan_tui.core.errors import InputError, pick
 from toygan_tui.core.problems.base import Measure, Problem
 from toygan_tui.core.problems.cond_curves import COND_CURVES
@@ -42,7 +44,14 @@ def problem_for(name: str, data: str = "", image_size: int = IMAGES.side) -> Pro
     return problem
 
 
+def check_typed(name: str, typed: Collection[str]) -> None:
+    """An option of the folder problem typed for another problem: one line (problem_for
+    checks --data; a default --image-size is in every config, so only a typed one counts)."""
+    if "image_size" in typed and get_problem(name) is not IMAGES:
+        raise UnknownProblem(f"--image-size applies to --problem images only, not {name}")
+
+
 __all__ = [
-    "DEFAULT_PROBLEM", "PROBLEMS", "Measure", "Problem", "UnknownProblem", "get_problem",
-    "problem_for",
+    "DEFAULT_PROBLEM", "PROBLEMS", "Measure", "Problem", "UnknownProblem", "check_typed",
+    "get_problem", "problem_for",
 ]  # fmt: skip

@@ -16,7 +16,7 @@ from typing import Any
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Loss, get_loss
-from toygan_tui.core.problems import Problem, problem_for
+from toygan_tui.core.problems import Problem, check_typed, problem_for
 from toygan_tui.core.problems.base import missing_requirement
 from toygan_tui.core.recipes import TUTORIAL, check_recipe
 
@@ -174,8 +174,7 @@ def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:
     `typed` win over the recipe's values, which win over the loss's defaults, which win over
     the problem's."""
     name = options.get("problem", TrainConfig.problem)
-    if "image_size" in typed and name != "images":
-        raise ConfigError(f"--image-size applies to --problem images only, not {name}")
+    check_typed(name, typed)
     problem = problem_for(name, options.get("data", ""), options.get("image_size", 64))
     recipe = check_recipe(options.get("recipe", TrainConfig.recipe), problem.name)
     loss_name = options.get("loss", TrainConfig.loss)
