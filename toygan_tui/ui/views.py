@@ -4,6 +4,7 @@ blocks. The dashboard, replay and `sample` ask here; none of them knows a proble
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, cast
 
 import numpy as np
@@ -11,7 +12,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
-from toygan_tui.core.problems.base import PointsProblem, Problem
+from toygan_tui.core.problems.base import PointsProblem, Problem, View
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.ui.chart import curves_chart
 from toygan_tui.ui.images import ImageGrid
@@ -49,12 +50,44 @@ def picture(
     height: int | None = None,
 ) -> Picture:
     """Samples (n × sample size) in the problem's view: points over D's heatmap (`heat`, if
-    known) and the real points, or curves at `x` (the problem's) in one colour per class."""
-    if problem.view == "images":
-        return ImageGrid(samples, labels)
-    if problem.view == "points":
-        points = cast(PointsProblem, problem)
-        real = points.reference_points(REAL_SHOWN)
-        return PointsChart(real, samples, points.box, heat)
+    known) and the real points, or curves at `x` (the problem's) in one colour per class, or a
+    grid of images."""
+    return PICTURES[problem.view](problem, samples, labels, x, heat, height)
+
+
+def _images(
+    problem: Problem, samples: np.ndarray, labels: np.ndarray | None, *_: object
+) -> Picture:
+    return ImageGrid(samples, labels)
+
+
+def _points(
+    problem: Problem,
+    samples: np.ndarray,
+    labels: np.ndarray | None,
+    x: object,
+    heat: np.ndarray | None,
+    *_: object,
+) -> Picture:
+    points = cast(PointsProblem, problem)
+    return PointsChart(points.reference_points(REAL_SHOWN), samples, points.box, heat)
+
+
+def _curves(
+    problem: Problem,
+    samples: np.ndarray,
+    labels: np.ndarray | None,
+    x: np.ndarray | None,
+    heat: object,
+    height: int | None,
+) -> Picture:
     x = problem.x if x is None else x
     return curves_chart(x, samples, height, label=CURVES_LABEL, classes=labels)
+
+
+# One picture per kind of view (core/problems/base.py View): a new kind is one entry here.
+PICTURES: dict[View, Callable[..., Picture]] = {
+    "curves": _curves,
+    "points": _points,
+    "images": _images,
+}
