@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.live import Live
 
 from toygan_tui.commands.keys import QUIT_KEYS, Keys
+from toygan_tui.commands.watch import ended_at
 from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
 from toygan_tui.core.runfiles.status import STATUS_FILE, read_status
 from toygan_tui.core.runfiles.sweepreport import SweepReport, from_dict
@@ -69,9 +70,7 @@ def _plain(look: _Looker, interval: float) -> RunInfo:
 
 
 def ending(info: RunInfo) -> str:
-    where = f"sweep {info.run_id} {info.status} at step {info.step}/{info.total}"
-    if info.note:
-        where += f" ({info.note})"
+    where = ended_at(info, "sweep")
     if info.status == "finished":
         return f"{where}; sample a member with: toygan sample --ckpt {info.path} --member 1"
     return f"{where}; resume it with: toygan sweep --resume {info.path}"

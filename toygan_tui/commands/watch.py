@@ -89,11 +89,15 @@ def _grow(history: History, update: Update) -> History:
     return history
 
 
+def ended_at(info: RunInfo, kind: str = "run") -> str:
+    """'run ID finished at step 10000/10000 (its note)': how a run or sweep ended."""
+    where = f"{kind} {info.run_id} {info.status} at step {info.step}/{info.total}"
+    return f"{where} ({info.note})" if info.note else where
+
+
 def ending(info: RunInfo) -> str:
     """The line left under the final frame: how the run ended, and where to look next."""
-    where = f"run {info.run_id} {info.status} at step {info.step}/{info.total}"
-    if info.note:
-        where += f" ({info.note})"
+    where = ended_at(info)
     if info.status == "finished":
         return f"{where}; sample it with: toygan sample --ckpt {info.path / 'ckpt.pt'}"
     log = info.path / "train.log"

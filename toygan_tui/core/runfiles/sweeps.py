@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.runfiles.runs import CONFIG_FILE, METRICS_FILE, claim_run_dir, read_metrics
+from toygan_tui.core.runfiles.runs import (
+    CONFIG_FILE,
+    METRICS_FILE,
+    RunDir,
+    claim_run_dir,
+    read_metrics,
+)
 from toygan_tui.core.training.config import ConfigError
 
 SWEEP_PREFIX = "sweep-"  # sweep ids are sweep-1, sweep-2, ...; run ids are timestamps
@@ -24,20 +30,13 @@ SAVED_FILE = "saved.json"  # the step every member's ckpt.pt is at (core/sweep/s
 
 
 @dataclass(frozen=True)
-class SweepDir:
-    path: Path
+class SweepDir(RunDir):
+    """A run directory (config.json, metrics.jsonl, status.json) whose checkpoints are its
+    members'."""
 
     @property
     def sweep_id(self) -> str:
-        return self.path.name
-
-    @property
-    def config(self) -> Path:
-        return self.path / CONFIG_FILE
-
-    @property
-    def metrics(self) -> Path:
-        return self.path / METRICS_FILE
+        return self.run_id
 
     def member(self, number: int) -> Path:
         """Member `number`'s own directory: its ckpt.pt, config.json and frames."""
