@@ -4,9 +4,11 @@ and every single-run reader see each member as its own `toygan train` would leav
 Adam itself, with each member's own settings.
 
 Adam is torch's fused kernel (the fast engines' too), one call per distinct setting over the
-rows that share it: a seed sweep is one call per player whatever K is, and a grid over learning
-rates one per rate. Measured at K = 64 on the CPU: 0.38 ms a step, where the same update written
-as ~10 broadcast ops over (K × n) with per-member coefficient tensors took 0.91 ms.
+rows that share it, each run of consecutive rows passed as one tensor: a seed sweep is one call
+over one tensor per player whatever K is, and a grid over learning rates one call per rate.
+Measured at K = 64 on the CPU: 0.38 ms a step, where the same update written as ~10 broadcast
+ops over (K × n) with per-member coefficient tensors took 0.91 ms (and one tensor per block of
+16 rows takes 15 µs where 16 row tensors took 20 µs).
 """
 
 from __future__ import annotations
@@ -49,11 +51,12 @@ class MemberPlayers:
             rows_of[s].append(k)
         parts = []
         for s, rows in rows_of.items():
+            runs = _consecutive(rows)  # one tensor per run of rows: less per-tensor work
             tensors = tuple(
-                [getattr(self.stacked, name)[k] for k in rows]
+                [getattr(self.stacked, name)[start:stop] for start, stop in runs]
                 for name in ("params", "grads", "exp_avg", "exp_avg_sq")
             )
-            parts.append((AdamPart(tensors, s), [self.adam_step] * len(rows)))  # type: ignore[arg-type]
+            parts.append((AdamPart(tensors, s), [self.adam_step] * len(runs)))  # type: ignore[arg-type]
         return parts
 
     def adam(self) -> None:
@@ -106,6 +109,17 @@ class MemberPlayers:
     @staticmethod
     def _flat(nested: list[list[torch.Tensor]]) -> list[torch.Tensor]:
         return [t for ts in nested for t in ts]
+
+
+def _consecutive(rows: list[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (start, stop) runs: [0, 1, 2, 5] → [(0, 3), (5, 6)]."""
+    runs: list[tuple[int, int]] = []
+    for k in rows:
+        if runs and runs[-1][1] == k:
+            runs[-1] = (runs[-1][0], k + 1)
+        else:
+            runs.append((k, k + 1))
+    return runs
 
 
 class MemberEma:

@@ -101,30 +101,62 @@ class StackedMLP:
             a = out
         return a
 
-    def backward(self, x: torch.Tensor, dy: torch.Tensor) -> torch.Tensor:
+    def backward(self, x: torch.Tensor, dy: torch.Tensor) -> Delta:
         """Write the parameters' gradients for dL/d(output) = dy; return dL/d(first layer's
         output before its ReLU) (K × out₁ × rows), from which input gradients follow."""
+        delta = Delta(dy)
         for i in reversed(range(len(self.layers))):
             a = x if i == 0 else self.outs[i - 1]
-            if self.layers[i].transposed:
-                torch.bmm(a, dy.transpose(1, 2), out=self.gw[i])
-            else:
-                torch.bmm(dy, a.transpose(1, 2), out=self.gw[i])
-            torch.sum(dy, dim=2, out=self.gb[i])
+            self._param_grads(i, a, delta)
             if i > 0:
-                dy = torch.ops.aten.threshold_backward(self.input_grad(i, dy), a, 0)
-        return dy
+                delta = self._through_relu(i, delta, a)
+        return delta
 
-    def input_grad(self, i: int, dy: torch.Tensor) -> torch.Tensor:
-        """dL/d(layer i's input) from dL/d(its output) dy (both K × features × rows)."""
-        w = self._w(i)
-        if self.layers[i].out == 1:  # an outer product: a broadcast multiply beats a matmul
-            return w.transpose(1, 2) * dy
-        return torch.bmm(w.transpose(1, 2), dy)
+    def _param_grads(self, i: int, a: torch.Tensor, delta: Delta) -> None:
+        """Layer i's weight and bias gradients from its input a and its output's delta."""
+        dy, gw = delta.dy, self.gw[i]
+        if self.layers[i].transposed:
+            torch.bmm(a, dy.transpose(1, 2), out=gw)
+        else:
+            torch.bmm(dy, a.transpose(1, 2), out=gw)
+        torch.sum(dy, dim=2, out=self.gb[i])
+        if delta.scale is not None:  # the row scale, on the (small) products
+            gw.mul_(delta.scale.transpose(1, 2) if self.layers[i].transposed else delta.scale)
+            self.gb[i].mul_(delta.scale[:, :, 0])
+
+    def _through_relu(self, i: int, delta: Delta, a: torch.Tensor) -> Delta:
+        """The delta of layer i−1's output (before its ReLU, whose output is a) from layer i's.
+
+        A layer with one output (D's last) makes it an outer product, w ⊗ dy, masked: kept as
+        the masked broadcast of dy with w as the row scale, which saves a full-size multiply
+        (the fast CPU engine applies D's last weights the same way)."""
+        rows = a.shape[2]
+        if self.layers[i].out == 1 and delta.scale is None:
+            wide = delta.dy.expand(-1, self.layers[i].inp, rows)
+            return Delta(torch.ops.aten.threshold_backward(wide, a, 0), self._w(i).transpose(1, 2))
+        return Delta(torch.ops.aten.threshold_backward(self.input_grad(i, delta), a, 0))
+
+    def input_grad(self, i: int, delta: Delta) -> torch.Tensor:
+        """dL/d(layer i's input) from the delta of its output (K × features × rows)."""
+        w = self._w(i) if delta.scale is None else self._w(i) * delta.scale
+        return torch.bmm(w.transpose(1, 2), delta.dy)
 
     def backprop_to_input(self, dy: torch.Tensor, rows: slice) -> torch.Tensor:
         """dL/d(input) on `rows` for dL/d(output) = dy on those rows (no parameter gradients)."""
+        delta = Delta(dy)
         for i in reversed(range(1, len(self.layers))):
-            a = self.outs[i - 1][:, :, rows]
-            dy = torch.ops.aten.threshold_backward(self.input_grad(i, dy), a, 0)
-        return self.input_grad(0, dy)
+            delta = self._through_relu(i, delta, self.outs[i - 1][:, :, rows])
+        return self.input_grad(0, delta)
+
+
+@dataclass(frozen=True)
+class Delta:
+    """dL/d(a layer's output) = scale ⊙ dy: dy (K × features × rows) and, where a layer with
+    one output left it unapplied, scale (K × features × 1); None means 1."""
+
+    dy: torch.Tensor
+    scale: torch.Tensor | None = None
+
+    def columns(self, cols: slice) -> Delta:
+        """The delta of the samples in `cols` alone."""
+        return Delta(self.dy[:, :, cols], self.scale)
