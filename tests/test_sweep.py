@@ -4,6 +4,7 @@ readable by every reader of runs (sample, plot, replay, runs), and bad input is 
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,22 @@ def test_runs_lists_sweeps_with_their_progress_beside_runs(swept: Path, tmp_path
     assert by_id["plain"]["in_bounds"] is not None  # old runs are listed as ever
     table = toygan("runs", "--runs-dir", runs).out
     assert "sweep-1" in table and "120/120" in table
+
+
+def test_runs_shows_a_sweeps_medians_over_its_members(swept: Path) -> None:
+    rows = [json.loads(line) for line in (swept / "metrics.jsonl").read_text().splitlines()]
+    last = [row for row in rows if row["step"] == STEPS]
+    assert len(last) == 4  # one row per member at the last report
+    listed = json.loads(toygan("runs", "--runs-dir", swept.parent, "--format", "json").out)
+    (row,) = listed
+    for name in ("in_bounds", "a_w1"):
+        assert row[name] == pytest.approx(statistics.median(r[name] for r in last))
+    sweep_line = next(
+        line
+        for line in toygan("runs", "--runs-dir", swept.parent).out.splitlines()
+        if line.startswith("sweep-1")
+    )
+    assert f"a_w1 {statistics.median(r['a_w1'] for r in last):.3f}" in sweep_line
 
 
 BAD = [

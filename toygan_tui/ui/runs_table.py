@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.losses import get_loss
+from toygan_tui.core.problems import get_problem
 from toygan_tui.core.runfiles.runinfo import RunInfo
 from toygan_tui.ui.format import number, plain_key
 
@@ -71,15 +72,15 @@ def _cell(info: RunInfo, column: str) -> Text | str:
 
 def _named_values(info: RunInfo, column: str) -> str:
     """'D(real) 0.613  D(fake) 0.538' (the loss's stats besides its two losses) or
-    'in_bounds 0.899  a_w1 0.046' (the problem's charted measures), from the latest row."""
+    'in_bounds 0.899  a_w1 0.046' (the problem's charted measures), from the latest row. A
+    sweep over several losses has no one loss: its measures still show."""
     try:
-        kind = run_kind(info.problem, info.loss)
+        if column == "signals":
+            pairs = [(plain_key(s), s.name) for s in get_loss(info.loss).stats[2:]]
+        else:
+            pairs = [(name, name) for name in get_problem(info.problem).charted]
     except InputError:
         return "-"  # a run of a kind this toygan does not know
-    if column == "signals":
-        pairs = [(plain_key(s), s.name) for s in kind.loss.stats[2:]]
-    else:
-        pairs = [(name, name) for name in kind.problem.charted]
     return " ".join(f"{label} {_metric(info.last, key)}" for label, key in pairs)
 
 

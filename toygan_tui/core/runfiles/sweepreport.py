@@ -98,6 +98,18 @@ def _summary(label: str, problem: str, results: list[MemberResult]) -> SetSummar
     return SetSummary(label, problem, summaries, strip)
 
 
+def medians(report: SweepReport) -> dict[str, float | None]:
+    """Each measure's median over every member (finite values only; null where none is), as
+    status.json's row: what `toygan runs` shows for a sweep."""
+    names = dict.fromkeys(name for m in report.members for name in m.quality)
+    out = {}
+    for name in names:
+        values = np.array([m.quality.get(name, math.nan) for m in report.members], dtype=float)
+        finite = values[np.isfinite(values)]
+        out[name] = float(np.median(finite)) if finite.size else None
+    return out
+
+
 def _get(result: MemberResult, name: str) -> float:
     return result.quality.get(name, math.nan)
 

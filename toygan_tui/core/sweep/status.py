@@ -18,7 +18,7 @@ from toygan_tui.core.runfiles.status import (
     status_header,
     write_status_file,
 )
-from toygan_tui.core.runfiles.sweepreport import SweepReport, to_dict
+from toygan_tui.core.runfiles.sweepreport import SweepReport, medians, to_dict
 
 
 class SweepStatus:
@@ -42,8 +42,9 @@ class SweepStatus:
 
     def _write(self, state: str) -> None:
         payload = {**self.base, "state": state, "updated": time.time(), "step": self.step}
-        payload["metrics"] = {}  # a sweep has no one row: `runs` shows its progress
+        payload["metrics"] = {}  # a sweep has no one row: `runs` shows the members' medians
         if self.last is not None:
+            payload["metrics"] = medians(self.last)
             payload["sweep"] = to_dict(self.last)
             payload["engine"] = self.last.engine
             payload["steps_per_s"] = (
