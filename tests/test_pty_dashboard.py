@@ -91,7 +91,8 @@ def test_the_2d_view_in_a_real_terminal(tmp_path: Path) -> None:
         assert "toygan run" in rows[0] and "engine reference" in rows[0], screen
         assert re.search(r"critic gap\s+-?\d+\.\d{3}\s+→ 0", screen), screen
         assert "D(real)" not in screen, screen
-        for measure in ("modes", "hq", "rkl", "js"):
+        assert re.search(r"modes\s+(-|\d+)\s+↑ 8", screen), screen  # a count: no decimals
+        for measure in ("hq", "rkl", "js"):
             assert re.search(rf"{measure}\s+(-|\d+\.\d{{3}})", screen), (measure, screen)
         assert "⣿ G's points" in screen and "real points" in screen, screen
         assert braille_cells(screen) > 20, screen

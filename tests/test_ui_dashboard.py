@@ -192,6 +192,12 @@ def test_plain_line_reads_like_the_log_it_is() -> None:
     assert plain_line(make_snapshot(extra={"status": "done"})).endswith("  status done")
 
 
+def test_plain_line_writes_counts_without_decimals() -> None:
+    quality = {"modes": 7.0, "hq": 0.8123, "rkl": 0.05, "js": 0.1}
+    line = plain_line(make_snapshot(problem="ring", quality=quality, ema_quality=quality))
+    assert "  modes 7  hq 0.812  " in line and "  ema_modes 7  ema_hq 0.812  " in line
+
+
 def test_durations_and_rates() -> None:
     assert [duration(s) for s in (7, 754, 3723, math.inf, math.nan)] == [
         "0:07",

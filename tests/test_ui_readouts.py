@@ -13,8 +13,9 @@ from toygan_tui.core.problems import PROBLEMS, get_problem
 from toygan_tui.ui.readouts import measures_text, stats_text
 
 
-def styles_of(text: Text, word: str) -> set[str]:
-    start = text.plain.index(word)
+def styles_of(text: Text, word: str, after: str = "") -> set[str]:
+    """The styles on the first `word` that follows `after`."""
+    start = text.plain.index(word, text.plain.index(after))
     return {
         str(span.style)
         for span in text.spans
@@ -67,11 +68,14 @@ def test_every_measure_has_a_line_green_once_good_and_yellow_before(name: str) -
         text = measures_text(measures, values)
         assert len(text.plain.splitlines()) == 1 + len(measures)
         for m in leveled:
-            assert colour in styles_of(text, f"{values[m.name]:.3f}"), m.name
+            value = f"{values[m.name]:.{m.decimals}f}"
+            assert colour in styles_of(text, value, after=f"\n{m.name} "), m.name
         for name, value in unleveled.items():  # no level of its own: never coloured
             assert not styles_of(text, f"{value:.3f}") & {"green", "yellow"}, name
 
 
 def test_measures_show_their_direction_and_target() -> None:
     lines = measures_text(get_problem("ring").measures, {"modes": 8, "hq": math.nan}).plain
-    assert f"{'modes':<11}{'8.000':>8}  ↑ 8" in lines and f"{'hq':<11}{'-':>8}  ↑ 1" in lines
+    assert (
+        f"{'modes':<11}{'8':>8}  ↑ 8" in lines
+    )  # a count, without decimals and f"{'hq':<11}{'-':>8}  ↑ 1" in lines

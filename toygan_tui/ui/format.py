@@ -6,6 +6,7 @@ import math
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Stat, get_loss
+from toygan_tui.core.problems import get_problem
 from toygan_tui.core.runfiles.snapshot import EMA_PREFIX, Snapshot, Starting
 
 
@@ -42,7 +43,8 @@ def plain_line(snap: Snapshot) -> str:
     the problem's measures (then the EMA of G's, prefixed ema_), the speed (a run of an unknown
     kind: its numbers by name)."""
     parts = [f"step {snap.step}/{snap.total}"]
-    parts += [f"{key} {number(value)}" for key, value in _keyed(snap)]
+    decimals = _decimals(snap.problem)
+    parts += [f"{key} {number(value, decimals.get(key, 3))}" for key, value in _keyed(snap)]
     parts.append(rate(snap.steps_per_s))
     parts += [f"{key} {value}" for key, value in snap.extra.items()]
     return "  ".join(parts)
@@ -55,6 +57,15 @@ def _keyed(snap: Snapshot) -> list[tuple[str, float]]:
         return [*snap.stats.items(), *snap.quality.items(), *_ema(snap)]
     stats = [(plain_key(s), snap.stats.get(s.name, math.nan)) for s in loss.stats]
     return stats + list(snap.quality.items()) + _ema(snap)
+
+
+def _decimals(problem: str) -> dict[str, int]:
+    """The problem's measures written with fewer decimals (counts), G's and the EMA's."""
+    try:
+        measures = get_problem(problem).measures
+    except InputError:
+        return {}
+    return {p + m.name: m.decimals for m in measures for p in ("", EMA_PREFIX)}
 
 
 def _ema(snap: Snapshot) -> list[tuple[str, float]]:

@@ -69,9 +69,9 @@ def ema_readout_width() -> int:
 def _value(text: Text, measure: Measure, value: float, width: int) -> None:
     coloured = math.isfinite(value) and measure.has_level
     style = "" if not coloured else ("green" if measure.is_good(value) else "yellow")
-    text.append(f"{shown(value):>{width}}", style=style)
+    text.append(f"{shown(value, measure.decimals):>{width}}", style=style)
 
 
-def shown(value: float) -> str:
+def shown(value: float, decimals: int = 3) -> str:
     """A value as the dashboard writes it; '-' when there is none (NaN)."""
-    return "-" if math.isnan(value) else number(value)
+    return "-" if math.isnan(value) else number(value, decimals)

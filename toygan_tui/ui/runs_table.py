@@ -76,12 +76,14 @@ def _named_values(info: RunInfo, column: str) -> str:
     sweep over several losses has no one loss: its measures still show."""
     try:
         if column == "signals":
-            pairs = [(plain_key(s), s.name) for s in get_loss(info.loss).stats[2:]]
+            pairs = [(plain_key(s), s.name, 3) for s in get_loss(info.loss).stats[2:]]
         else:
-            pairs = [(name, name) for name in get_problem(info.problem).charted]
+            problem = get_problem(info.problem)
+            decimals = {m.name: m.decimals for m in problem.measures}
+            pairs = [(name, name, decimals.get(name, 3)) for name in problem.charted]
     except InputError:
         return "-"  # a run of a kind this toygan does not know
-    return " ".join(f"{label} {_metric(info.last, key)}" for label, key in pairs)
+    return " ".join(f"{label} {_metric(info.last, key, d)}" for label, key, d in pairs)
 
 
 def started(when: float | None) -> str:
@@ -89,8 +91,8 @@ def started(when: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when is not None else "-"
 
 
-def _metric(row: dict[str, Any], key: str) -> str:
+def _metric(row: dict[str, Any], key: str, decimals: int) -> str:
     value = row.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "nan" if key in row else "-"  # null in a row: the value was not finite
-    return number(float(value))
+    return number(float(value), decimals)

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from toygan_tui.core.problems.base import Measure
+from toygan_tui.ui.format import number
 from toygan_tui.ui.views import picture
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ def samples_view(samples: Samples, fmt: str) -> RenderableType:
 def measures_table(measures: tuple[Measure, ...], metrics: dict[str, float]) -> Table:
     table = Table("measure", "value", "good", "what it means", box=None, pad_edge=False)
     for m in measures:
-        table.add_row(m.name, f"{metrics.get(m.name, float('nan')):.3f}", f"{m.arrow} {m.target}",
-                      m.meaning)  # fmt: skip
+        value = number(metrics.get(m.name, float("nan")), m.decimals)
+        table.add_row(m.name, value, f"{m.arrow} {m.target}", m.meaning)
     return table
 
 

@@ -44,6 +44,7 @@ class Measure:
     target: str  # what to aim for, as the dashboard writes it after the arrow: "~0.9", "8"
     meaning: str  # one line for a newcomer
     scale: float = 1.0  # a history chart draws value / scale, on [0, 1] (classes: 10)
+    decimals: int = 3  # as the readers write it: 0 for a count (classes, modes)
 
     @property
     def arrow(self) -> str:

@@ -37,6 +37,7 @@ CLASSES = Measure(
     "10",
     "digits holding ≥ 1/40 of the images as confident ones (modes)",
     scale=10,
+    decimals=0,
 )
 FD = Measure(
     "fd", False, 5.0, "~0.4", "Fréchet distance of the classifier's features from the real digits"

@@ -56,7 +56,7 @@ class Mixture:
     def __post_init__(self) -> None:
         k = len(self.centres)
         meaning = f"modes (of {k}) holding a quarter of a fair share of good points"
-        modes = Measure("modes", True, k, str(k), meaning)
+        modes = Measure("modes", True, k, str(k), meaning, decimals=0)
         object.__setattr__(self, "measures", (modes, HQ, RKL, JS))
 
     @property
