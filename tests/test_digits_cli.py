@@ -113,7 +113,7 @@ def test_cond_digits_draws_the_digit_asked_for(cond_run: Path, tmp_path: Path) -
     turn = json.loads(toygan("sample", "--ckpt", ckpt, "-n", 12, "--format", "json").out)
     assert turn["labels"] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
     bad = toygan("sample", "--ckpt", ckpt, "--label", 12)
-    assert bad.code == 2 and "--label 12: cond-digits has the classes 0 or 1" in bad.err
+    assert bad.code == 2 and "--label 12: cond-digits has the classes 0 to 9\n" in bad.err
 
 
 def test_plot_and_replay_show_the_run(digits_run: Path, tmp_path: Path) -> None:

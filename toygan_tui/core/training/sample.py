@@ -70,7 +70,11 @@ def _labels(problem: Problem, num: int, label: int | None) -> np.ndarray | None:
     if not problem.labels:
         raise ConfigError(f"--label: the run's problem {problem.name} has no classes")
     if label not in problem.labels:
-        classes = " or ".join(map(str, problem.labels))
+        first, last = min(problem.labels), max(problem.labels)
+        if len(problem.labels) > 2 and list(problem.labels) == list(range(first, last + 1)):
+            classes = f"{first} to {last}"
+        else:
+            classes = " or ".join(map(str, problem.labels))
         raise ConfigError(f"--label {label}: {problem.name} has the classes {classes}")
     return np.full(num, label, dtype=np.int64)
 
