@@ -4,6 +4,7 @@ scripts that only a GPU machine runs for real cannot rot unnoticed (they run her
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -36,6 +37,19 @@ def test_gpu_check_dry_run_reads_the_dashboard_header_and_resumes_the_checkpoint
     assert lines[-3].startswith("train       PASS  header: engine fast;")
     assert lines[-2].startswith("checkpoint  PASS  sampled 4 curves at step 300 and resumed")
     assert lines[-1] == "== 2 passed, 0 failed =="
+
+
+@pytest.mark.slow
+def test_gpu_check_dry_run_sweeps_trains_a_folder_and_runs_a_torchrun_job() -> None:
+    done = bench("gpu_check", "--dry-run", "--only", "sweep,images,torchrun")
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert re.match(r"sweep +PASS  model-steps/s K=1 \d+, K=4 \d+ \(30 steps each\)$", lines[-4])
+    assert re.match(r"images +PASS  16×16, batch 128: steps/s decodes \(1st run\) [\d.]+, "
+                    r"cache \(2nd run\) [\d.]+$", lines[-3])  # fmt: skip
+    job = "2 processes trained 200 steps; engine 'reference ×2 gloo'"
+    assert lines[-2] == f"torchrun    PASS  {job}"
+    assert lines[-1] == "== 3 passed, 0 failed =="
 
 
 def test_gpu_check_refuses_an_unknown_step() -> None:
