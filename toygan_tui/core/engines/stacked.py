@@ -102,8 +102,9 @@ class StackedMLP:
         return a
 
     def backward(self, x: torch.Tensor, dy: torch.Tensor) -> Delta:
-        """Write the parameters' gradients for dL/d(output) = dy; return dL/d(first layer's
-        output before its ReLU) (K × out₁ × rows), from which input gradients follow."""
+        """Write the parameters' gradients for dL/d(output) = dy; return the delta of the first
+        layer's output before its ReLU (K × out₁ × rows, maybe with a row scale still to
+        apply), from which input_grad(0, ·) gives the input gradients."""
         delta = Delta(dy)
         for i in reversed(range(len(self.layers))):
             a = x if i == 0 else self.outs[i - 1]
