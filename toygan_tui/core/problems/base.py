@@ -77,6 +77,7 @@ class Defaults:
     n_show: int = 8  # samples of that batch the view draws, so the same ones evolve
     ema: float = 0.0  # decay of the EMA of G kept beside G (0: none)
     augment: int = 0  # image problems: pixels D's images are shifted by, at most (0: none)
+    d_norm: str = "batch"  # a DCGAN D's normalisation: "batch" (DCGAN's BatchNorm) or "none"
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
