@@ -104,16 +104,21 @@ def test_the_fast_engines_refuse_an_image_problem_in_one_line_and_auto_takes_aut
     assert make_engine(state).name == "reference"
 
 
-def test_digits_take_dcgans_settings_unless_typed() -> None:
-    cfg = resolve({"problem": "digits"}, set())
+@pytest.mark.parametrize("problem", ["digits", "cond-digits"])
+def test_digits_take_their_measured_settings_unless_typed(problem: str) -> None:
+    """DCGAN's batch, β1 and loss; the rest measured on the digits (bench/digits_probe.md)."""
+    cfg = resolve({"problem": problem}, set())
     assert (cfg.loss, cfg.batch_size, cfg.lr_g, cfg.lr_d, cfg.beta1, cfg.hidden) == (
         "ns",
         128,
         2e-4,
-        2e-4,
+        8e-4,
         0.5,
-        64,
+        32,
     )
+    assert (cfg.augment, cfg.d_norm, cfg.steps, cfg.ema) == (1, "none", 10_000, 0.0)
+    typed = resolve({"problem": problem, "augment": 0, "d_norm": "batch"}, {"augment", "d_norm"})
+    assert (typed.augment, typed.d_norm) == (0, "batch")
     assert resolve({"problem": "digits", "loss": "minimax"}, {"loss"}).loss == "minimax"
     assert resolve({"problem": "digits", "loss": "hinge"}, set()).loss == "ns"
     wgan = resolve({"problem": "digits", "loss": "wgan-gp"}, {"loss"})
@@ -124,3 +129,31 @@ def test_a_dcgans_depth_is_the_image_sizes() -> None:
     with pytest.raises(ConfigError, match="--depth: digits's dcgan nets take their depth"):
         TrainConfig(problem="digits", depth=3)
     assert TrainConfig(problem="digits", depth=2).depth == 2
+
+
+def test_d_norm_none_builds_a_d_without_batchnorm_and_batch_keeps_dcgans() -> None:
+    def norms(**options: object) -> int:
+        cfg = resolve({"problem": "digits", "steps": 2, **options}, set(options))
+        state = new_state(cfg, torch.device("cpu"))
+        return sum(isinstance(m, nn.BatchNorm2d) for m in state.D.modules())
+
+    assert norms(d_norm="batch") == 1  # after D's second convolution (16×16: two blocks)
+    assert norms(d_norm="none") == 0
+    assert norms(d_norm="batch", loss="wgan-gp") == 0  # a penalised critic never has any
+
+
+def test_d_norm_is_checked_and_is_for_dcgan_nets_only() -> None:
+    with pytest.raises(ConfigError, match="--d-norm must be one of batch, none, got 'layer'"):
+        TrainConfig(problem="digits", depth=2, d_norm="layer")
+    with pytest.raises(ConfigError, match="--d-norm: --problem ring's mlp D has no BatchNorm"):
+        TrainConfig(problem="ring", d_norm="none")
+    assert TrainConfig(problem="ring").d_norm == "batch"
+
+
+def test_a_digits_run_written_before_augment_and_d_norm_keeps_its_nets() -> None:
+    """An older config.json has neither key: it loads as BatchNorm in D and no shifts, the nets
+    and steps that run had, whatever the digits' defaults are now."""
+    old = resolve({"problem": "digits"}, set()).to_dict()
+    del old["augment"], old["d_norm"]
+    cfg = TrainConfig.from_dict(old)
+    assert (cfg.augment, cfg.d_norm) == (0, "batch")

@@ -132,6 +132,10 @@ def test_a_resumed_run_keeps_its_problem_and_loss(tmp_path: Path) -> None:
         (["--gp-weight", 5], "--gp-weight applies to wgan-gp only"),
         (["--beta1", 1.5], "--beta1 must be in [0, 1)"),
         (["--depth", 0], "--depth must be positive"),
+        (["--augment", 1], "--augment shifts images; --problem curves has none"),
+        (["--problem", "digits", "--augment", 8], "--augment must be less than half the image"),
+        (["--problem", "digits", "--d-norm", "layer"], "--d-norm must be one of batch, none"),
+        (["--d-norm", "none"], "--d-norm: --problem curves's mlp D has no BatchNorm"),
     ],
 )
 def test_bad_train_options_are_one_line_and_exit_2(

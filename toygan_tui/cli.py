@@ -105,6 +105,20 @@ def train(
     ] = 0.0,
     recipe: Annotated[str, typer.Option(help=RECIPE_HELP)] = "tutorial",
     ema: Annotated[float, _tuned(EMA_HELP)] = 0.0,
+    augment: Annotated[
+        int,
+        _tuned(
+            "Image problems: D sees real and fake images shifted by up to this many pixels "
+            "(DiffAugment's translation); 0: none. Unless typed, the problem's (digits: 1)."
+        ),
+    ] = 0,
+    d_norm: Annotated[
+        str,
+        _tuned(
+            "Image problems: D's normalisation, batch (DCGAN's BatchNorm) | none. Unless typed, "
+            "the problem's (digits: none; images: batch)."
+        ),
+    ] = "batch",
     runs_dir: RunsDir = Path("runs"),
     name: Annotated[str | None, typer.Option(help="Run id (default: a timestamp).")] = None,
     save_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 1000,
@@ -154,6 +168,7 @@ def train(
     run_train(
         problem=problem, loss=loss, beta1=beta1, beta2=beta2, hidden=hidden, depth=depth,
         n_critic=n_critic, gp_weight=gp_weight, recipe=recipe, ema=ema, image_size=image_size,
+        augment=augment, d_norm=d_norm,
         data=str(data.resolve()) if data is not None else "",
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,

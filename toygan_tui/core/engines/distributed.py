@@ -72,4 +72,5 @@ class DistributedEngine(ReferenceEngine):
             None if whole.labels is None else whole.labels[share],
             whole.z[share],
             None if whole.eps is None else whole.eps[share],
+            None if whole.shifts is None else whole.shifts.share(share),
         )

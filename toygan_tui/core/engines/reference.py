@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import torch
 
+from toygan_tui.core.engines.augment import Shifts
 from toygan_tui.core.engines.step import Batch, Players, critic_step, joint_step
 from toygan_tui.core.losses import MINIMAX, torch_ops
 from toygan_tui.core.training.adam import torch_adam
@@ -59,11 +60,15 @@ class ReferenceEngine:
         return stats
 
     def _batch(self) -> Batch:
-        """One update's draws, in the tutorial's order: real samples, then noise (then ε)."""
+        """One update's draws, in the tutorial's order: real samples, then noise (then ε, then
+        the shifts of an augmenting run, from the noise stream too)."""
         s, n = self.state, self.state.cfg.batch_size
         real, labels = s.real_batch_with_labels()
         z = s.noise(n)
-        return Batch(real, labels, z, s.uniform(n) if s.cfg.gp_weight else None)
+        eps = s.uniform(n) if s.cfg.gp_weight else None
+        most = s.cfg.augment
+        shifts = Shifts.draw(s.noise_gen, n, most, s.device) if most else None
+        return Batch(real, labels, z, eps, shifts)
 
 
 def _ema_pairs(state: TrainState) -> tuple[list[torch.Tensor], list[torch.Tensor]] | None:

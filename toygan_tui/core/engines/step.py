@@ -8,7 +8,8 @@ A step is the tutorial's: both players updated from the same (G, D) state (G's s
 the old D; D's step on the fakes made before G's step, detached, so D's gradient is that of
 D's loss alone). A loss with n_critic > 1 (wgan-gp) first takes n_critic − 1 critic-only
 steps on fresh batches, so D is updated n_critic times per G update and n_critic = 1 is the
-tutorial exactly.
+tutorial exactly. A run with --augment shows D its images shifted (core/engines/augment.py):
+the reals in D's update, the fakes in both players' (Batch.seen_real, Batch.seen_fake).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from toygan_tui.core.engines.augment import Shifts, translate
 from toygan_tui.core.engines.inputs import with_labels
 from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
 from toygan_tui.core.losses import Loss, Ops
@@ -32,6 +34,17 @@ class Batch:
     labels: torch.Tensor | None  # (B × 1) float labels of a conditional problem, else None
     z: torch.Tensor  # (B × noise_dim)
     eps: torch.Tensor | None  # (B × 1) ~ U(0, 1), the penalty's mix; None without a penalty
+    shifts: Shifts | None = None  # what D sees is shifted by these (core/engines/augment.py)
+
+    def seen_real(self) -> torch.Tensor:
+        """The real images as D sees them: shifted when the run augments."""
+        s = self.shifts
+        return self.real if s is None else translate(self.real, s.real, s.most)
+
+    def seen_fake(self, fake: torch.Tensor) -> torch.Tensor:
+        """G's images as D sees them (in G's loss and D's alike): shifted when the run augments."""
+        s = self.shifts
+        return fake if s is None else translate(fake, s.fake, s.most)
 
 
 class Optimizer(Protocol):
@@ -55,7 +68,7 @@ class Players:
 
 def joint_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> torch.Tensor:
     """The tutorial's simultaneous update; returns the loss's stats (detached, not synced)."""
-    fake = p.G(with_labels(batch.z, batch.labels))
+    fake = batch.seen_fake(p.G(with_labels(batch.z, batch.labels)))
 
     # (1) Update G against the current D: G's gradient only, D's parameters untouched.
     g_loss = loss.g_loss(p.D(with_labels(fake, batch.labels)), ops)
@@ -72,19 +85,21 @@ def joint_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops)
 def critic_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> None:
     """A D-only update against fresh fakes (the extra steps of n_critic > 1)."""
     with torch.no_grad():
-        fake = p.G(with_labels(batch.z, batch.labels))
+        fake = batch.seen_fake(p.G(with_labels(batch.z, batch.labels)))
     _critic_update(p, batch, fake, loss, gp_weight, ops)
 
 
 def _critic_update(
     p: Players, batch: Batch, fake: torch.Tensor, loss: Loss, gp_weight: float, ops: Ops
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    logit_real = p.D(with_labels(batch.real, batch.labels))
+    """D's update on the real batch and `fake` (both as D sees them: shifted when augmenting)."""
+    real = batch.seen_real()
+    logit_real = p.D(with_labels(real, batch.labels))
     logit_fake = p.D(with_labels(fake, batch.labels))
     d_loss = loss.d_loss(logit_real, logit_fake, ops)
     if gp_weight:
         assert batch.eps is not None, "a penalised loss needs the batch's ε"
-        x_hat = interpolate(batch.real, fake, batch.eps)
+        x_hat = interpolate(real, fake, batch.eps)
         d_loss = d_loss + gp_weight * gradient_penalty(p.D, x_hat, batch.labels)
     p.opt_D.zero_grad(set_to_none=True)
     d_loss.backward()

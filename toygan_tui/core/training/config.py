@@ -22,6 +22,7 @@ from toygan_tui.core.recipes import TUTORIAL, check_recipe
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 ENGINE_CHOICES = ("auto", "fast", "reference")
+D_NORMS = ("batch", "none")  # a DCGAN D's normalisation of its hidden layers
 
 
 class ConfigError(InputError):
@@ -46,6 +47,8 @@ class TrainConfig:
     recipe: str = TUTORIAL.name  # the named option defaults the run started from (recipes.py)
     ema: float = 0.0  # decay of the EMA of G's weights kept beside G; 0: none is kept
     image_size: int = 64  # the side G's images have (--problem images; 64, the tutorial's)
+    augment: int = 0  # image problems: D sees images shifted by up to this many pixels; 0: none
+    d_norm: str = "batch"  # a DCGAN D's hidden normalisation: BatchNorm (DCGAN's) or none
     # -- the data: where a problem that reads files finds them --------------------------------
     data: str = ""  # --problem images: the folder of images (an absolute path)
     # -- how long ---------------------------------------------------------------------------
@@ -93,7 +96,8 @@ MAX_LR = 1e15
 # Options that change the numbers of a run: a resumed run must keep them.
 MATH_FIELDS = (
     "problem", "loss", "seed", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "hidden", "depth",
-    "n_critic", "gp_weight", "recipe", "ema", "image_size",
+    "n_critic", "gp_weight", "recipe", "ema", "image_size", "augment",
+    "d_norm",
 )  # fmt: skip
 
 
@@ -134,6 +138,8 @@ def validate(cfg: TrainConfig) -> None:
     if gp and not loss.gp_weight:
         raise ConfigError(f"--gp-weight applies to wgan-gp only; --loss {cfg.loss} has no penalty")
     check_ema(cfg.ema)
+    check_augment(cfg.augment, problem)
+    check_d_norm(cfg.d_norm, problem)
     check_recipe(cfg.recipe, cfg.problem)
     if cfg.engine not in ENGINE_CHOICES:
         raise ConfigError(
@@ -152,6 +158,25 @@ def check_ema(decay: float) -> None:
         raise ConfigError(f"--ema must be 0 (none) or a decay in (0, 1) such as 0.999, got {decay}")
 
 
+def check_augment(most: int, problem: Problem) -> None:
+    """0 (none), or a shift an image problem's images can take: less than half their side."""
+    if isinstance(most, bool) or not isinstance(most, int) or most < 0:
+        raise ConfigError(f"--augment must be a whole number of pixels ≥ 0, got {most!r}")
+    if most and problem.view != "images":
+        raise ConfigError(f"--augment shifts images; --problem {problem.name} has none")
+    side = problem.sample_shape[-1]
+    if most and 2 * most >= side:
+        raise ConfigError(f"--augment must be less than half the image side ({side}), got {most}")
+
+
+def check_d_norm(norm: str, problem: Problem) -> None:
+    """batch or none, and none only where D has BatchNorm to drop (a DCGAN's)."""
+    if norm not in D_NORMS:
+        raise ConfigError(f"--d-norm must be one of {', '.join(D_NORMS)}, got {norm!r}")
+    if norm != "batch" and problem.nets != "dcgan":
+        raise ConfigError(f"--d-norm: --problem {problem.name}'s {problem.nets} D has no BatchNorm")
+
+
 def check_device_name(name: str) -> None:
     """Accept auto, cpu, cuda, cuda:N, mps; whether the device exists is checked at training."""
     if re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", name):
@@ -166,7 +191,7 @@ def _flag(field: str) -> str:
 # The options a problem's, a loss's or a recipe's defaults may set (the rest keep the
 # dataclass's). A recipe may also pick the loss (then that loss's defaults apply under it).
 TUNED = ("hidden", "depth", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "steps", "n_critic",
-         "gp_weight", "n_eval", "n_show", "ema")  # fmt: skip
+         "gp_weight", "n_eval", "n_show", "ema", "augment", "d_norm")  # fmt: skip
 
 
 def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:

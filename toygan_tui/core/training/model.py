@@ -19,8 +19,10 @@ def make_discriminator(cfg: TrainConfig) -> nn.Sequential:
 
     The tutorial ends D with a Sigmoid; we keep the logit so losses are computed stably
     (softplus) and a saturated D never gives log(0). sigmoid(logit) is the tutorial's D(x).
-    A loss with a gradient penalty (wgan-gp) gets a critic without BatchNorm.
+    A loss with a gradient penalty (wgan-gp) gets a critic without BatchNorm, and so does a
+    run with --d-norm none.
     """
+    penalised = bool(cfg.gp_weight)
     return nets.make_discriminator(
-        cfg.the_problem, cfg.hidden, cfg.depth, penalised=bool(cfg.gp_weight)
+        cfg.the_problem, cfg.hidden, cfg.depth, penalised, batchnorm=cfg.d_norm == "batch"
     )

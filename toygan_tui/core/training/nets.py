@@ -35,9 +35,10 @@ def make_generator(problem: Problem, hidden: int, depth: int) -> nn.Sequential:
 
 
 def make_discriminator(
-    problem: Problem, hidden: int, depth: int, penalised: bool = False
+    problem: Problem, hidden: int, depth: int, penalised: bool = False, batchnorm: bool = True
 ) -> nn.Sequential:
-    """D: a sample (and its label) → the logit of "this is real"."""
+    """D: a sample (and its label) → the logit of "this is real". A DCGAN's D has BatchNorm
+    unless it is a penalised critic or `batchnorm` is off (an MLP never has any)."""
     if problem.nets == "dcgan":
-        return dcgan.discriminator(problem, hidden, batchnorm=not penalised)
+        return dcgan.discriminator(problem, hidden, batchnorm=batchnorm and not penalised)
     return mlp(problem.out_dim + problem.cond_dim, hidden, depth, 1)
