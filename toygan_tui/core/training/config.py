@@ -162,7 +162,7 @@ def check_augment(most: int, problem: Problem) -> None:
     """0 (none), or a shift an image problem's images can take: less than half their side."""
     if isinstance(most, bool) or not isinstance(most, int) or most < 0:
         raise ConfigError(f"--augment must be a whole number of pixels ≥ 0, got {most!r}")
-    if most and problem.view != "images":
+    if most and len(problem.sample_shape) != 3:  # a shift moves C × H × W samples
         raise ConfigError(f"--augment shifts images; --problem {problem.name} has none")
     side = problem.sample_shape[-1]
     if most and 2 * most >= side:
