@@ -76,7 +76,6 @@ class Defaults:
     loss: str | None = None  # the problem's loss unless --loss is typed (None: the tutorial's)
     n_eval: int = 1000  # samples the measures are computed over, from fixed noise
     n_show: int = 8  # samples of that batch the view draws, so the same ones evolve
-    ema: float = 0.0  # decay of the EMA of G kept beside G (0: none)
     augment: int = 0  # image problems: pixels D's images are shifted by, at most (0: none)
     d_norm: str = "batch"  # a DCGAN D's normalisation: "batch" (DCGAN's BatchNorm) or "none"
 
