@@ -20,20 +20,21 @@ from toygan_tui.core.runfiles.frames import read_frames
 SMALL = ("--steps", 6, "--report-every", 3, "--batch-size", 16, "--hidden", 8)
 
 
+def _short_run(tmp_path_factory: pytest.TempPathFactory, problem: str, name: str) -> Path:
+    runs = tmp_path_factory.mktemp(problem) / "runs"
+    result = toygan(*quick(runs, "--name", name, "--problem", problem, *SMALL))
+    assert result.code == 0, result.err
+    return runs / name
+
+
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    runs = tmp_path_factory.mktemp("digits") / "runs"
-    result = toygan(*quick(runs, "--name", "d", "--problem", "digits", *SMALL))
-    assert result.code == 0, result.err
-    return runs / "d"
+    return _short_run(tmp_path_factory, "digits", "d")
 
 
 @pytest.fixture(scope="module")
 def cond_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    runs = tmp_path_factory.mktemp("cond") / "runs"
-    result = toygan(*quick(runs, "--name", "c", "--problem", "cond-digits", *SMALL))
-    assert result.code == 0, result.err
-    return runs / "c"
+    return _short_run(tmp_path_factory, "cond-digits", "c")
 
 
 def test_a_digits_run_leaves_its_measures_and_images(digits_run: Path) -> None:

@@ -84,7 +84,7 @@ def _summary(label: str, problem: str, results: list[MemberResult]) -> SetSummar
     measures = get_problem(problem).measures
     summaries = []
     for measure in measures:
-        values = np.array([r.quality.get(measure.name, math.nan) for r in results], dtype=float)
+        values = _values(results, measure.name)
         finite = values[np.isfinite(values)]
         median, low, high = (
             (float(np.median(finite)), float(finite.min()), float(finite.max()))
@@ -104,10 +104,15 @@ def medians(report: SweepReport) -> dict[str, float | None]:
     names = dict.fromkeys(name for m in report.members for name in m.quality)
     out = {}
     for name in names:
-        values = np.array([m.quality.get(name, math.nan) for m in report.members], dtype=float)
+        values = _values(report.members, name)
         finite = values[np.isfinite(values)]
         out[name] = float(np.median(finite)) if finite.size else None
     return out
+
+
+def _values(results: list[MemberResult], name: str) -> np.ndarray:
+    """One measure of each member (NaN where a member has none)."""
+    return np.array([_get(r, name) for r in results], dtype=float)
 
 
 def _get(result: MemberResult, name: str) -> float:
