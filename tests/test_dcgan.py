@@ -111,7 +111,7 @@ def test_cond_digits_take_dcgans_own_settings() -> None:
     assert (cfg.loss, cfg.batch_size, cfg.lr_g, cfg.lr_d, cfg.beta1, cfg.hidden) == (
         "ns", 128, 2e-4, 2e-4, 0.5, 64,
     )  # fmt: skip
-    assert (cfg.augment, cfg.d_norm, cfg.steps, cfg.ema) == (0, "batch", 1_500, 0.0)
+    assert (cfg.augment, cfg.d_norm, cfg.steps, cfg.ema, cfg.codes) == (0, "batch", 1_500, 0.0, 0)
 
 
 @pytest.mark.parametrize("problem", ["digits"])
@@ -126,9 +126,10 @@ def test_digits_take_their_measured_settings_unless_typed(problem: str) -> None:
         0.5,
         32,
     )
-    assert (cfg.augment, cfg.d_norm, cfg.steps, cfg.ema) == (1, "none", 10_000, 0.0)
-    typed = resolve({"problem": problem, "augment": 0, "d_norm": "batch"}, {"augment", "d_norm"})
-    assert (typed.augment, typed.d_norm) == (0, "batch")
+    assert (cfg.augment, cfg.d_norm, cfg.steps, cfg.ema, cfg.codes) == (1, "none", 10_000, 0.0, 10)
+    typed_ones = {"augment": 0, "d_norm": "batch", "codes": 0}
+    typed = resolve({"problem": problem, **typed_ones}, set(typed_ones))
+    assert (typed.augment, typed.d_norm, typed.codes) == (0, "batch", 0)
     assert resolve({"problem": "digits", "loss": "minimax"}, {"loss"}).loss == "minimax"
     assert resolve({"problem": "digits", "loss": "hinge"}, set()).loss == "ns"
     wgan = resolve({"problem": "digits", "loss": "wgan-gp"}, {"loss"})
@@ -160,10 +161,10 @@ def test_d_norm_is_checked_and_is_for_dcgan_nets_only() -> None:
     assert TrainConfig(problem="ring").d_norm == "batch"
 
 
-def test_a_digits_run_written_before_augment_and_d_norm_keeps_its_nets() -> None:
-    """An older config.json has neither key: it loads as BatchNorm in D and no shifts, the nets
-    and steps that run had, whatever the digits' defaults are now."""
+def test_a_digits_run_written_before_augment_d_norm_and_codes_keeps_its_nets() -> None:
+    """An older config.json has none of these keys: it loads as BatchNorm in D, no shifts and
+    no code, the nets and steps that run had, whatever the digits' defaults are now."""
     old = resolve({"problem": "digits"}, set()).to_dict()
-    del old["augment"], old["d_norm"]
+    del old["augment"], old["d_norm"], old["codes"]
     cfg = TrainConfig.from_dict(old)
-    assert (cfg.augment, cfg.d_norm) == (0, "batch")
+    assert (cfg.augment, cfg.d_norm, cfg.codes) == (0, "batch", 0)

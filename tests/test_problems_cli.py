@@ -136,6 +136,8 @@ def test_a_resumed_run_keeps_its_problem_and_loss(tmp_path: Path) -> None:
         (["--problem", "digits", "--augment", 8], "--augment must be less than half the image"),
         (["--problem", "digits", "--d-norm", "layer"], "--d-norm must be one of batch, none"),
         (["--d-norm", "none"], "--d-norm: --problem curves's mlp D has no BatchNorm"),
+        (["--codes", 10], "--codes: --problem curves's mlp nets take no code"),
+        (["--problem", "digits", "--codes", 1], "--codes must be 0 (none) or 2 to 100"),
     ],
 )
 def test_bad_train_options_are_one_line_and_exit_2(

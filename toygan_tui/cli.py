@@ -119,6 +119,14 @@ def train(
             "the problem's (digits: none; images: batch)."
         ),
     ] = "batch",
+    codes: Annotated[
+        int,
+        _tuned(
+            "Image problems: G is told one of this many codes and D must tell which from the "
+            "image (InfoGAN's categorical code), so G draws distinct kinds; 0: none. Unless "
+            "typed, the problem's (digits: 10)."
+        ),
+    ] = 0,
     runs_dir: RunsDir = Path("runs"),
     name: Annotated[str | None, typer.Option(help="Run id (default: a timestamp).")] = None,
     save_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 1000,
@@ -168,7 +176,7 @@ def train(
     run_train(
         problem=problem, loss=loss, beta1=beta1, beta2=beta2, hidden=hidden, depth=depth,
         n_critic=n_critic, gp_weight=gp_weight, recipe=recipe, ema=ema, image_size=image_size,
-        augment=augment, d_norm=d_norm,
+        augment=augment, d_norm=d_norm, codes=codes,
         data=str(data.resolve()) if data is not None else "",
         steps=steps, device=device, seed=seed, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
         runs_dir=runs_dir, name=name, save_every=save_every, report_every=report_every,
@@ -264,6 +272,10 @@ def sample(
             help="The class to draw (a conditional run: cond-curves 0 or 1, cond-digits 0-9)."
         ),
     ] = None,
+    code: Annotated[
+        int | None,
+        typer.Option(help="The code to draw (a run with --codes K: 0 to K-1; digits 0-9)."),
+    ] = None,
     raw: Annotated[
         bool,
         typer.Option("--raw", help="Draw from G itself, not the EMA of G a run with --ema kept."),
@@ -275,7 +287,10 @@ def sample(
     """Draw samples (curves, points or images) from a trained generator (its EMA where kept)."""
     from toygan_tui.commands.sample import run_sample
 
-    run_sample(ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, raw=raw, member=member)
+    run_sample(
+        ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, code=code, raw=raw,
+        member=member,
+    )  # fmt: skip
 
 
 @app.command()

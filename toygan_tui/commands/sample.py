@@ -31,6 +31,7 @@ def run_sample(
     fmt: str,
     out: Path | None,
     label: int | None = None,
+    code: int | None = None,
     raw: bool = False,
     member: int | None = None,
 ) -> None:
@@ -44,7 +45,7 @@ def run_sample(
         ckpt = member_dir(run_or_member(ckpt, member), member or 0) / CHECKPOINT_FILE
     from toygan_tui.core.training import sample
 
-    samples = sample.draw(ckpt, num, seed, label, raw)
+    samples = sample.draw(ckpt, num, seed, label, raw, code)
     _check_format(fmt, samples)
     if fmt in BINARY:
         assert out is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from toygan_tui.core.engines import codes
 from toygan_tui.core.engines.inputs import with_labels
 
 
@@ -25,5 +26,6 @@ def gradient_penalty(
 ) -> torch.Tensor:
     """mean (‖∇ D(x̂)‖₂ − 1)², differentiable in D's parameters (create_graph)."""
     x_hat = x_hat.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(D(with_labels(x_hat, cond)).sum(), x_hat, create_graph=True)
+    logit = codes.logit(D(with_labels(x_hat, cond)))  # not the code head of a run with --codes
+    (grad,) = torch.autograd.grad(logit.sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()

@@ -10,6 +10,7 @@ D's loss alone). A loss with n_critic > 1 (wgan-gp) first takes n_critic − 1 c
 steps on fresh batches, so D is updated n_critic times per G update and n_critic = 1 is the
 tutorial exactly. A run with --augment shows D its images shifted (core/engines/augment.py):
 the reals in D's update, the fakes in both players' (Batch.seen_real, Batch.seen_fake).
+A run with --codes adds InfoGAN's code term to both players' losses (core/engines/codes.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from toygan_tui.core.engines import codes
 from toygan_tui.core.engines.augment import Shifts, translate
 from toygan_tui.core.engines.inputs import with_labels
 from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
@@ -71,7 +73,8 @@ def joint_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops)
     fake = batch.seen_fake(p.G(with_labels(batch.z, batch.labels)))
 
     # (1) Update G against the current D: G's gradient only, D's parameters untouched.
-    g_loss = loss.g_loss(p.D(with_labels(fake, batch.labels)), ops)
+    out = p.D(with_labels(fake, batch.labels))
+    g_loss = loss.g_loss(codes.logit(out), ops) + codes.code_loss(out, batch.z)
     p.opt_G.zero_grad(set_to_none=True)
     g_loss.backward(inputs=list(p.G.parameters()))
     p.opt_G.step()
@@ -94,9 +97,10 @@ def _critic_update(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """D's update on the real batch and `fake` (both as D sees them: shifted when augmenting)."""
     real = batch.seen_real()
-    logit_real = p.D(with_labels(real, batch.labels))
-    logit_fake = p.D(with_labels(fake, batch.labels))
-    d_loss = loss.d_loss(logit_real, logit_fake, ops)
+    logit_real = codes.logit(p.D(with_labels(real, batch.labels)))
+    out_fake = p.D(with_labels(fake, batch.labels))
+    logit_fake = codes.logit(out_fake)
+    d_loss = loss.d_loss(logit_real, logit_fake, ops) + codes.code_loss(out_fake, batch.z)
     if gp_weight:
         assert batch.eps is not None, "a penalised loss needs the batch's ε"
         x_hat = interpolate(real, fake, batch.eps)

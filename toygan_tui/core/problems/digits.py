@@ -55,17 +55,18 @@ CLASS_ACC = Measure(
 # non-saturating loss; the depth follows the image, 2 blocks at 16×16), tuned by measurement on
 # these 1 797 images (bench/digits_probe.md): ngf = ndf = 32 (as good as 64 at 2.5× the speed),
 # D shown images shifted by up to 1 pixel (DiffAugment), D without BatchNorm and 4× G's Adam
-# rate (8e-4 against 2e-4), 10 000 steps. Seed 1 at 1 500 steps of DCGAN's own settings:
-# confident 0.40, 8 classes, fd 8.5; with these: 0.6, 10 classes, fd ~1 (README, Digits).
+# rate (8e-4 against 2e-4), InfoGAN's code of 10 values (G's blends of two digits were what
+# kept `confident` at ~0.6), 10 000 steps. Seeds 1-3 at 1 500 steps of DCGAN's own settings:
+# confident ~0.4, 8-9 classes, fd ~9; with these: 0.86-0.92, 10 classes, fd ~1 (README, Digits).
 DIGITS_TUNED = Defaults(
     hidden=32, depth=2, batch_size=128, lr_g=2e-4, lr_d=8e-4, beta1=0.5, beta2=0.999,
-    steps=10_000, loss="ns", n_eval=1_000, n_show=64, augment=1, d_norm="none",
+    steps=10_000, loss="ns", n_eval=1_000, n_show=64, augment=1, d_norm="none", codes=10,
 )  # fmt: skip
 # cond-digits keeps DCGAN's own settings: the class label leaves no digits to cross between, and
 # 1 500 steps of them (93 s) read confident 0.94, class_acc 0.99, where the tuned ones needed
 # 10 000 steps (261 s) for 0.96 / 1.00 and read 0.88 / 0.95 at 3 000 steps (seed 1).
 DCGAN = dataclasses.replace(
-    DIGITS_TUNED, hidden=64, lr_d=2e-4, steps=1_500, augment=0, d_norm="batch"
+    DIGITS_TUNED, hidden=64, lr_d=2e-4, steps=1_500, augment=0, d_norm="batch", codes=0
 )
 
 

@@ -49,6 +49,7 @@ class TrainConfig:
     image_size: int = 64  # the side G's images have (--problem images; 64, the tutorial's)
     augment: int = 0  # image problems: D sees images shifted by up to this many pixels; 0: none
     d_norm: str = "batch"  # a DCGAN D's hidden normalisation: BatchNorm (DCGAN's) or none
+    codes: int = 0  # DCGAN nets: InfoGAN's categorical code of K values (engines/codes.py); 0: none
     # -- the data: where a problem that reads files finds them --------------------------------
     data: str = ""  # --problem images: the folder of images (an absolute path)
     # -- how long ---------------------------------------------------------------------------
@@ -97,7 +98,7 @@ MAX_LR = 1e15
 MATH_FIELDS = (
     "problem", "loss", "seed", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "hidden", "depth",
     "n_critic", "gp_weight", "recipe", "ema", "image_size", "augment",
-    "d_norm",
+    "d_norm", "codes",
 )  # fmt: skip
 
 
@@ -140,6 +141,7 @@ def validate(cfg: TrainConfig) -> None:
     check_ema(cfg.ema)
     check_augment(cfg.augment, problem)
     check_d_norm(cfg.d_norm, problem)
+    check_codes(cfg.codes, problem)
     check_recipe(cfg.recipe, cfg.problem)
     if cfg.engine not in ENGINE_CHOICES:
         raise ConfigError(
@@ -177,6 +179,18 @@ def check_d_norm(norm: str, problem: Problem) -> None:
         raise ConfigError(f"--d-norm: --problem {problem.name}'s {problem.nets} D has no BatchNorm")
 
 
+def check_codes(codes: int, problem: Problem) -> None:
+    """0 (none), or 2 to noise_dim codes, for DCGAN nets (the code head is a convolution's)."""
+    if isinstance(codes, bool) or not isinstance(codes, int) or codes < 0:
+        raise ConfigError(f"--codes must be a whole number ≥ 0, got {codes!r}")
+    if codes and problem.nets != "dcgan":
+        raise ConfigError(f"--codes: --problem {problem.name}'s {problem.nets} nets take no code")
+    if codes == 1 or codes > problem.noise_dim:
+        raise ConfigError(
+            f"--codes must be 0 (none) or 2 to {problem.noise_dim} (G's noise inputs), got {codes}"
+        )
+
+
 def check_device_name(name: str) -> None:
     """Accept auto, cpu, cuda, cuda:N, mps; whether the device exists is checked at training."""
     if re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", name):
@@ -191,7 +205,7 @@ def _flag(field: str) -> str:
 # The options a problem's, a loss's or a recipe's defaults may set (the rest keep the
 # dataclass's). A recipe may also pick the loss (then that loss's defaults apply under it).
 TUNED = ("hidden", "depth", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "steps", "n_critic",
-         "gp_weight", "n_eval", "n_show", "ema", "augment", "d_norm")  # fmt: skip
+         "gp_weight", "n_eval", "n_show", "ema", "augment", "d_norm", "codes")  # fmt: skip
 
 
 def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:

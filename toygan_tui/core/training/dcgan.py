@@ -9,6 +9,8 @@ these are the tutorial's nets layer for layer (ngf·8 at 4×4 down to ngf at 32�
   and a report never changes a buffer of the run.
 - A critic with a gradient penalty (wgan-gp) has no BatchNorm: the penalty is per sample, and
   BatchNorm mixes the samples of a batch (the WGAN-GP paper's advice).
+- --codes K (core/engines/codes.py): G reads its code one-hot in place of z's first K inputs,
+  and D's last convolution has K more outputs, the code head's logits.
 - A conditional problem's label comes in as one more input (core/engines/step.with_labels: the
   last column of G's noise, one more constant channel of D's image); both nets turn it into
   one-hot: K more noise inputs of G, K more constant channels of D (K classes).
@@ -22,6 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from toygan_tui.core.engines import codes
 from toygan_tui.core.problems.base import Problem
 
 INIT_STD = 0.02  # DCGAN's N(0, 0.02) for every weight (N(1, 0.02) for BatchNorm's scale)
@@ -37,14 +40,15 @@ def blocks(side: int) -> int:
 
 
 class OneHotNoise(nn.Module):
-    """G's first step: [z, c] (c the class as a float) → [z, one_hot(c)] as a 1×1 image."""
+    """G's first step: [z, c] (c the class as a float) → [z, one_hot(c)] as a 1×1 image; with
+    InfoGAN's codes, z's first K inputs → its code, one-hot (core/engines/codes.py)."""
 
-    def __init__(self, classes: int) -> None:
+    def __init__(self, classes: int, n_codes: int = 0) -> None:
         super().__init__()
-        self.classes = classes
+        self.classes, self.n_codes = classes, n_codes
 
     def forward(self, zc: torch.Tensor) -> torch.Tensor:
-        z = zc[:, :-1] if self.classes else zc
+        z = codes.with_code(zc[:, :-1] if self.classes else zc, self.n_codes)
         if self.classes:
             onehot = F.one_hot(zc[:, -1].round().long(), self.classes).to(zc.dtype)
             z = torch.cat([z, onehot], dim=1)
@@ -66,11 +70,11 @@ class OneHotChannels(nn.Module):
         return torch.cat([x[:, :-1], onehot.expand(-1, -1, *x.shape[2:])], dim=1)
 
 
-def generator(problem: Problem, width: int) -> nn.Sequential:
+def generator(problem: Problem, width: int, n_codes: int = 0) -> nn.Sequential:
     """G: noise (n × noise_dim, then the label) → images (n × C × H × W) in [-1, 1]."""
     channels, side = problem.sample_shape[0], problem.sample_shape[-1]
     k, classes = blocks(side), len(problem.labels)
-    layers: list[nn.Module] = [OneHotNoise(classes)]
+    layers: list[nn.Module] = [OneHotNoise(classes, n_codes)]
     n_in = problem.noise_dim + classes
     for i in range(k):
         n_out = width * 2 ** (k - 1 - i)
@@ -82,8 +86,11 @@ def generator(problem: Problem, width: int) -> nn.Sequential:
     return _initialised(nn.Sequential(*layers))
 
 
-def discriminator(problem: Problem, width: int, batchnorm: bool = True) -> nn.Sequential:
-    """D: images (n × C × H × W, then the label as a channel) → logits (n × 1)."""
+def discriminator(
+    problem: Problem, width: int, batchnorm: bool = True, n_codes: int = 0
+) -> nn.Sequential:
+    """D: images (n × C × H × W, then the label as a channel) → logits (n × 1), then the
+    code head's K logits (n × K) of a run with InfoGAN's codes."""
     channels, side = problem.sample_shape[0], problem.sample_shape[-1]
     k, classes = blocks(side), len(problem.labels)
     layers: list[nn.Module] = [OneHotChannels(classes)]
@@ -96,7 +103,7 @@ def discriminator(problem: Problem, width: int, batchnorm: bool = True) -> nn.Se
             layers += [nn.BatchNorm2d(2 * n_in, track_running_stats=False)]
         layers += [nn.LeakyReLU(LEAK)]
         n_in *= 2
-    layers += [nn.Conv2d(n_in, 1, 4, 1, 0, bias=False), nn.Flatten()]
+    layers += [nn.Conv2d(n_in, 1 + n_codes, 4, 1, 0, bias=False), nn.Flatten()]
     return _initialised(nn.Sequential(*layers))
 
 

@@ -11,7 +11,7 @@ from toygan_tui.core.training.config import TrainConfig
 
 def make_generator(cfg: TrainConfig) -> nn.Sequential:
     """G: noise z (and a conditional problem's label) → one sample."""
-    return nets.make_generator(cfg.the_problem, cfg.hidden, cfg.depth)
+    return nets.make_generator(cfg.the_problem, cfg.hidden, cfg.depth, cfg.codes)
 
 
 def make_discriminator(cfg: TrainConfig) -> nn.Sequential:
@@ -20,9 +20,8 @@ def make_discriminator(cfg: TrainConfig) -> nn.Sequential:
     The tutorial ends D with a Sigmoid; we keep the logit so losses are computed stably
     (softplus) and a saturated D never gives log(0). sigmoid(logit) is the tutorial's D(x).
     A loss with a gradient penalty (wgan-gp) gets a critic without BatchNorm, and so does a
-    run with --d-norm none.
+    run with --d-norm none. A run with --codes K gets K more outputs (core/engines/codes.py).
     """
-    penalised = bool(cfg.gp_weight)
-    return nets.make_discriminator(
-        cfg.the_problem, cfg.hidden, cfg.depth, penalised, batchnorm=cfg.d_norm == "batch"
-    )
+    penalised, batchnorm = bool(cfg.gp_weight), cfg.d_norm == "batch"
+    problem = cfg.the_problem
+    return nets.make_discriminator(problem, cfg.hidden, cfg.depth, penalised, batchnorm, cfg.codes)

@@ -27,18 +27,24 @@ def mlp(n_in: int, hidden: int, depth: int, n_out: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def make_generator(problem: Problem, hidden: int, depth: int) -> nn.Sequential:
-    """G: noise z (and the label asked for) → one sample."""
+def make_generator(problem: Problem, hidden: int, depth: int, codes: int = 0) -> nn.Sequential:
+    """G: noise z (and the label asked for) → one sample. `codes`: DCGAN nets only."""
     if problem.nets == "dcgan":
-        return dcgan.generator(problem, hidden)
+        return dcgan.generator(problem, hidden, codes)
     return mlp(problem.noise_dim + problem.cond_dim, hidden, depth, problem.out_dim)
 
 
 def make_discriminator(
-    problem: Problem, hidden: int, depth: int, penalised: bool = False, batchnorm: bool = True
+    problem: Problem,
+    hidden: int,
+    depth: int,
+    penalised: bool = False,
+    batchnorm: bool = True,
+    codes: int = 0,
 ) -> nn.Sequential:
-    """D: a sample (and its label) → the logit of "this is real". A DCGAN's D has BatchNorm
-    unless it is a penalised critic or `batchnorm` is off (an MLP never has any)."""
+    """D: a sample (and its label) → the logit of "this is real" (then the code head's logits,
+    DCGAN nets only). A DCGAN's D has BatchNorm unless it is a penalised critic or `batchnorm`
+    is off (an MLP never has any)."""
     if problem.nets == "dcgan":
-        return dcgan.discriminator(problem, hidden, batchnorm=batchnorm and not penalised)
+        return dcgan.discriminator(problem, hidden, batchnorm and not penalised, codes)
     return mlp(problem.out_dim + problem.cond_dim, hidden, depth, 1)

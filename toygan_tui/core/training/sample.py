@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from toygan_tui.core.engines import codes
 from toygan_tui.core.engines.step import with_labels
 from toygan_tui.core.problems import Problem
 from toygan_tui.core.training.checkpoint import load_generator
@@ -45,9 +46,16 @@ class Samples:
         return "ema" if self.ema else "G"
 
 
-def draw(ckpt: Path, num: int, seed: int, label: int | None = None, raw: bool = False) -> Samples:
+def draw(
+    ckpt: Path,
+    num: int,
+    seed: int,
+    label: int | None = None,
+    raw: bool = False,
+    code: int | None = None,
+) -> Samples:
     """`num` samples of the checkpoint's generator on the CPU (its EMA of G where it kept one,
-    unless raw); the same seed gives the same ones."""
+    unless raw); the same seed gives the same ones. `code`: all drawn with that InfoGAN code."""
     if not 0 < num <= MAX_SAMPLES:
         raise ConfigError(f"--num must be between 1 and {MAX_SAMPLES}, got {num}")
     G, cfg, step, ema = load_generator(ckpt, raw)
@@ -57,11 +65,21 @@ def draw(ckpt: Path, num: int, seed: int, label: int | None = None, raw: bool = 
         raise ConfigError(f"--num: at most {most} images of {problem.name} at once, got {num}")
     labels = _labels(problem, num, label)
     z = torch.randn(num, problem.noise_dim, generator=torch.Generator().manual_seed(seed))
+    if code is not None:
+        z = codes.fixed(z, _code(cfg.codes, code), cfg.codes)
     column = None if labels is None else torch.from_numpy(labels).float()[:, None]
     with torch.no_grad():
         samples = G(with_labels(z, column)).double().numpy()
     metrics = problem.measure(samples, labels)
     return Samples(problem, problem.x, samples, labels, metrics, step, ema)
+
+
+def _code(n_codes: int, code: int) -> int:
+    if not n_codes:
+        raise ConfigError("--code: the run has no codes (a run trained with --codes K has)")
+    if not 0 <= code < n_codes:
+        raise ConfigError(f"--code {code}: the run has the codes 0 to {n_codes - 1}")
+    return code
 
 
 def _labels(problem: Problem, num: int, label: int | None) -> np.ndarray | None:

@@ -1,0 +1,176 @@
+"""--codes K (core/engines/codes.py): InfoGAN's categorical code. The code is the largest of
+the noise's first K inputs (uniform, drawn with the noise), G reads it one-hot, D's code head
+is K more outputs, both players' losses gain Q's cross-entropy on G's images (checked against
+a hand computation), the penalty and the losses read the logit alone, and a run with codes
+resumes bit for bit. Refused for nets that take no code."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from clikit import quick, sample_json, toygan
+from test_resume import assert_same_state
+from torch.nn import functional as F
+
+from toygan_tui.core.engines import codes
+from toygan_tui.core.engines.penalty import gradient_penalty
+from toygan_tui.core.engines.step import Batch, Players, joint_step
+from toygan_tui.core.losses import get_loss, torch_ops
+from toygan_tui.core.problems import get_problem
+from toygan_tui.core.training.config import ConfigError, TrainConfig
+from toygan_tui.core.training.dcgan import discriminator, generator
+
+DIGITS = get_problem("digits")
+
+
+def test_the_code_is_the_largest_of_the_first_k_inputs_and_each_code_as_likely() -> None:
+    z = torch.randn(100_000, 100, generator=torch.Generator().manual_seed(0))
+    code = codes.code_of(z, 10)
+    assert torch.equal(code, z[:, :10].argmax(dim=1))
+    shares = torch.bincount(code, minlength=10).float() / len(z)
+    assert torch.allclose(shares, torch.full((10,), 0.1), atol=0.004)
+    given = codes.with_code(z, 10)
+    assert given.shape == z.shape and torch.equal(given[:, 10:], z[:, 10:])
+    assert torch.equal(given[:, :10], F.one_hot(code, 10).float())
+    assert codes.with_code(z, 0) is z
+
+
+def test_a_fixed_code_swaps_the_largest_input_into_its_place() -> None:
+    z = torch.randn(1_000, 100, generator=torch.Generator().manual_seed(4))
+    drawn = codes.fixed(z, 3, 10)
+    assert (codes.code_of(drawn, 10) == 3).all()
+    assert torch.equal(drawn[:, 10:], z[:, 10:])
+    assert torch.equal(drawn.sort(dim=1).values, z.sort(dim=1).values)  # the same values
+    assert torch.equal(codes.fixed(drawn, 3, 10), drawn)
+
+
+def nets(n_codes: int) -> tuple[torch.nn.Module, torch.nn.Module]:
+    torch.manual_seed(0)
+    return generator(DIGITS, 8, n_codes), discriminator(DIGITS, 8, False, n_codes)
+
+
+def test_g_sees_only_the_code_of_the_first_k_inputs() -> None:
+    z = torch.randn(4, 100, generator=torch.Generator().manual_seed(1))
+    same_code = z.clone()
+    same_code[:, :10] *= 2  # other values, the same largest one
+    other_code = z.clone()
+    other_code[:, :10] = -other_code[:, :10]  # the smallest becomes the largest
+    G, _ = nets(10)
+    assert torch.equal(G(z), G(same_code))
+    assert not torch.allclose(G(z), G(other_code))
+    plain, _ = nets(0)
+    assert not torch.allclose(plain(z), plain(same_code))  # without codes the values count
+
+
+def test_d_has_k_more_outputs_and_the_logit_comes_first() -> None:
+    _, D = nets(10)
+    images = torch.rand(5, 1, 16, 16) * 2 - 1
+    out = D(images)
+    assert out.shape == (5, 11)
+    assert torch.equal(codes.logit(out), out[:, :1])
+    assert nets(0)[1](images).shape == (5, 1)
+
+
+def test_the_step_adds_the_codes_cross_entropy_to_both_players_losses() -> None:
+    """With SGD at lr 1 a parameter moves by minus its gradient: compare with autograd on the
+    losses written out by hand, InfoGAN's term included (Q learns on the fakes only)."""
+    G, D = nets(10)
+    G0, D0 = copy.deepcopy(G), copy.deepcopy(D)
+    real = torch.from_numpy(DIGITS.real_batch(np.random.RandomState(0), 16)[0]).float()
+    z = torch.randn(16, 100, generator=torch.Generator().manual_seed(2))
+    ns, ops, code = get_loss("ns"), torch_ops(), codes.code_of(z, 10)
+
+    fake = G0(z)
+    out = D0(fake)
+    g_hand = ns.g_loss(out[:, :1], ops) + F.cross_entropy(out[:, 1:], code)
+    g_grads = torch.autograd.grad(g_hand, list(G0.parameters()))
+    g_plain = torch.autograd.grad(ns.g_loss(D0(G0(z))[:, :1], ops), list(G0.parameters()))
+    out_fake = D0(fake.detach())
+    d_hand = ns.d_loss(D0(real)[:, :1], out_fake[:, :1], ops)
+    d_hand = d_hand + F.cross_entropy(out_fake[:, 1:], code)
+    d_grads = torch.autograd.grad(d_hand, list(D0.parameters()))
+
+    sgd = [torch.optim.SGD(net.parameters(), lr=1.0) for net in (G, D)]
+    joint_step(Players(G, D, *sgd), Batch(real, None, z, None), ns, 0.0, ops)
+    for net, before, grads in ((G, G0, g_grads), (D, D0, d_grads)):
+        for p, p0, grad in zip(net.parameters(), before.parameters(), grads, strict=True):
+            assert torch.allclose(p0 - p, grad, atol=1e-6)
+    moved = [p0 - p for p, p0 in zip(G.parameters(), G0.parameters(), strict=True)]
+    assert not all(torch.allclose(m, g, atol=1e-6) for m, g in zip(moved, g_plain, strict=True))
+
+
+def test_the_gradient_penalty_reads_the_logit_not_the_code_head() -> None:
+    _, D = nets(10)
+    x = torch.rand(6, 1, 16, 16, generator=torch.Generator().manual_seed(3))
+
+    def penalty_of(column: slice) -> torch.Tensor:
+        x_hat = x.clone().requires_grad_()
+        (grad,) = torch.autograd.grad(D(x_hat)[:, column].sum(), x_hat)
+        return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+    assert torch.allclose(gradient_penalty(D, x), penalty_of(slice(0, 1)))
+    assert not torch.allclose(penalty_of(slice(0, 11)), penalty_of(slice(0, 1)))
+
+
+@pytest.mark.parametrize("problem", ["curves", "ring", "cond-curves"])
+def test_codes_are_refused_for_nets_that_take_none(problem: str) -> None:
+    with pytest.raises(ConfigError, match=f"--codes: --problem {problem}'s mlp nets take no code"):
+        TrainConfig(problem=problem, codes=10)
+    assert TrainConfig(problem=problem).codes == 0
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, 1, 101])
+def test_a_bad_codes_is_one_line(bad: object) -> None:
+    with pytest.raises(ConfigError, match="--codes must be"):
+        TrainConfig(problem="digits", depth=2, codes=bad)  # type: ignore[arg-type]
+
+
+SMALL = ("--problem", "digits", "--batch-size", 16, "--hidden", 8, "--augment", 0)
+
+
+def test_a_run_with_codes_resumes_bit_for_bit_and_differs_from_one_without(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    for name, steps in (("whole", 12), ("split", 5)):
+        options = ("--steps", steps, "--report-every", 4, "--codes", 3, *SMALL)
+        done = toygan(*quick(runs, "--name", name, *options))
+        assert done.code == 0, done.err
+    done = toygan("train", "--resume", runs / "split", "--steps", 12, "--no-live")
+    assert done.code == 0, done.err
+    assert_same_state(
+        runs / "whole" / "ckpt.pt", runs / "split" / "ckpt.pt", "run_id", "elapsed",
+    )  # fmt: skip
+    plain = toygan(*quick(runs, "--name", "plain", "--steps", 12, "--codes", 0, *SMALL))
+    assert plain.code == 0, plain.err
+    assert sample_json(runs / "plain" / "ckpt.pt") != sample_json(runs / "whole" / "ckpt.pt")
+
+
+def test_sample_draws_one_code_and_refuses_codes_the_run_lacks(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    for name, n_codes in (("coded", 3), ("plain", 0)):
+        options = ("--name", name, "--steps", 4, "--report-every", 2, "--codes", n_codes)
+        done = toygan(*quick(runs, *options, *SMALL))
+        assert done.code == 0, done.err
+
+    def images(*options: object) -> list[object]:
+        result = toygan(
+            "sample", "--ckpt", runs / "coded" / "ckpt.pt", "--format", "json", *options
+        )
+        assert result.code == 0, result.err
+        return json.loads(result.out)["images"]  # type: ignore[no-any-return]
+
+    assert images("--code", 2) != images("--code", 1)
+    assert images("--code", 2) == images("--code", 2)
+    for ckpt, code, words in (
+        ("plain", 1, "--code: the run has no codes (a run trained with --codes K has)"),
+        ("coded", 3, "--code 3: the run has the codes 0 to 2"),
+    ):
+        result = toygan("sample", "--ckpt", runs / ckpt / "ckpt.pt", "--code", code)
+        assert result.code == 2 and result.err.strip().endswith(words), result.err
+        assert result.err.count("\n") == 1 and "Traceback" not in result.err
