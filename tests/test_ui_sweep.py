@@ -105,3 +105,18 @@ def test_plain_lines_say_it_all_in_words() -> None:
     lines = plain_lines(report())
     assert lines[0].startswith("sweep-3  step 500/10000  30 members")
     assert "loss ns  lr_g 1e-04:  in_bounds 0.860 (0.815–0.905, 6/10 good)" in lines[1]
+
+
+def test_counts_have_no_decimals_unless_a_median_falls_between_two() -> None:
+    """digits' `classes` over 4 seeds (10, 9, 10, 9): median 9.5, kept as such, not rounded."""
+    quality = [{"confident": 0.8, "classes": c, "fd": 1.0} for c in (10, 9, 10, 9, 10, 10)]
+    members = [MemberResult(i + 1, i // 4, 1 + i % 4, q) for i, q in enumerate(quality[:4])]
+    members += [MemberResult(5 + i, 1, 1 + i, q) for i, q in enumerate(quality[4:])]
+    both = SweepReport("sweep-9", 100, 100, ["codes 10", "codes 0"], ["digits"] * 2, members, 0, 1)
+    lines = plain_lines(both)
+    assert "classes 9.5 (9–10, 2/4 good)" in lines[1], lines
+    assert "classes 10 (10–10, 2/2 good)" in lines[2], lines
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    console.print(SweepView(both, final=True))
+    table = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "9.5" in table and "10 2/2" in table and "10.000" not in table, table

@@ -20,9 +20,12 @@ def duration(seconds: float) -> str:
 
 
 def number(value: float, digits: int = 3) -> str:
-    """A metric with fixed decimals; 'nan' / 'inf' spelled out rather than hidden."""
+    """A metric with fixed decimals; 'nan' / 'inf' spelled out rather than hidden. A count
+    (no decimals) that is not whole, such as the median of 9 and 10 over seeds, keeps one."""
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if digits == 0 and value != round(value):
+        digits = 1
     return f"{value:.{digits}f}"
 
 

@@ -128,9 +128,10 @@ def _measure_names(summaries: Sequence[SetSummary]) -> list[str]:
 def _cell(m: MeasureSummary, spread: bool) -> Text:
     """'0.912 0.880–0.930 7/10': the median (green when good), its spread, the good seeds."""
     good = m.measure.is_good(m.median)
-    text = Text(number(m.median), style="green" if good else "")
+    places = m.measure.decimals
+    text = Text(number(m.median, places), style="green" if good else "")
     if spread:
-        text.append(f" {number(m.low)}–{number(m.high)}", style="dim")
+        text.append(f" {number(m.low, places)}–{number(m.high, places)}", style="dim")
     text.append(f" {m.good}/{m.n}", style="bold green" if m.good == m.n and m.n else "")
     return text
 
@@ -152,9 +153,7 @@ def plain_lines(report: SweepReport) -> list[str]:
     for summary in summarize(report):
         parts = [f"  {summary.label}:"]
         for m in summary.measures:
-            parts.append(
-                f"{m.measure.name} {number(m.median)} ({number(m.low)}–{number(m.high)}, "
-                f"{m.good}/{m.n} good)"
-            )
+            median, low, high = (number(v, m.measure.decimals) for v in (m.median, m.low, m.high))
+            parts.append(f"{m.measure.name} {median} ({low}–{high}, {m.good}/{m.n} good)")
         lines.append("  ".join(parts))
     return lines
