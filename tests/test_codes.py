@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 from clikit import quick, sample_json, toygan
-from test_resume import assert_same_state
+from test_resume import assert_resumes_bit_for_bit
 from torch.nn import functional as F
 
 from toygan_tui.core.engines import codes
@@ -137,18 +137,10 @@ def test_a_run_with_codes_resumes_bit_for_bit_and_differs_from_one_without(
     tmp_path: Path,
 ) -> None:
     runs = tmp_path / "runs"
-    for name, steps in (("whole", 12), ("split", 5)):
-        options = ("--steps", steps, "--report-every", 4, "--codes", 3, *SMALL)
-        done = toygan(*quick(runs, "--name", name, *options))
-        assert done.code == 0, done.err
-    done = toygan("train", "--resume", runs / "split", "--steps", 12, "--no-live")
-    assert done.code == 0, done.err
-    assert_same_state(
-        runs / "whole" / "ckpt.pt", runs / "split" / "ckpt.pt", "run_id", "elapsed",
-    )  # fmt: skip
+    whole = assert_resumes_bit_for_bit(runs, "--codes", 3, *SMALL)
     plain = toygan(*quick(runs, "--name", "plain", "--steps", 12, "--codes", 0, *SMALL))
     assert plain.code == 0, plain.err
-    assert sample_json(runs / "plain" / "ckpt.pt") != sample_json(runs / "whole" / "ckpt.pt")
+    assert sample_json(runs / "plain" / "ckpt.pt") != sample_json(whole / "ckpt.pt")
 
 
 def test_sample_draws_one_code_and_refuses_codes_the_run_lacks(tmp_path: Path) -> None:

@@ -40,6 +40,20 @@ def assert_same_state(a: Path, b: Path, *may_differ: str) -> None:
     assert_same_tree(read_checkpoint(a), read_checkpoint(b), "", frozenset(may_differ))
 
 
+def assert_resumes_bit_for_bit(runs: Path, *options: object, steps: int = 12) -> Path:
+    """A short CPU run with `options`, straight through ("whole") and stopped at step 5 then
+    resumed ("split"), ends in the same checkpoint; returns the whole run's directory."""
+    for name, n in (("whole", steps), ("split", 5)):
+        done = toygan(*quick(runs, "--name", name, "--steps", n, "--report-every", 4, *options))
+        assert done.code == 0, done.err
+    done = toygan("train", "--resume", runs / "split", "--steps", steps, "--no-live")
+    assert done.code == 0, done.err
+    assert_same_state(
+        runs / "whole" / "ckpt.pt", runs / "split" / "ckpt.pt", "run_id", "elapsed",
+    )  # fmt: skip
+    return runs / "whole"
+
+
 def assert_same_tree(a: object, b: object, path: str, skip: frozenset[str]) -> None:
     """Walk dicts, lists, tuples, tensors and arrays together; fail on any difference: a key,
     a length, a type, a dtype, a shape, a value."""
