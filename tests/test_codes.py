@@ -7,6 +7,7 @@ resumes bit for bit. Refused for nets that take no code."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from toygan_tui.core.engines.penalty import gradient_penalty
 from toygan_tui.core.engines.step import Batch, Players, joint_step
 from toygan_tui.core.losses import get_loss, torch_ops
 from toygan_tui.core.problems import get_problem
-from toygan_tui.core.training.config import ConfigError, TrainConfig
+from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve
 from toygan_tui.core.training.dcgan import discriminator, generator
+from toygan_tui.core.training.evaluator import Evaluator
 
 DIGITS = get_problem("digits")
 
@@ -47,6 +49,23 @@ def test_a_fixed_code_swaps_the_largest_input_into_its_place() -> None:
     assert torch.equal(drawn[:, 10:], z[:, 10:])
     assert torch.equal(drawn.sort(dim=1).values, z.sort(dim=1).values)  # the same values
     assert torch.equal(codes.fixed(drawn, 3, 10), drawn)
+
+
+def test_codes_in_turn_give_row_i_the_code_i_mod_k_and_every_code_as_often() -> None:
+    z = torch.randn(1_000, 100, generator=torch.Generator().manual_seed(5))
+    turned = codes.in_turn(z, 10)
+    assert torch.equal(codes.code_of(turned, 10), torch.arange(1_000) % 10)
+    assert torch.equal(turned[:, 10:], z[:, 10:])
+    assert codes.in_turn(z, 0) is z
+
+
+def test_the_reports_fixed_noise_takes_the_codes_in_turn() -> None:
+    cfg = resolve({"problem": "digits", "steps": 2}, set())
+    assert cfg.codes == 10
+    shown = Evaluator(cfg, torch.device("cpu")).z
+    assert torch.equal(codes.code_of(shown, 10), torch.arange(len(shown)) % 10)
+    plain = Evaluator(dataclasses.replace(cfg, codes=0), torch.device("cpu")).z
+    assert not torch.equal(codes.code_of(plain, 10), torch.arange(len(plain)) % 10)
 
 
 def nets(n_codes: int) -> tuple[torch.nn.Module, torch.nn.Module]:
@@ -159,6 +178,9 @@ def test_sample_draws_one_code_and_refuses_codes_the_run_lacks(tmp_path: Path) -
 
     assert images("--code", 2) != images("--code", 1)
     assert images("--code", 2) == images("--code", 2)
+    # Without --code image i has code i mod 3: the first, code 0. One image at a time, since
+    # G's BatchNorm makes each image depend on the batch it is drawn in.
+    assert images("-n", 1) == images("-n", 1, "--code", 0) != images("-n", 1, "--code", 1)
     for ckpt, code, words in (
         ("plain", 1, "--code: the run has no codes (a run trained with --codes K has)"),
         ("coded", 3, "--code 3: the run has the codes 0 to 2"),
@@ -166,3 +188,21 @@ def test_sample_draws_one_code_and_refuses_codes_the_run_lacks(tmp_path: Path) -
         result = toygan("sample", "--ckpt", runs / ckpt / "ckpt.pt", "--code", code)
         assert result.code == 2 and result.err.strip().endswith(words), result.err
         assert result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_a_sweep_member_with_codes_measures_as_train_does(tmp_path: Path) -> None:
+    """Members with other codes get their own fixed noise (codes in turn), not a neighbour's."""
+    runs, short = tmp_path / "runs", ("--steps", 4, "--report-every", 2, "--device", "cpu")
+    swept = toygan("sweep", *short, "--runs-dir", runs, "--seeds", 1, "--codes", "0,3", *SMALL)
+    assert swept.code == 0, swept.err
+    alone = toygan(*quick(runs, "--name", "alone", *short, "--codes", 3, *SMALL))
+    assert alone.code == 0, alone.err
+
+    def rows(path: Path, member: int | None = None) -> list[dict[str, float]]:
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        keep = ("step", "confident", "classes", "fd")
+        return [{k: r[k] for k in keep} for r in lines if member in (None, r.get("member"))]
+
+    theirs = rows(runs / "alone" / "metrics.jsonl")
+    assert rows(runs / "sweep-1" / "metrics.jsonl", member=2) == theirs
+    assert rows(runs / "sweep-1" / "metrics.jsonl", member=1) != theirs

@@ -6,8 +6,11 @@ categorical code). G then learns K kinds of image that differ plainly, with no l
 digits, codes become digits, and G draws fewer blends of two digits (bench/digits_probe.md).
 
 - The code is which of the noise's first K inputs is largest: uniform over the K codes for
-  Gaussian noise, drawn with the noise itself (no other random draw: streams, resume and
-  `toygan sample` are untouched). G sees it one-hot in place of those K inputs.
+  Gaussian noise, drawn with the noise itself (no other random draw: the training streams and
+  resume are untouched). G sees it one-hot in place of those K inputs.
+- The fixed noise of the reports, and `toygan sample`, take the codes in turn (`in_turn`):
+  image i has code i mod K, as a conditional problem's images take the classes in turn, so
+  the measures see every code equally often and a grid K wide shows one code per column.
 - D's last convolution gives 1 + K outputs: the logit of "real", then Q's K logits. Q learns
   on G's images only (a real image has no code); every loss and the gradient penalty read the
   logit alone.
@@ -46,10 +49,16 @@ def code_loss(out: torch.Tensor, z: torch.Tensor) -> torch.Tensor | float:
     return WEIGHT * F.cross_entropy(out[:, 1:], code_of(z, codes))
 
 
-def fixed(z: torch.Tensor, code: int, codes: int) -> torch.Tensor:
-    """z with each row's code made `code`: its largest of the first `codes` inputs swapped into
-    that place (the same values, so the rest of what G is told is unchanged)."""
+def fixed(z: torch.Tensor, code: int | torch.Tensor, codes: int) -> torch.Tensor:
+    """z with each row's code made `code` (one for all, or one per row): its largest of the
+    first `codes` inputs swapped into that place (the same values, so the rest of what G is
+    told is unchanged)."""
     z, rows = z.clone(), torch.arange(len(z))
     largest = code_of(z, codes)
     z[rows, largest], z[rows, code] = z[rows, code], z[rows, largest]
     return z
+
+
+def in_turn(z: torch.Tensor, codes: int) -> torch.Tensor:
+    """z with row i's code made i mod `codes` (z itself without codes)."""
+    return fixed(z, torch.arange(len(z)) % codes, codes) if codes else z

@@ -232,4 +232,4 @@ class SweepSession:
 
 def _eval_key(state: TrainState) -> tuple:
     cfg = state.cfg
-    return (cfg.problem, cfg.loss, cfg.n_eval, cfg.n_show, cfg.eval_seed)
+    return (cfg.problem, cfg.loss, cfg.n_eval, cfg.n_show, cfg.eval_seed, cfg.codes)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from toygan_tui.core.engines import codes
 from toygan_tui.core.engines.step import with_labels
 from toygan_tui.core.problems.base import PointsProblem
 from toygan_tui.core.training.config import TrainConfig
@@ -57,7 +58,7 @@ class Evaluator:
         self.loss = cfg.the_loss
         n = max(cfg.n_eval, cfg.n_show)
         gen = torch.Generator().manual_seed(cfg.eval_seed)
-        z = torch.randn(n, problem.noise_dim, generator=gen)
+        z = codes.in_turn(torch.randn(n, problem.noise_dim, generator=gen), cfg.codes)
         labels = problem.eval_labels(n)
         column = None if labels is None else torch.from_numpy(labels).float()[:, None]
         self.labels, self.column = labels, None if column is None else column.to(device)

@@ -65,7 +65,9 @@ def draw(
         raise ConfigError(f"--num: at most {most} images of {problem.name} at once, got {num}")
     labels = _labels(problem, num, label)
     z = torch.randn(num, problem.noise_dim, generator=torch.Generator().manual_seed(seed))
-    if code is not None:
+    if code is None:
+        z = codes.in_turn(z, cfg.codes)  # as the reports' fixed noise: every code in turn
+    else:
         z = codes.fixed(z, _code(cfg.codes, code), cfg.codes)
     column = None if labels is None else torch.from_numpy(labels).float()[:, None]
     with torch.no_grad():
