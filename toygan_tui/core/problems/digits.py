@@ -57,7 +57,7 @@ CLASS_ACC = Measure(
 # D shown images shifted by up to 1 pixel (DiffAugment), D without BatchNorm and 4× G's Adam
 # rate (8e-4 against 2e-4), InfoGAN's code of 10 values (G's blends of two digits were what
 # kept `confident` at ~0.6), 10 000 steps. Seeds 1-3 at 1 500 steps of DCGAN's own settings:
-# confident ~0.4, 8-9 classes, fd ~9; with these: 0.86-0.92, 10 classes, fd ~1 (README, Digits).
+# confident ~0.4, 8-9 classes, fd ~9; with these: 0.84-0.92, 10 classes, fd ~0.8-0.9 (README).
 DIGITS_TUNED = Defaults(
     hidden=32, depth=2, batch_size=128, lr_g=2e-4, lr_d=8e-4, beta1=0.5, beta2=0.999,
     steps=10_000, loss="ns", n_eval=1_000, n_show=64, augment=1, d_norm="none", codes=10,
