@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from clikit import quick, sample_json, toygan
-from test_resume import assert_resumes_bit_for_bit
+from clikit import quick, toygan
+from test_resume import assert_option_resumes_and_counts
 from torch.nn import functional as F
 
 from toygan_tui.core.engines import codes
@@ -155,11 +155,7 @@ SMALL = ("--problem", "digits", "--batch-size", 16, "--hidden", 8, "--augment", 
 def test_a_run_with_codes_resumes_bit_for_bit_and_differs_from_one_without(
     tmp_path: Path,
 ) -> None:
-    runs = tmp_path / "runs"
-    whole = assert_resumes_bit_for_bit(runs, "--codes", 3, *SMALL)
-    plain = toygan(*quick(runs, "--name", "plain", "--steps", 12, "--codes", 0, *SMALL))
-    assert plain.code == 0, plain.err
-    assert sample_json(runs / "plain" / "ckpt.pt") != sample_json(whole / "ckpt.pt")
+    assert_option_resumes_and_counts(tmp_path / "runs", "--codes", 3, 0, *SMALL)
 
 
 def test_sample_draws_one_code_and_refuses_codes_the_run_lacks(tmp_path: Path) -> None:
@@ -206,3 +202,17 @@ def test_a_sweep_member_with_codes_measures_as_train_does(tmp_path: Path) -> Non
     theirs = rows(runs / "alone" / "metrics.jsonl")
     assert rows(runs / "sweep-1" / "metrics.jsonl", member=2) == theirs
     assert rows(runs / "sweep-1" / "metrics.jsonl", member=1) != theirs
+
+
+@pytest.mark.parametrize("field", Evaluator.READS)
+def test_runs_share_an_evaluator_only_when_every_field_it_reads_is_equal(field: str) -> None:
+    """A sweep gives members one fixed noise batch per Evaluator.key: a field the Evaluator
+    reads but the key left out would measure a member on a neighbour's noise or problem."""
+    on_images = field in ("data", "image_size")  # options of --problem images alone
+    start = {"problem": "images", "data": "/x"} if on_images else {"problem": "digits"}
+    base = resolve(start, set())
+    other = {"problem": "cond-digits", "data": "/y", "image_size": 32, "loss": "hinge",
+             "n_eval": 9, "n_show": 9, "eval_seed": 9, "codes": 3}  # fmt: skip
+    changed = resolve({**start, field: other[field]}, {field})
+    assert Evaluator.key(changed) != Evaluator.key(base)
+    assert Evaluator.key(dataclasses.replace(base, seed=9, lr_g=1e-3)) == Evaluator.key(base)

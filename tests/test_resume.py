@@ -40,18 +40,23 @@ def assert_same_state(a: Path, b: Path, *may_differ: str) -> None:
     assert_same_tree(read_checkpoint(a), read_checkpoint(b), "", frozenset(may_differ))
 
 
-def assert_resumes_bit_for_bit(runs: Path, *options: object, steps: int = 12) -> Path:
-    """A short CPU run with `options`, straight through ("whole") and stopped at step 5 then
-    resumed ("split"), ends in the same checkpoint; returns the whole run's directory."""
-    for name, n in (("whole", steps), ("split", 5)):
-        done = toygan(*quick(runs, "--name", name, "--steps", n, "--report-every", 4, *options))
+def assert_option_resumes_and_counts(runs: Path, flag: str, on: object, off: object,
+                                     *options: object) -> None:  # fmt: skip
+    """Short CPU runs with `options`: one with `flag on`, straight through and stopped at step
+    5 then resumed, ends in the same checkpoint bit for bit; one with `flag off` draws other
+    samples (the option changes the run)."""
+    for name, n in (("whole", 12), ("split", 5)):
+        argv = ("--name", name, "--steps", n, "--report-every", 4, flag, on, *options)
+        done = toygan(*quick(runs, *argv))
         assert done.code == 0, done.err
-    done = toygan("train", "--resume", runs / "split", "--steps", steps, "--no-live")
+    done = toygan("train", "--resume", runs / "split", "--steps", 12, "--no-live")
     assert done.code == 0, done.err
     assert_same_state(
         runs / "whole" / "ckpt.pt", runs / "split" / "ckpt.pt", "run_id", "elapsed",
     )  # fmt: skip
-    return runs / "whole"
+    plain = toygan(*quick(runs, "--name", "plain", "--steps", 12, flag, off, *options))
+    assert plain.code == 0, plain.err
+    assert sample_json(runs / "plain" / "ckpt.pt") != sample_json(runs / "whole" / "ckpt.pt")
 
 
 def assert_same_tree(a: object, b: object, path: str, skip: frozenset[str]) -> None:

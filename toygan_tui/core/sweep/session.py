@@ -164,7 +164,7 @@ class SweepSession:
         ):
             quality: dict[str, float] = {}
             if s is not None:
-                key = _eval_key(state)
+                key = Evaluator.key(state.cfg)
                 if key not in evaluators:  # one fixed noise batch per kind of member
                     evaluators[key] = Evaluator(state.cfg, self.device)
                 evaluator = evaluators[key]
@@ -228,8 +228,3 @@ class SweepSession:
 
     def _warn_once(self, message: str) -> None:
         self._warn(message)
-
-
-def _eval_key(state: TrainState) -> tuple:
-    cfg = state.cfg
-    return (cfg.problem, cfg.loss, cfg.n_eval, cfg.n_show, cfg.eval_seed, cfg.codes)

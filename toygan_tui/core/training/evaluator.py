@@ -53,6 +53,14 @@ class Evaluation:
 
 
 class Evaluator:
+    # The config's fields __init__ reads: runs equal in these may share one Evaluator (a sweep's).
+    READS = ("problem", "data", "image_size", "loss", "n_eval", "n_show", "eval_seed", "codes")
+
+    @classmethod
+    def key(cls, cfg: TrainConfig) -> tuple[object, ...]:
+        """Equal for two configs whose runs may share one Evaluator."""
+        return tuple(getattr(cfg, name) for name in cls.READS)
+
     def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
         problem = self.problem = cfg.the_problem
         self.loss = cfg.the_loss
