@@ -14,7 +14,7 @@ import pytest
 import torch
 from clikit import ROOT, toygan_argv, toygan_env
 
-from toygan_tui.core.training.adam import AdamState, adam_defaults, torch_adam
+from toygan_tui.core.engines.adam import AdamState, adam_defaults, torch_adam
 
 
 def params(seed: int = 0) -> list[torch.Tensor]:
@@ -160,9 +160,9 @@ def test_no_command_imports_torch_dynamo_unless_the_reference_engine_is_asked(
 
 def test_the_checkpoint_keeps_torchs_optimizer_format(tmp_path: Path) -> None:
     # The fast engine's checkpoint loads into torch's own Adam, which continues the run.
+    from toygan_tui.core.config import TrainConfig
+    from toygan_tui.core.nets.build import make_generator
     from toygan_tui.core.training.checkpoint import read_checkpoint
-    from toygan_tui.core.training.config import TrainConfig
-    from toygan_tui.core.training.model import make_generator
     from toygan_tui.core.training.session import Session
 
     session = Session(TrainConfig(steps=30, device="cpu", report_every=30), tmp_path, "t")

@@ -1,5 +1,5 @@
-"""The generic step (core/engines/step.py) for every (problem, loss): the tutorial's step bit for
-bit on the defaults, and each player's gradient that of its own loss alone."""
+"""The generic step (core/engines/autograd/step.py) for every (problem, loss): the tutorial's
+step bit for bit on the defaults, and each player's gradient that of its own loss alone."""
 
 from __future__ import annotations
 
@@ -11,15 +11,21 @@ import pytest
 import torch
 from imagekit import runnable
 
-from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
-from toygan_tui.core.engines.step import Batch, Players, critic_step, joint_step, with_labels
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.engines.autograd.penalty import gradient_penalty, interpolate
+from toygan_tui.core.engines.autograd.step import (
+    Batch,
+    Players,
+    critic_step,
+    joint_step,
+    with_labels,
+)
 from toygan_tui.core.losses import LOSSES, Loss, get_loss, torch_ops
+from toygan_tui.core.nets.build import discriminator_for, generator_for
+from toygan_tui.core.nets.build import make_discriminator as tutorial_D
+from toygan_tui.core.nets.build import make_generator as tutorial_G
 from toygan_tui.core.problems import PROBLEMS, get_problem
 from toygan_tui.core.problems.base import Problem
-from toygan_tui.core.training.config import TrainConfig
-from toygan_tui.core.training.model import make_discriminator as tutorial_D
-from toygan_tui.core.training.model import make_generator as tutorial_G
-from toygan_tui.core.training.nets import make_discriminator, make_generator
 
 OPS = torch_ops()
 
@@ -29,8 +35,8 @@ def players(
 ) -> Players:
     torch.manual_seed(seed)
     depth = problem.defaults.depth if problem.nets != "mlp" else depth
-    G = make_generator(problem, hidden, depth)
-    D = make_discriminator(problem, hidden, depth, penalised)
+    G = generator_for(problem, hidden, depth)
+    D = discriminator_for(problem, hidden, depth, penalised)
     return Players(G, D, torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters()))
 
 
@@ -48,7 +54,7 @@ def batch(problem: Problem, n: int = 32, seed: int = 0) -> Batch:
 def test_depth_1_curve_nets_are_the_tutorials_with_the_same_initial_weights() -> None:
     curves = get_problem("curves")
     torch.manual_seed(1)
-    ours = make_generator(curves, 128, 1), make_discriminator(curves, 128, 1)
+    ours = generator_for(curves, 128, 1), discriminator_for(curves, 128, 1)
     torch.manual_seed(1)
     theirs = tutorial_G(TrainConfig()), tutorial_D(TrainConfig())
     for a, b in zip(ours, theirs, strict=True):
@@ -59,7 +65,7 @@ def test_depth_1_curve_nets_are_the_tutorials_with_the_same_initial_weights() ->
 
 def test_nets_take_the_label_as_one_more_input_and_have_depth_hidden_layers() -> None:
     cond = get_problem("cond-curves")
-    G, D = make_generator(cond, 32, 3), make_discriminator(cond, 32, 3)
+    G, D = generator_for(cond, 32, 3), discriminator_for(cond, 32, 3)
     assert G[0].in_features == 6 and G[-1].out_features == 15
     assert D[0].in_features == 16 and D[-1].out_features == 1
     assert sum(isinstance(m, torch.nn.ReLU) for m in G) == 3

@@ -1,4 +1,4 @@
-"""--augment (core/engines/augment.py): DiffAugment's translation of what D sees. The shift
+"""--augment (core/engines/autograd/augment.py): DiffAugment's translation of what D sees. The shift
 itself, that D sees reals and fakes shifted (and G's loss the same shifted fakes), that it is
 drawn from the run's noise stream (same seed, same run; resumed bit for bit), and that it is
 off for every problem without images and refused there."""
@@ -13,14 +13,14 @@ import pytest
 import torch
 from test_resume import assert_option_resumes_and_counts
 
-from toygan_tui.core.engines.augment import BACKGROUND, Shifts, translate
-from toygan_tui.core.engines.reference import ReferenceEngine
-from toygan_tui.core.engines.step import Batch, Players, joint_step
+from toygan_tui.core import config
+from toygan_tui.core.config import ConfigError, TrainConfig, resolve
+from toygan_tui.core.engines.autograd.augment import BACKGROUND, Shifts, translate
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
+from toygan_tui.core.engines.autograd.step import Batch, Players, joint_step
 from toygan_tui.core.losses import get_loss, torch_ops
+from toygan_tui.core.nets.build import discriminator_for, generator_for
 from toygan_tui.core.problems import get_problem
-from toygan_tui.core.training import config
-from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve
-from toygan_tui.core.training.nets import make_discriminator, make_generator
 from toygan_tui.core.training.state import new_state
 
 
@@ -71,7 +71,7 @@ class Seen(torch.nn.Module):
 def test_d_sees_the_reals_and_g_and_d_see_the_fakes_shifted_alike() -> None:
     problem = get_problem("digits")
     torch.manual_seed(0)
-    G, D = make_generator(problem, 8, 2), Seen(make_discriminator(problem, 8, 2))
+    G, D = generator_for(problem, 8, 2), Seen(discriminator_for(problem, 8, 2))
     p = Players(G, D, torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters()))
     real = torch.from_numpy(problem.real_batch(np.random.RandomState(0), 16)[0]).float()
     z = torch.randn(16, problem.noise_dim)
@@ -90,7 +90,7 @@ def test_the_label_channel_of_cond_digits_is_not_shifted() -> None:
     """The label rides as a constant channel after the shift: every pixel of it is the digit."""
     problem = get_problem("cond-digits")
     torch.manual_seed(0)
-    G, D = make_generator(problem, 8, 2), Seen(make_discriminator(problem, 8, 2))
+    G, D = generator_for(problem, 8, 2), Seen(discriminator_for(problem, 8, 2))
     p = Players(G, D, torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters()))
     real, labels = problem.real_batch(np.random.RandomState(0), 16)
     column = torch.from_numpy(labels).float()[:, None]

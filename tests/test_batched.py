@@ -29,16 +29,16 @@ import pytest
 import torch
 from test_engines import assert_close_norm, assert_same_streams, fresh
 
-from toygan_tui.core.engines import batched
-from toygan_tui.core.engines.batched import BatchedEngine, LogitGrads
-from toygan_tui.core.engines.cpu import CpuEngine
-from toygan_tui.core.engines.flat import NotApplicable
-from toygan_tui.core.engines.members import MemberPlayers
-from toygan_tui.core.engines.reference import ReferenceEngine
-from toygan_tui.core.engines.stacked import StackedMLP
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.engines.adam import AdamState, torch_adam
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
+from toygan_tui.core.engines.batched import batched
+from toygan_tui.core.engines.batched.batched import BatchedEngine, LogitGrads
+from toygan_tui.core.engines.batched.member_rows import MemberPlayers
+from toygan_tui.core.engines.batched.stacked import StackedMLP
+from toygan_tui.core.engines.contract import NotApplicable
+from toygan_tui.core.engines.numpy_cpu.cpu import CpuEngine
 from toygan_tui.core.losses import LOSSES
-from toygan_tui.core.training.adam import AdamState, torch_adam
-from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import TrainState
 
 # Four members: different seeds, learning rates (G's and D's apart in two) and Adam betas.

@@ -19,7 +19,8 @@ import torch
 from clikit import ROOT, Payload, dead_pid, disk_full, quick, toygan, toygan_process
 
 from toygan_tui import __version__
-from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
 from toygan_tui.core.runfiles import atomic
 from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
 from toygan_tui.core.training.checkpoint import (
@@ -28,7 +29,6 @@ from toygan_tui.core.training.checkpoint import (
     restore_state,
     save_bytes,
 )
-from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import TrainState, new_state
 
 CPU = torch.device("cpu")

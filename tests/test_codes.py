@@ -1,4 +1,4 @@
-"""--codes K (core/engines/codes.py): InfoGAN's categorical code. The code is the largest of
+"""--codes K (core/nets/codes.py): InfoGAN's categorical code. The code is the largest of
 the noise's first K inputs (uniform, drawn with the noise), G reads it one-hot, D's code head
 is K more outputs, both players' losses gain Q's cross-entropy on G's images (checked against
 a hand computation), the penalty and the losses read the logit alone, and a run with codes
@@ -18,13 +18,13 @@ from clikit import quick, toygan
 from test_resume import assert_option_resumes_and_counts
 from torch.nn import functional as F
 
-from toygan_tui.core.engines import codes
-from toygan_tui.core.engines.penalty import gradient_penalty
-from toygan_tui.core.engines.step import Batch, Players, joint_step
+from toygan_tui.core.config import ConfigError, TrainConfig, resolve
+from toygan_tui.core.engines.autograd.penalty import gradient_penalty
+from toygan_tui.core.engines.autograd.step import Batch, Players, joint_step
 from toygan_tui.core.losses import get_loss, torch_ops
+from toygan_tui.core.nets import codes
+from toygan_tui.core.nets.dcgan import discriminator, generator
 from toygan_tui.core.problems import get_problem
-from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve
-from toygan_tui.core.training.dcgan import discriminator, generator
 from toygan_tui.core.training.evaluator import Evaluator
 
 DIGITS = get_problem("digits")

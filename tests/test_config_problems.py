@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from toygan_tui.core.config import ConfigError, TrainConfig, resolve, upgrade_v1
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve, upgrade_v1
 
 
 def test_the_defaults_are_the_tutorials_curves_and_minimax() -> None:

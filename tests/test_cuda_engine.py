@@ -18,13 +18,12 @@ import torch
 from test_engines import CHUNKS, fresh, run_side_by_side
 from test_engines_losses import PAIRS, pair_config
 
-from toygan_tui.core.engines import cuda as fast_cuda
-from toygan_tui.core.engines.cuda import DeviceEngine, DeviceStep
-from toygan_tui.core.engines.fast import make_fast_engine
-from toygan_tui.core.engines.flat import NotApplicable
-from toygan_tui.core.engines.reference import ReferenceEngine
-from toygan_tui.core.training.config import ConfigError, TrainConfig
-from toygan_tui.core.training.loop import make_engine
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
+from toygan_tui.core.engines.contract import NotApplicable
+from toygan_tui.core.engines.cuda_graph import cuda as fast_cuda
+from toygan_tui.core.engines.cuda_graph.cuda import DeviceEngine, DeviceStep
+from toygan_tui.core.engines.factory import make_engine, make_fast_engine
 from toygan_tui.core.training.state import TrainState, indexed, new_state, resolve_device
 
 CPU = torch.device("cpu")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.problems.curve_data import (
     curves_from_amplitudes,
     lower_bound,
@@ -13,7 +14,6 @@ from toygan_tui.core.problems.curve_data import (
     x_grid,
 )
 from toygan_tui.core.problems.curve_measures import a_hat
-from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import new_state
 
 N_BATCHES = 50

@@ -1,4 +1,4 @@
-"""The image problems' nets (core/training/dcgan.py): DCGAN's shapes at every size, its
+"""The image problems' nets (core/nets/dcgan.py): DCGAN's shapes at every size, its
 initialisation, labels as one-hot inputs, no BatchNorm in a penalised critic, and the engines:
 the fast ones refuse an image problem in one line and `--engine auto` trains it with autograd."""
 
@@ -10,13 +10,12 @@ import pytest
 import torch
 from torch import nn
 
-from toygan_tui.core.engines.fast import make_fast_engine
+from toygan_tui.core.config import ConfigError, TrainConfig, resolve
+from toygan_tui.core.engines.factory import make_engine, make_fast_engine
+from toygan_tui.core.nets import dcgan
+from toygan_tui.core.nets.build import discriminator_for, generator_for
 from toygan_tui.core.problems import get_problem
 from toygan_tui.core.problems.digits import DIGITS, Digits
-from toygan_tui.core.training import dcgan
-from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve
-from toygan_tui.core.training.loop import make_engine
-from toygan_tui.core.training.nets import make_discriminator, make_generator
 from toygan_tui.core.training.state import new_state
 
 
@@ -66,8 +65,8 @@ def test_weights_start_as_dcgan_says() -> None:
 
 def test_a_penalised_critic_has_no_batchnorm() -> None:
     problem = get_problem("digits")
-    plain = make_discriminator(problem, 16, 2)
-    critic = make_discriminator(problem, 16, 2, penalised=True)
+    plain = discriminator_for(problem, 16, 2)
+    critic = discriminator_for(problem, 16, 2, penalised=True)
     assert any(isinstance(m, nn.BatchNorm2d) for m in plain)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in critic)
     cfg = resolve({"problem": "digits", "loss": "wgan-gp"}, {"loss"})
@@ -79,13 +78,13 @@ def test_the_label_reaches_both_nets_as_one_hot() -> None:
     """G's image changes with the digit asked for; D's logit with the label it is shown."""
     cond = get_problem("cond-digits")
     torch.manual_seed(0)
-    G, D = make_generator(cond, 8, 2), make_discriminator(cond, 8, 2)
+    G, D = generator_for(cond, 8, 2), discriminator_for(cond, 8, 2)
     assert G[1].in_channels == 100 + 10 and D[1].in_channels == 1 + 10
     z = torch.randn(4, 100).repeat(2, 1)
     labels = torch.tensor([[3.0]] * 4 + [[7.0]] * 4)
     images = G(torch.cat([z, labels], dim=1))
     assert not torch.allclose(images[:4], images[4:])
-    from toygan_tui.core.engines.inputs import with_labels
+    from toygan_tui.core.nets.inputs import with_labels
 
     same = images[:4].detach().repeat(2, 1, 1, 1)
     logits = D(with_labels(same, labels))

@@ -18,7 +18,7 @@ from clikit import toygan as toygan_in_process
 from watchkit import Terminal, kill_run, make_run
 
 from toygan_tui.cli import app
-from toygan_tui.commands.detach import child_args
+from toygan_tui.cli.params import child_args
 
 SMALL = ["--device", "cpu", "--report-every", "20", "--save-every", "500"]
 
@@ -144,15 +144,15 @@ def test_an_existing_run_name_fails_in_the_foreground(runs_dir: Path) -> None:
 def test_the_background_run_gets_the_options_that_were_typed() -> None:
     import typer
 
-    from toygan_tui.cli import _typed
+    from toygan_tui.cli.params import typed as _typed
 
     command = typer.main.get_command(app).commands["train"]  # type: ignore[attr-defined]
     given = ["--steps", "1234", "--lr-g", "0.0002", "--no-live", "--engine", "reference",
              "--runs-dir", "elsewhere", "--detach", "--name", "x"]  # fmt: skip
     ctx = command.make_context("train", given)
     args = child_args(command, ctx.params, _typed(ctx))
-    assert args == ["--steps", "1234", "--lr-g", "0.0002", "--runs-dir", "elsewhere",
-                    "--engine", "reference"]  # fmt: skip
+    assert args == ["--lr-g", "0.0002", "--steps", "1234", "--engine", "reference",
+                    "--runs-dir", "elsewhere"]  # fmt: skip
     again = command.make_context("train", [*args, "--name", "x", "--no-live"]).params
     assert again == {**ctx.params, "detach": False}
 

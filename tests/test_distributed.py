@@ -23,13 +23,13 @@ import torch.multiprocessing as mp
 from clikit import ROOT, toygan, toygan_env
 from watchkit import Terminal, wait_for
 
-from toygan_tui.core.engines.distributed import DistributedEngine
-from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
+from toygan_tui.core.engines.data_parallel.data_parallel import DataParallelEngine
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.training.checkpoint import read_checkpoint
-from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import new_state
-from toygan_tui.core.training.world import World, check_job, world_from_env
+from toygan_tui.core.world import World, check_job, world_from_env
 
 # Two ranks average two shards' mean gradients where one process takes the whole batch's mean:
 # the sums round differently (~1e-7 a step), and Adam carries that on. Measured after 30 steps:
@@ -58,7 +58,7 @@ def _rank(rank: int, store: str, out: str) -> None:
         for cfg in CONFIGS:
             state = new_state(cfg, torch.device("cpu"))
             state.world = World(rank, 2, rank)
-            stats = DistributedEngine(state, state.world).run(cfg.steps)
+            stats = DataParallelEngine(state, state.world).run(cfg.steps)
             results.append((params(state), stats))
         torch.save(results, f"{out}.{rank}")
     finally:

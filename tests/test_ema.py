@@ -9,9 +9,11 @@ import pytest
 import torch
 from test_engines import CPU, assert_same_state, fresh, run_side_by_side
 
-from toygan_tui.core.engines.cpu import CpuEngine
-from toygan_tui.core.engines.cuda import DeviceEngine
-from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
+from toygan_tui.core.engines.cuda_graph.cuda import DeviceEngine
+from toygan_tui.core.engines.ema import ema_step
+from toygan_tui.core.engines.numpy_cpu.cpu import CpuEngine
 from toygan_tui.core.training.checkpoint import (
     CheckpointError,
     load_generator,
@@ -19,8 +21,6 @@ from toygan_tui.core.training.checkpoint import (
     save_bytes,
     state_to_dict,
 )
-from toygan_tui.core.training.config import ConfigError, TrainConfig
-from toygan_tui.core.training.ema import ema_step
 from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.state import new_state
 
@@ -89,7 +89,7 @@ def test_the_device_step_updates_the_ema_when_run_eagerly() -> None:
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_the_cuda_graph_keeps_the_ema_inside_the_graph() -> None:
-    from toygan_tui.core.engines.fast import make_fast_engine
+    from toygan_tui.core.engines.factory import make_fast_engine
     from toygan_tui.core.training.state import resolve_device
 
     cfg = dataclasses.replace(EMA, device="cuda")

@@ -19,18 +19,18 @@ import numpy as np
 import pytest
 import torch
 
-from toygan_tui.core.engines.blas import blas_threads, current_blas_threads
-from toygan_tui.core.engines.cpu import CpuEngine, _make_step
-from toygan_tui.core.engines.cuda import DeviceEngine, DeviceStep
-from toygan_tui.core.engines.fast import make_fast_engine
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.engines.adam import AdamState
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
+from toygan_tui.core.engines.autograd.step import with_labels
+from toygan_tui.core.engines.cuda_graph.cuda import DeviceEngine, DeviceStep
+from toygan_tui.core.engines.factory import make_engine, make_fast_engine
 from toygan_tui.core.engines.flat import FlatBuffers
-from toygan_tui.core.engines.reference import ReferenceEngine
-from toygan_tui.core.engines.step import with_labels
-from toygan_tui.core.engines.streams import CpuStreams
+from toygan_tui.core.engines.numpy_cpu.blas import blas_threads, current_blas_threads
+from toygan_tui.core.engines.numpy_cpu.cpu import CpuEngine, _make_step
+from toygan_tui.core.engines.numpy_cpu.streams import CpuStreams
 from toygan_tui.core.losses import torch_ops
-from toygan_tui.core.training.adam import AdamState
-from toygan_tui.core.training.config import ConfigError, TrainConfig
-from toygan_tui.core.training.loop import make_engine, train
+from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
 
 CPU = torch.device("cpu")

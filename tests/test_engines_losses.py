@@ -17,13 +17,12 @@ import torch
 from imagekit import data_options
 from test_engines import CHUNKS, fresh, run_side_by_side
 
-from toygan_tui.core.engines.cpu import CpuEngine
-from toygan_tui.core.engines.cuda import DeviceEngine
-from toygan_tui.core.engines.fast import make_fast_engine
+from toygan_tui.core.config import ConfigError, TrainConfig, resolve
+from toygan_tui.core.engines.cuda_graph.cuda import DeviceEngine
+from toygan_tui.core.engines.factory import make_engine, make_fast_engine
+from toygan_tui.core.engines.numpy_cpu.cpu import CpuEngine
 from toygan_tui.core.losses import LOSSES
 from toygan_tui.core.problems import PROBLEMS
-from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve
-from toygan_tui.core.training.loop import make_engine
 
 HAND_WRITTEN = ("minimax", "ns", "lsgan", "hinge")  # every loss with a dL/dlogit by hand
 NARROW = {"hidden": 64, "batch_size": 64}  # for the 2-D problems (128 and 256 by default)

@@ -28,7 +28,7 @@ from toygan_tui.core.runfiles.frames import (
     view_arrays,
     view_fields,
 )
-from toygan_tui.core.runfiles.runs import read_metrics
+from toygan_tui.core.runfiles.rundir import read_metrics
 
 
 def arrays(step: int) -> dict[str, np.ndarray]:

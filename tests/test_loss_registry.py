@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
-from toygan_tui.core.engines.reference import d_loss_from_logits, g_loss_from_logits
+from toygan_tui.core.engines.autograd.penalty import gradient_penalty, interpolate
+from toygan_tui.core.engines.autograd.reference import d_loss_from_logits, g_loss_from_logits
 from toygan_tui.core.losses import (
     LOSSES,
     NUMPY_OPS,

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from toygan_tui.core.engines.reference import d_loss_from_logits, g_loss_from_logits
+from toygan_tui.core.engines.autograd.reference import d_loss_from_logits, g_loss_from_logits
 
 
 def tutorial_d_loss(logit_real: torch.Tensor, logit_fake: torch.Tensor) -> torch.Tensor:

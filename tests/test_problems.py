@@ -125,7 +125,7 @@ def test_curves_batches_are_the_tutorials_artist_works() -> None:
 
 
 def test_curves_batches_are_the_training_states_stream() -> None:
-    from toygan_tui.core.training.config import TrainConfig
+    from toygan_tui.core.config import TrainConfig
     from toygan_tui.core.training.state import new_state
 
     state = new_state(TrainConfig(seed=3), torch.device("cpu"))

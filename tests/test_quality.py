@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.training.loop import train
 
 

@@ -10,8 +10,8 @@ import pytest
 from clikit import toygan
 
 from toygan_tui.core import recipes
+from toygan_tui.core.config import MATH_FIELDS, ConfigError, TrainConfig, resolve
 from toygan_tui.core.recipes import TUNED, Recipe, RecipeError
-from toygan_tui.core.training.config import MATH_FIELDS, ConfigError, TrainConfig, resolve
 from toygan_tui.core.training.resume import merged_config
 
 # What the command line hands resolve(): every option, typed or not (typer's defaults).

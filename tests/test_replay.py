@@ -20,7 +20,7 @@ from watchkit import Terminal, fake_trainer, make_run
 
 from toygan_tui.commands.replay import frame_at
 from toygan_tui.core.runfiles.frames import FRAMES_FILE, MAGIC, encode, read_frames
-from toygan_tui.core.runfiles.runs import read_metrics
+from toygan_tui.core.runfiles.rundir import read_metrics
 from toygan_tui.core.runfiles.tape import Tape
 
 STEPS = list(range(50, 1050, 50))  # 20 reports of a finished 1 000-step run

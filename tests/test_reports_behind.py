@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 import torch
 
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.engines.factory import make_engine
 from toygan_tui.core.runfiles.frames import read_frames
-from toygan_tui.core.runfiles.runs import read_metrics
+from toygan_tui.core.runfiles.rundir import read_metrics
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.evaluator import Evaluator
-from toygan_tui.core.training.loop import make_engine, train
+from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.session import Session
 from toygan_tui.core.training.state import new_state
 

@@ -11,8 +11,8 @@ import pytest
 from snapshots import make_snapshot
 
 from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.rundir import parse_row, read_metrics
 from toygan_tui.core.runfiles.runinfo import last_row
-from toygan_tui.core.runfiles.runs import parse_row, read_metrics
 from toygan_tui.core.runfiles.snapshot import Snapshot
 
 GOOD = '{"step": 50, "d_loss": 1.38, "g_loss": null, "in_bounds": 0.9}'

@@ -32,8 +32,8 @@ from clikit import (
 from ptyprocess import PtyProcess
 
 from toygan_tui.commands.interrupt import stop_on_signals
+from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.training.checkpoint import read_checkpoint
-from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.loop import train
 
 ENV = toygan_env({**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -116,7 +116,7 @@ import sys
 from pathlib import Path
 from toygan_tui.cli import main
 from toygan_tui.commands import interrupt
-from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
 marks = Path(sys.argv[1])
 run = ReferenceEngine.run
 def run_marked(self, n):
@@ -236,7 +236,7 @@ import sys, time
 from pathlib import Path
 from toygan_tui.cli import main
 from toygan_tui.commands import interrupt
-from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
 marks = Path(sys.argv[1])
 run = ReferenceEngine.run
 def run_held(self, n):

@@ -11,9 +11,9 @@ import pytest
 import torch
 from clikit import sample_json, toygan, toygan_process
 
+from toygan_tui.core.config import TrainConfig, resolve
 from toygan_tui.core.runfiles.sweeps import MEMBER_KEY
 from toygan_tui.core.training.checkpoint import read_checkpoint
-from toygan_tui.core.training.config import TrainConfig, resolve
 
 STEPS = 120
 SHORT = ["--device", "cpu", "--no-live", "--steps", STEPS, "--report-every", 40, "--save-every", 60]

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import torch
 
-from toygan_tui.core.sweep.group import SerialGroup, make_groups
-from toygan_tui.core.training.config import resolve
-from toygan_tui.core.training.loop import make_engine
+from toygan_tui.core.config import resolve
+from toygan_tui.core.engines.factory import SerialGroup, make_engine, make_groups
 from toygan_tui.core.training.state import new_state
 
 CPU = torch.device("cpu")

@@ -16,14 +16,14 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from toygan_tui.core.engines.reference import (
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.engines.autograd.reference import (
     ReferenceEngine,
     d_loss_from_logits,
     g_loss_from_logits,
 )
 from toygan_tui.core.runfiles.catalog import run_kind
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.core.training.config import ConfigError, TrainConfig
 from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.state import DeviceError, TrainState, new_state, resolve_device
 

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
 
-from toygan_tui.ui import points as view
-from toygan_tui.ui.points import PointsChart
+from toygan_tui.ui import scatter as view
+from toygan_tui.ui.scatter import PointsChart
 
 BOX = ((-3.0, 3.0), (-3.0, 3.0))
 REAL = np.array([[2.0, 0.0], [0.0, 2.0], [-2.0, 0.0], [0.0, -2.0]]).repeat(50, axis=0)

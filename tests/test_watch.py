@@ -21,7 +21,7 @@ from snapshots import make_snapshot
 from watchkit import ROOT, cli, edit_status, fake_trainer, make_run, wait_for
 
 from toygan_tui.commands import watch
-from toygan_tui.core.runfiles.runs import RunDir, append_metrics
+from toygan_tui.core.runfiles.rundir import RunDir, append_metrics
 from toygan_tui.core.runfiles.status import StatusWriter
 
 ESCAPE = re.compile(r"\x1b")

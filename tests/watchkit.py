@@ -23,10 +23,10 @@ from clikit import dead_pid as dead_pid  # re-exported: the watch tests import i
 from clikit import wait_for as wait_for  # re-exported, as dead_pid
 from snapshots import make_snapshot
 
+from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.runfiles.frames import append_frame, view_arrays
-from toygan_tui.core.runfiles.runs import RunDir, append_metrics, write_config
+from toygan_tui.core.runfiles.rundir import RunDir, append_metrics, write_config
 from toygan_tui.core.runfiles.status import STATUS_FILE, StatusWriter
-from toygan_tui.core.training.config import TrainConfig
 
 TESTS = Path(__file__).resolve().parent
 
@@ -52,7 +52,9 @@ def make_run(
     `end` if given."""
     run = RunDir(runs_dir / run_id)
     run.path.mkdir(parents=True)
-    write_config(run, TrainConfig(steps=total, device="cpu"), {"run_id": run_id, "device": "cpu"})
+    write_config(
+        run, TrainConfig(steps=total, device="cpu").to_dict(), {"run_id": run_id, "device": "cpu"}
+    )
     writer = StatusWriter(run.path, run_id, total, 0, "cpu") if status else None
     for step in steps:
         report = make_snapshot(step=step, total=total, run_id=run_id, **snap)
@@ -81,13 +83,13 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from snapshots import make_snapshot
-from toygan_tui.core.training.config import TrainConfig
+from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.runfiles.frames import append_frame, view_arrays
-from toygan_tui.core.runfiles.runs import RunDir, append_metrics, write_config
+from toygan_tui.core.runfiles.rundir import RunDir, append_metrics, write_config
 from toygan_tui.core.runfiles.status import StatusWriter
 run = RunDir(Path(sys.argv[1]) / sys.argv[2])
 run.path.mkdir(parents=True)
-write_config(run, TrainConfig(steps=10**6, device="cpu"), {"device": "cpu"})
+write_config(run, TrainConfig(steps=10**6, device="cpu").to_dict(), {"device": "cpu"})
 writer = StatusWriter(run.path, run.run_id, 10**6, 0, "cpu")
 step = 0
 while True:

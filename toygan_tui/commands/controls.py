@@ -17,7 +17,6 @@ import signal
 import time
 from collections.abc import Callable
 
-from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.interrupt import StopRequest
 from toygan_tui.commands.keys import (
     FASTER_KEYS,
@@ -28,6 +27,7 @@ from toygan_tui.commands.keys import (
     Keys,
     key_names,
 )
+from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
 from toygan_tui.core.runfiles.status import StatusWriter, at_speed
 from toygan_tui.ui.dashboard import Dashboard, render

@@ -9,7 +9,6 @@ reaches it. stdin is /dev/null; stdout and stderr go to train.log.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import sys
@@ -17,37 +16,38 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from toygan_tui.commands.errors import UsageError
-from toygan_tui.core.runfiles.runs import claim_run_dir
-from toygan_tui.core.training.world import world_from_env
+from toygan_tui.core.errors import UsageError
+from toygan_tui.core.runfiles.rundir import claim_run_dir
+from toygan_tui.core.world import world_from_env
 
 LOG_FILE = "train.log"
-# Options the parent sets itself for the child (or that only make sense in the parent).
-OWN_OPTIONS = ("detach", "name", "live")
 
 
-def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> None:
-    """Validate, start the child, say where it is and how to watch it. `params` are the
-    command's values, `given` the names of those the user typed (only these are passed on,
-    so a resumed run keeps its own options, as in the foreground)."""
+def run_detach(
+    options: dict[str, Any], typed: Collection[str], own: dict[str, Any], args: list[str]
+) -> None:
+    """Validate, start the child, say where it is and how to watch it. `options` are the
+    table's values, `own` train's own ones (runs_dir, name, resume...), `typed` the names of
+    those the user typed, `args` the command line that gives the child those again (so a
+    resumed run keeps its own options, as in the foreground)."""
     if world_from_env() is not None:
         raise UsageError(
             "--detach: not under torchrun (start torchrun itself in the background, "
             "e.g. under nohup, and follow the run with toygan watch)"
         )
-    runs_dir = Path(params["runs_dir"])
-    args = child_args(command, params, given)
-    if params.get("resume") is not None:
+    runs_dir = Path(own["runs_dir"])
+    if own.get("resume") is not None:
         from toygan_tui.commands.train import already_finished
 
-        point, cfg = _checked_resume(Path(params["resume"]), params, given)
+        given = {k: v for k, v in {**options, **own}.items() if k in typed}
+        point, cfg = _checked_resume(Path(own["resume"]), given)
         if already_finished(point, cfg):  # as in the foreground: said, and exit 0
             return
         run_dir, step = point.run.path, point.step
     else:
-        cfg, step = _checked_config(params, given), 0
-        run_dir = claim_run_dir(runs_dir, params.get("name"))
-        args += ["--name", run_dir.name]
+        cfg, step = _checked_config(options, typed), 0
+        run_dir = claim_run_dir(runs_dir, own.get("name"))
+        args = [*args, "--name", run_dir.name]
     pid = spawn(args + ["--no-live"], run_dir / LOG_FILE)
     note_start(run_dir, pid, step, cfg.steps, cfg.device)
     target = run_dir.name if run_dir.parent == Path("runs") else str(run_dir)
@@ -56,12 +56,11 @@ def run_detach(command: Any, params: dict[str, Any], given: Collection[str]) -> 
     print(f"  watch it:  toygan watch {target}")
 
 
-def _checked_config(params: dict[str, Any], given: Collection[str]) -> Any:
+def _checked_config(options: dict[str, Any], typed: Collection[str]) -> Any:
     """The run's config, checked as the child would: a ConfigError here is exit 2 here."""
-    from toygan_tui.core.training.config import TrainConfig, resolve
+    from toygan_tui.core.config import resolve
 
-    fields = {f.name for f in dataclasses.fields(TrainConfig)}
-    cfg = resolve({k: v for k, v in params.items() if k in fields}, given)
+    cfg = resolve(options, typed)
     _check_device(cfg.device)
     return cfg
 
@@ -73,35 +72,13 @@ def _check_device(device: str) -> None:
         resolve_device(device)
 
 
-def _checked_resume(path: Path, params: dict[str, Any], given: Collection[str]) -> Any:
+def _checked_resume(path: Path, given: dict[str, Any]) -> Any:
     """The ResumePoint and config a detached --resume continues, checked as `train` does."""
     from toygan_tui.core.training.resume import plan
 
-    point, cfg = plan(path, {k: params[k] for k in given if k in params})
+    point, cfg = plan(path, given)
     _check_device(cfg.device)
     return point, cfg
-
-
-def child_args(command: Any, params: dict[str, Any], given: Collection[str]) -> list[str]:
-    """The command line that gives `command` (a click command, as typer builds it) the options
-    the user typed again, minus the parent's own: any option of `train`, present or future."""
-    args: list[str] = []
-    positional: list[str] = []
-    for param in command.params:
-        value = params.get(param.name or "")
-        if param.name in OWN_OPTIONS or param.name not in given or value is None:
-            continue
-        values = list(value) if param.multiple or isinstance(value, (list, tuple)) else [value]
-        if param.param_type_name != "option":
-            positional += [str(v) for v in values]
-        elif param.is_flag and param.secondary_opts:
-            args.append(param.opts[0] if value else param.secondary_opts[0])
-        elif param.is_flag:
-            args += [param.opts[0]] if value else []
-        else:
-            for v in values:
-                args += [param.opts[0], str(v)]
-    return args + (["--", *positional] if positional else [])
 
 
 def spawn(args: list[str], log: Path, verb: str = "train") -> int:

@@ -16,16 +16,16 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-from toygan_tui.commands.errors import EXIT_BAD_INPUT
 from toygan_tui.commands.interrupt import agreed, stop_on_signals
 from toygan_tui.commands.terminal import say
-from toygan_tui.core.errors import InputError, JobLost
+from toygan_tui.core.errors import EXIT_BAD_INPUT, InputError, JobLost
 from toygan_tui.core.problems.base import ReadsData
-from toygan_tui.core.training.world import World
+from toygan_tui.core.world import World
 
 
 def follow(world: World, device_name: str) -> None:
-    from toygan_tui.core.training.distributed import join, receive_state
+    from toygan_tui.core.engines.data_parallel.collectives import join
+    from toygan_tui.core.training.handover import receive_state
     from toygan_tui.core.training.loop import train
 
     try:
@@ -34,7 +34,7 @@ def follow(world: World, device_name: str) -> None:
         sys.exit(EXIT_BAD_INPUT)  # rank 0 says why
     except JobLost as exc:
         _lost(world, exc)
-    problem = state.cfg.the_problem
+    problem = state.problem
     if isinstance(problem, ReadsData):  # this machine's copy of the folder: it may lack one
         try:
             problem.prepare(note=lambda line: None, warn=lambda line: None)  # rank 0 speaks

@@ -54,7 +54,7 @@ def agreed(request: StopRequest) -> Callable[[], bool]:
     checkpoint is consistent. Each rank takes the agreed signal (130 or 143) as its own."""
 
     def poll() -> bool:
-        from toygan_tui.core.training.distributed import agree_stop, joined
+        from toygan_tui.core.engines.data_parallel.collectives import agree_stop, joined
 
         if not joined():  # rank 0 before the job has formed (torch still loading)
             return request()

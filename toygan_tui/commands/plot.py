@@ -9,10 +9,10 @@ from typing import Any
 
 from rich.console import Console
 
-from toygan_tui.commands.errors import UsageError
+from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.catalog import RunKind, run_kind
+from toygan_tui.core.runfiles.rundir import METRICS_FILE, read_metrics
 from toygan_tui.core.runfiles.runinfo import find_run, run_info
-from toygan_tui.core.runfiles.runs import METRICS_FILE, read_metrics
 from toygan_tui.core.runfiles.snapshot import EMA_PREFIX
 from toygan_tui.core.runfiles.sweeps import member_dir, member_rows, run_or_member
 

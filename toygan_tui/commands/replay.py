@@ -17,10 +17,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 
-from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.keys import Keys, key_names
 from toygan_tui.commands.player import QUIT, Player
 from toygan_tui.commands.watch import MIN_INTERVAL_S
+from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.runinfo import find_run
 from toygan_tui.core.runfiles.sweeps import run_or_member
 from toygan_tui.core.runfiles.tape import Tape

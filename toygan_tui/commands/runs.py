@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from toygan_tui.commands.errors import UsageError
+from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.runinfo import list_run_infos
 
 FORMATS = ("table", "json")

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from toygan_tui.commands.errors import UsageError
-from toygan_tui.core.runfiles.runs import CHECKPOINT_FILE
+from toygan_tui.core.errors import UsageError
+from toygan_tui.core.runfiles.rundir import CHECKPOINT_FILE
 from toygan_tui.core.runfiles.sweeps import is_sweep, member_dir, run_or_member
 
 if TYPE_CHECKING:
-    from toygan_tui.core.training.sample import Samples
+    from toygan_tui.core.training.drawing import Samples
 
 FORMATS = ("chart", "table", "csv", "json", "npy", "png")
 BINARY = ("npy", "png")  # written to --out only
@@ -43,7 +43,7 @@ def run_sample(
         raise UsageError(f"--out: directory {out.parent} does not exist")
     if member is not None or is_sweep(ckpt):  # a sweep's member: its own checkpoint
         ckpt = member_dir(run_or_member(ckpt, member), member or 0) / CHECKPOINT_FILE
-    from toygan_tui.core.training import sample
+    from toygan_tui.core.training import drawing as sample
 
     samples = sample.draw(ckpt, num, seed, label, raw, code)
     _check_format(fmt, samples)
@@ -59,7 +59,7 @@ def run_sample(
 
 def _check_format(fmt: str, samples: Samples) -> None:
     """Formats by kind of sample: images have no rows of numbers, vectors no picture file."""
-    from toygan_tui.core.training.sample import is_images
+    from toygan_tui.core.training.drawing import is_images
 
     view = samples.problem.view
     if is_images(samples) and fmt in VECTOR_ONLY:

@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.runfiles.runs import claim_run_dir
+from toygan_tui.core.runfiles.rundir import claim_run_dir
 from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
 
 if TYPE_CHECKING:
-    from toygan_tui.core.training.config import TrainConfig
+    from toygan_tui.core.config import TrainConfig
     from toygan_tui.core.training.resume import ResumePoint
     from toygan_tui.core.training.session import Session
-    from toygan_tui.core.training.world import World
+    from toygan_tui.core.world import World
 
 
 class Start:

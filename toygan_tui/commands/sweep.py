@@ -17,13 +17,18 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from rich.console import Console
 
-from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.interrupt import StopRequest, stop_on_signals
-from toygan_tui.commands.sweep_options import grid_options
 from toygan_tui.commands.terminal import SafeStream, hang_up, say, terminal_fds
-from toygan_tui.core.errors import InputError, SaveFailed
+from toygan_tui.core.errors import InputError, SaveFailed, UsageError
 from toygan_tui.core.runfiles.sweepreport import SweepReport, table_json
-from toygan_tui.core.sweep.grid import Member, members, parse_seeds, set_label
+from toygan_tui.core.sweep.grid import (
+    Member,
+    grid_of,
+    members,
+    parse_seeds,
+    set_label,
+    sweep_defaults,
+)
 
 if TYPE_CHECKING:
     from toygan_tui.core.sweep.plan import SweepPlan
@@ -34,36 +39,40 @@ EXIT_FAILED = 1
 
 
 def run_sweep(
-    *, train: Any, ctx: Any, extra: list[str], seeds: str, fixed: dict[str, Any],
-    typed: set[str], runs_dir: Path, name: str | None, live: bool | None, fmt: str,
-    resume: Path | None, child: list[str] | None = None,
-) -> None:  # fmt: skip
-    """`fixed` holds the sweep's own options by field name (steps, device, report_every...),
-    `typed` the names of those the user typed; `extra` the grid options as typed; `child`:
-    --detach's command line for the background sweep (None: in the foreground)."""
+    lists: dict[str, list[Any]], typed: set[str], own: dict[str, Any], child: list[str] | None
+) -> None:
+    """`lists` holds each typed option of the table as its list of values, `typed` the names of
+    every option the user typed, `own` the sweep's own options (seeds, runs_dir, name, live,
+    fmt, resume); `child`: --detach's command line for the background sweep (None: in the
+    foreground)."""
+    fmt, resume = own["fmt"], own["resume"]
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if resume is not None:
-        if extra or "seeds" in typed:
+        if set(lists) - set(RESUMABLE) or "seeds" in typed:
             raise UsageError("a resumed sweep keeps its seeds and grid; give only --steps, "
                              "--device, --report-every or --save-every")  # fmt: skip
         from toygan_tui.commands.sweep_resume import resumed_plan
 
-        plan, path = resumed_plan(resume, {k: v for k, v in fixed.items() if k in typed})
+        plan, path = resumed_plan(resume, {k: v[0] for k, v in lists.items()})
         if plan is None:
             return
     else:
-        plan = fresh_plan(train, ctx, extra, seeds, fixed, typed)
+        plan = fresh_plan(lists, parse_seeds(own["seeds"]), typed)
         _check_device(plan.first.cfg.device)
         from toygan_tui.core.runfiles.sweeps import claim_sweep_dir
 
-        path = claim_sweep_dir(runs_dir, name)
+        path = claim_sweep_dir(own["runs_dir"], own["name"])
         plan.write_config(path, plan.first.cfg.device)  # a sweep from now on, for every reader
         if child is not None:
             child = [*child, "--name", path.name]
     if child is not None:
         return _detach(plan, path, child, 0 if resume is None else _saved_step(path))
-    _sweep(plan, path, resume is not None, live, fmt)
+    _sweep(plan, path, resume is not None, own["live"], fmt)
+
+
+# What a resumed sweep may be given again: options that cannot change the members' numbers.
+RESUMABLE = ("steps", "device", "report_every", "save_every")
 
 
 def _saved_step(path: Path) -> int:
@@ -83,14 +92,11 @@ def _detach(plan: SweepPlan, path: Path, child: list[str], step: int) -> None:
     print(f"  watch it:  toygan watch {path}")
 
 
-def fresh_plan(
-    train: Any, ctx: Any, extra: list[str], seeds: str, fixed: dict[str, Any], typed: set[str]
-) -> SweepPlan:
+def fresh_plan(lists: dict[str, list[Any]], seeds: list[int], typed: set[str]) -> SweepPlan:
     from toygan_tui.core.sweep.plan import SweepPlan
 
-    grid, single = grid_options(train, extra, parse_seeds(seeds), ctx)
-    given = {*typed, *single, *grid.axes} - {"seeds"}
-    found: list[Member] = members(grid, {**fixed, **single}, given)
+    grid, single = grid_of(lists, seeds)
+    found: list[Member] = members(grid, {**sweep_defaults(), **single}, typed - {"seeds"})
     labels = [set_label(options) for options in grid.sets]
     return SweepPlan(found, labels, {**grid.spec(), "fixed": _plain(single)})
 

@@ -7,10 +7,10 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toygan_tui.commands.errors import UsageError
+from toygan_tui.core.config import ConfigError, TrainConfig
+from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.sweeps import is_sweep, read_sweep_config
 from toygan_tui.core.sweep.grid import Member
-from toygan_tui.core.training.config import ConfigError, TrainConfig
 
 if TYPE_CHECKING:
     from toygan_tui.core.sweep.plan import SweepPlan

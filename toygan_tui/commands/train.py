@@ -19,33 +19,34 @@ from toygan_tui.commands.terminal import SafeStream, hang_up, say, terminal_fds
 from toygan_tui.core.errors import Diverged, JobLost, SaveFailed
 
 if TYPE_CHECKING:
-    from toygan_tui.core.training.config import TrainConfig
+    from toygan_tui.core.config import TrainConfig
     from toygan_tui.core.training.resume import ResumePoint
     from toygan_tui.core.training.session import Session
-    from toygan_tui.core.training.world import World
+    from toygan_tui.core.world import World
 
 EXIT_FAILED = 1
 
 
 def run_train(
+    options: dict[str, Any],
+    typed: Collection[str],
     *,
     runs_dir: Path,
     name: str | None,
     live: bool | None,
     resume: Path | None = None,
-    given: Collection[str] = (),
     speed: float | None = None,
-    **options: Any,
 ) -> None:
-    """Train (or continue) a run; `given` names the options the user typed, which a resumed
-    run takes over its own; `speed` caps the steps per second (keys change it when live).
-    Under torchrun, rank 0 does this (and leads the job); the other ranks follow it quietly."""
-    from toygan_tui.core.training.config import resolve
-    from toygan_tui.core.training.world import world_from_env
+    """Train (or continue) a run: `options` holds every option of the table by name, `typed`
+    names those the user typed (a resumed run takes only these over its own); `speed` caps the
+    steps per second (keys change it when live). Under torchrun, rank 0 does this (and leads
+    the job); the other ranks follow it quietly."""
+    from toygan_tui.core.config import resolve
+    from toygan_tui.core.world import world_from_env
 
     world = world_from_env()
     if world is not None:
-        given = {*given, "device"}  # every process takes the device its command line names
+        typed = {*typed, "device"}  # every process takes the device its command line names
         if not world.leader:
             from toygan_tui.commands.follower import follow
 
@@ -53,11 +54,11 @@ def run_train(
             return
     if resume is None:
         _train(
-            Start.fresh(_fits(resolve(options, given), world), runs_dir, name, world), live, speed
+            Start.fresh(_fits(resolve(options, typed), world), runs_dir, name, world), live, speed
         )
         return
     everything = {**options, "runs_dir": runs_dir, "name": name}
-    start = _resumed(resume, {k: everything[k] for k in given if k in everything}, world)
+    start = _resumed(resume, {k: everything[k] for k in typed if k in everything}, world)
     if start is not None:
         _train(start, live, speed)
 
@@ -76,7 +77,7 @@ def _fits(cfg: TrainConfig, world: World | None) -> TrainConfig:
     """The config, once a torchrun job has checked it can train it and a problem that reads
     the user's files has read them (torch-free: before the first frame)."""
     from toygan_tui.core.problems.base import ReadsData
-    from toygan_tui.core.training.world import check_job
+    from toygan_tui.core.world import check_job
 
     if world is not None:
         check_job(world, batch_size=cfg.batch_size, engine=cfg.engine, device=cfg.device)

@@ -15,8 +15,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 
-from toygan_tui.commands.errors import UsageError
 from toygan_tui.commands.keys import QUIT_KEYS, Keys
+from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.follow import RunFollower, Update
 from toygan_tui.core.runfiles.runinfo import RunInfo, find_run
 from toygan_tui.core.runfiles.sweeps import is_sweep

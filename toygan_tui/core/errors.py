@@ -10,9 +10,23 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+EXIT_BAD_INPUT = 2  # the exit code of every InputError: one line on stderr, no traceback
+
 
 class InputError(ValueError):
     """Bad input (an option, a value, a file) the user can fix; str(exc) is the whole message."""
+
+
+class ConfigError(InputError):
+    """An option has a value training cannot use; the message is one line for the user."""
+
+
+class UsageError(InputError):
+    """Bad input found by a command; the message is the whole line the user sees."""
+
+
+class DeviceError(InputError):
+    """The asked-for device is not usable here; the message is one line for the user."""
 
 
 def pick(registry: Mapping[str, T], name: str, option: str, error: type[InputError]) -> T:

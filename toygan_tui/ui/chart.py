@@ -238,7 +238,7 @@ def draw_in_axes(
     axes: Axes, width: int, height: int, color: bool, canvas: list[list[Segment]]
 ) -> list[list[Segment]]:
     """plotext's axes at width × height with `canvas` (canvas_shape's rows, each its cols
-    wide) in the plotting area: for views that draw their own data (ui/points.py)."""
+    wide) in the plotting area: for views that draw their own data (ui/scatter.py)."""
     frame = _frame(axes, width, height, color)
     rows = [list(line) for line in frame.lines]
     for r, row in enumerate(canvas[: frame.rows]):

@@ -16,7 +16,7 @@ from toygan_tui.core.problems.base import PointsProblem, Problem, View
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.ui.chart import curves_chart
 from toygan_tui.ui.images import ImageGrid
-from toygan_tui.ui.points import PointsChart
+from toygan_tui.ui.scatter import PointsChart
 
 CURVES_LABEL = "G's curves (fixed noise)"  # the same noise every frame: the same curves evolve
 REAL_SHOWN = 1_000  # real points drawn dim under G's

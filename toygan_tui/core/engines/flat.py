@@ -6,7 +6,7 @@ input with a row of ones applies the bias, and one against the layer's input wit
 ones yields the weight and bias gradients together. The modules and optimizers keep their own
 tensors (plain, contiguous, what checkpoints expect): `load()` copies them in at the start of
 a run and `store()` copies the results back at its end (one foreach copy each way).
-A run that keeps an EMA of G (core/training/ema.py) has one more flat buffer, `ema`, laid
+A run that keeps an EMA of G (core/engines/ema.py) has one more flat buffer, `ema`, laid
 out like G's part of `params`, so one lerp per step updates the whole average.
 This module knows the optimizer contract (torch.optim.Adam's state) and nothing of the math.
 """
@@ -19,14 +19,10 @@ from itertools import accumulate
 import torch
 from torch import nn
 
-from toygan_tui.core.training.adam import AdamState
-from toygan_tui.core.training.state import TrainState
+from toygan_tui.core.engines.adam import AdamState
+from toygan_tui.core.engines.contract import NotApplicable, RunState
 
 _BUFFERS = ("params", "grads", "exp_avg", "exp_avg_sq")
-
-
-class NotApplicable(Exception):
-    """The fast path cannot reproduce the reference here; the message says why, in one line."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ def require_private_ops(device: torch.device) -> None:
 
 def linear_layers(model: nn.Module) -> list[nn.Linear]:
     """The Linear layers of an MLP (Linear → ReLU, any number of times, then Linear), else
-    NotApplicable: the nets core/training/nets.py builds, at any depth."""
+    NotApplicable: the nets core/nets/build.py builds, at any depth."""
     children = list(model.children())
     kinds = [type(m) for m in children]
     hidden = (len(kinds) - 1) // 2
@@ -117,7 +113,7 @@ def adam_settings(opt: AdamState, params: list[torch.Tensor]) -> AdamSettings:
 class FlatBuffers:
     """Parameters, gradients and both Adam moments of G then D, each one flat tensor."""
 
-    def __init__(self, state: TrainState) -> None:
+    def __init__(self, state: RunState) -> None:
         self.state = state
         g_layers, d_layers = linear_layers(state.G), linear_layers(state.D)
         self.layers = g_layers + d_layers  # G's, then D's, input layer first

@@ -6,7 +6,7 @@ protocol, never by its name:
 
 - the training side draws real batches (`real_batch` on the CPU's numpy stream, exactly the
   tutorial's for `curves`; `real_batch_torch` on a device), builds the nets its `nets` names
-  (core/training/nets.py: "mlp" from `noise_dim`, `out_dim`, `cond_dim` and the sizes in
+  (core/nets/build.py: "mlp" from `noise_dim`, `out_dim`, `cond_dim` and the sizes in
   `defaults`; "dcgan" for images of `sample_shape`), and gives G the labels of the real batch;
 - the report measures G's output on fixed evaluation noise (and `eval_labels`) with `measure`;
 - the dashboard, `plot`, `runs`, `watch` and `sample` list `measures` (name, direction, good
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 View = Literal["curves", "points", "images"]  # curves between bounds; 2-D points over D's
 #                                                heatmap; a grid of images (C × H × W in [-1, 1])
-Nets = Literal["mlp", "dcgan"]  # the nets' family (core/training/nets.py builds each)
+Nets = Literal["mlp", "dcgan"]  # the nets' family (core/nets/build.py builds each)
 
 
 @dataclass(frozen=True)

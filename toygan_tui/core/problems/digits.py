@@ -1,5 +1,5 @@
 """`digits` and `cond-digits`: scikit-learn's handwritten digits at 16×16 (digits_data.py),
-learned by a DCGAN (core/training/dcgan.py); `cond-digits` asks G for a digit (0-9).
+learned by a DCGAN (core/nets/dcgan.py); `cond-digits` asks G for a digit (0-9).
 
 Real batches are drawn with replacement from the 1 797 images by the run's own stream (an
 epoch has no meaning for so small a set). The measures (digit_measures.py) come from a small

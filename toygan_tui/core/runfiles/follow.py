@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.rundir import METRICS_FILE, parse_row
 from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
-from toygan_tui.core.runfiles.runs import METRICS_FILE, parse_row
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import STATUS_FILE, read_status, snapshot_from_status
 from toygan_tui.core.runfiles.tail import FileTail

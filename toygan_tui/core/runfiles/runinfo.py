@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.runfiles.process import process_alive
-from toygan_tui.core.runfiles.runs import CONFIG_FILE, METRICS_FILE, parse_row
+from toygan_tui.core.runfiles.rundir import CONFIG_FILE, METRICS_FILE, parse_row
 from toygan_tui.core.runfiles.status import (
     DIVERGED,
     ENDED,

@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toygan_tui.core.errors import InputError
-from toygan_tui.core.runfiles.runs import (
+from toygan_tui.core.errors import ConfigError, InputError
+from toygan_tui.core.runfiles.rundir import (
     CONFIG_FILE,
     METRICS_FILE,
     RunDir,
     claim_run_dir,
     read_metrics,
 )
-from toygan_tui.core.training.config import ConfigError
 
 SWEEP_PREFIX = "sweep-"  # sweep ids are sweep-1, sweep-2, ...; run ids are timestamps
 KIND = "sweep"  # config.json's "kind" says a directory holds a sweep

@@ -16,8 +16,8 @@ import numpy as np
 from toygan_tui.core.runfiles.catalog import run_kind
 from toygan_tui.core.runfiles.follow import MetricsTail
 from toygan_tui.core.runfiles.frames import FRAMES_FILE, Frame, FramesTail, view_fields
+from toygan_tui.core.runfiles.rundir import METRICS_FILE
 from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
-from toygan_tui.core.runfiles.runs import METRICS_FILE
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.sweeps import member_dir, member_run_id, rows_of
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from toygan_tui.core.training.config import ConfigError, TrainConfig, resolve
+from toygan_tui.core.config import OPTIONS, ConfigError, TrainConfig, resolve
 
 MAX_MEMBERS = 10_000  # a bigger grid is a typo, not a sweep (files, memory, time)
 
@@ -87,6 +87,18 @@ def members(grid: Grid, fixed: Mapping[str, Any], typed: Collection[str]) -> lis
     return found
 
 
+def grid_of(lists: Mapping[str, list[Any]], seeds: list[int]) -> tuple[Grid, dict[str, Any]]:
+    """(the grid: the options given several values, and the seeds; the options given one)."""
+    axes = {name: values for name, values in lists.items() if len(values) > 1}
+    single = {name: values[0] for name, values in lists.items() if len(values) == 1}
+    return Grid(axes, seeds), single
+
+
+def sweep_defaults() -> dict[str, Any]:
+    """The options whose default differs in a sweep (it reports less often than a run)."""
+    return {n: e.spec.sweep_default for n, e in OPTIONS.items() if e.spec.sweep_default is not None}
+
+
 def set_label(options: Mapping[str, Any]) -> str:
     """An option set as the table's row names it: 'loss ns  lr_g 0.0004' ('all' when none)."""
     return "  ".join(f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
@@ -98,8 +110,3 @@ def _product(sizes: Sequence[int] | Any) -> int:
     for size in sizes:
         total *= size
     return total
-
-
-# Options that must be the same for every member (the members step and report in lockstep).
-SWEEP_WIDE = ("steps", "device", "report_every", "save_every", "threads", "n_eval", "n_show",
-              "eval_seed")  # fmt: skip

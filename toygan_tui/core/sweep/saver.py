@@ -18,7 +18,7 @@ from typing import Any
 
 from toygan_tui.core.runfiles.atomic import atomic_write
 from toygan_tui.core.runfiles.inflight import InFlight
-from toygan_tui.core.runfiles.runs import CHECKPOINT_FILE
+from toygan_tui.core.runfiles.rundir import CHECKPOINT_FILE
 from toygan_tui.core.runfiles.sweeps import SAVED_FILE
 
 PENDING = f"{CHECKPOINT_FILE}.step-"

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import torch
 
+from toygan_tui.core.engines.factory import make_groups
 from toygan_tui.core.errors import InputError, SaveFailed
 from toygan_tui.core.runfiles.atomic import check_writable, clean_stale_temps
 from toygan_tui.core.runfiles.frames import append_frame, trim_frames, view_arrays
-from toygan_tui.core.runfiles.runs import RunDir, write_config
+from toygan_tui.core.runfiles.rundir import RunDir, write_config
 from toygan_tui.core.runfiles.sweepreport import MemberResult, SweepReport
 from toygan_tui.core.runfiles.sweeps import MEMBER_KEY, SweepDir, member_run_id
 from toygan_tui.core.sweep.grid import Member
-from toygan_tui.core.sweep.group import make_groups
 from toygan_tui.core.sweep.plan import SweepPlan
 from toygan_tui.core.sweep.saver import SweepSaver, read_saved, recover
 from toygan_tui.core.sweep.status import SweepStatus
@@ -79,7 +79,9 @@ class SweepSession:
                 directory.mkdir(parents=True, exist_ok=True)
                 clean_stale_temps(directory)
                 extra = {"run_id": member_run_id(self.files.sweep_id, member.number)}
-                write_config(RunDir(directory), member.cfg, {**extra, "device": str(self.device)})
+                write_config(
+                    RunDir(directory), member.cfg.to_dict(), {**extra, "device": str(self.device)}
+                )
                 if resume:
                     trim_frames(directory, self.step)
             if resume:

@@ -19,10 +19,10 @@ import numpy as np
 import torch
 
 from toygan_tui import __version__
+from toygan_tui.core.config import ConfigError, TrainConfig, upgrade_v1
+from toygan_tui.core.engines.adam import AdamState
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.training.adam import AdamState
-from toygan_tui.core.training.config import ConfigError, TrainConfig, upgrade_v1
-from toygan_tui.core.training.model import make_generator
+from toygan_tui.core.nets.build import make_generator
 from toygan_tui.core.training.state import TrainState, new_state
 
 FORMAT = "toygan-checkpoint"

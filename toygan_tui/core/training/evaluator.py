@@ -18,10 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from toygan_tui.core.engines import codes
-from toygan_tui.core.engines.step import with_labels
+from toygan_tui.core.config import EVALUATOR_FIELDS, TrainConfig
+from toygan_tui.core.engines.autograd.step import with_labels
+from toygan_tui.core.nets import codes
 from toygan_tui.core.problems.base import PointsProblem
-from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.state import TrainState
 
 HEAT_CELLS = 40  # D is evaluated on a 40 × 40 grid over a 2-D problem's box
@@ -53,8 +53,9 @@ class Evaluation:
 
 
 class Evaluator:
-    # The config's fields __init__ reads: runs equal in these may share one Evaluator (a sweep's).
-    READS = ("problem", "data", "image_size", "loss", "n_eval", "n_show", "eval_seed", "codes")
+    # The config's fields __init__ reads (the option table's EVALUATOR readers): runs equal in
+    # these may share one Evaluator (a sweep's).
+    READS = EVALUATOR_FIELDS
 
     @classmethod
     def key(cls, cfg: TrainConfig) -> tuple[object, ...]:

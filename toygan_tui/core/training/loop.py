@@ -15,43 +15,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import Protocol
 
 import torch
 
-from toygan_tui.core.engines.reference import ReferenceEngine
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.engines.contract import Engine
+from toygan_tui.core.engines.factory import make_engine
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.core.training.config import TrainConfig
 from toygan_tui.core.training.evaluator import Evaluator
 from toygan_tui.core.training.reporter import ReportAt, Reporter
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
-
-
-class Engine(Protocol):
-    """Advances a TrainState; after run() returns, the state's modules, optimizers and RNGs
-    are exactly those after the steps taken (so a checkpoint may be written at once)."""
-
-    name: str
-
-    def run(self, n: int) -> torch.Tensor:
-        """Take n steps; return the loss's stats of the last (may be unsynced)."""
-        ...
-
-
-def make_engine(state: TrainState) -> Engine:
-    """The engine the config asks for; `auto` takes the fast one where it applies. In a
-    torchrun job: the data-parallel reference engine (world.check_job refused `fast`)."""
-    if state.world is not None:
-        from toygan_tui.core.engines.distributed import DistributedEngine
-
-        return DistributedEngine(state, state.world)
-    if state.cfg.engine != "reference":
-        from toygan_tui.core.engines.fast import make_fast_engine
-
-        fast = make_fast_engine(state, required=state.cfg.engine == "fast")
-        if fast is not None:
-            return fast
-    return ReferenceEngine(state)
 
 
 def next_stop(step: int, every: int) -> int:

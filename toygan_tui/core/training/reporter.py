@@ -95,7 +95,7 @@ def report(state: TrainState, evaluator: Evaluator, at: ReportAt, seen: Players)
     return Snapshot(
         step=at.step,
         total=cfg.steps,
-        stats=dict(zip(cfg.the_loss.stat_names, values, strict=True)),
+        stats=dict(zip(state.loss.stat_names, values, strict=True)),
         quality=evaluation.quality,
         curves=evaluation.shown,
         x=state.x,

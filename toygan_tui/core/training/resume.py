@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toygan_tui.core.config import MATH_FIELDS, ConfigError, TrainConfig
 from toygan_tui.core.runfiles.atomic import atomic_write
-from toygan_tui.core.runfiles.runs import (
+from toygan_tui.core.runfiles.rundir import (
     CHECKPOINT_FILE,
     LAST_CHECKPOINT,
     RunDir,
@@ -21,7 +22,6 @@ from toygan_tui.core.runfiles.runs import (
     parse_row,
 )
 from toygan_tui.core.training.checkpoint import CheckpointError, config_of, read_checkpoint
-from toygan_tui.core.training.config import MATH_FIELDS, ConfigError, TrainConfig
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ from typing import cast
 import numpy as np
 import torch
 
+from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.errors import Diverged, InputError, SaveFailed
 from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
 from toygan_tui.core.runfiles.frames import append_frame, trim_frames, view_arrays
-from toygan_tui.core.runfiles.runs import (
+from toygan_tui.core.runfiles.rundir import (
     LAST_CHECKPOINT,
     RunDir,
     append_metrics,
@@ -35,12 +36,11 @@ from toygan_tui.core.runfiles.runs import (
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import StatusWriter
 from toygan_tui.core.training.checkpoint import params_finite, restore_state, save_bytes
-from toygan_tui.core.training.config import ConfigError, TrainConfig
 from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.resume import ResumePoint, trim_metrics
 from toygan_tui.core.training.saver import CheckpointWriter
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
-from toygan_tui.core.training.world import World
+from toygan_tui.core.world import World
 
 
 class Session:
@@ -74,7 +74,7 @@ class Session:
         self.status: StatusWriter | None = None  # once training has started: its status.json
         start = self._prepare_files()
         if world is not None:
-            from toygan_tui.core.training.distributed import share_state
+            from toygan_tui.core.training.handover import share_state
 
             self.state.world = world
             share_state(start)
@@ -108,7 +108,7 @@ class Session:
                 trim_metrics(self.run, self.state.step)  # no duplicate rows after resuming
                 trim_frames(self.run.path, self.state.step)  # nor frames
             extra = {"run_id": self.run.run_id, "device": str(self.device)}
-            write_config(self.run, self.cfg, extra)
+            write_config(self.run, self.cfg.to_dict(), extra)
             self._write(data)
         except OSError as exc:
             reason = exc.strerror or str(exc)
@@ -217,7 +217,9 @@ class Session:
 
 
 def _join(world: World, device_name: str) -> torch.device:
-    from toygan_tui.core.training.distributed import join  # torch.distributed: jobs only
+    from toygan_tui.core.engines.data_parallel.collectives import (
+        join,  # torch.distributed: jobs only
+    )
 
     return join(world, device_name)
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
-from toygan_tui.core.errors import InputError
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.engines.adam import AdamState
+from toygan_tui.core.engines.ema import new_ema
+from toygan_tui.core.errors import DeviceError
+from toygan_tui.core.losses import Loss
+from toygan_tui.core.nets.build import make_discriminator, make_generator
 from toygan_tui.core.problems import Problem
-from toygan_tui.core.training.adam import AdamState
-from toygan_tui.core.training.config import TrainConfig
-from toygan_tui.core.training.ema import new_ema
-from toygan_tui.core.training.model import make_discriminator, make_generator
-from toygan_tui.core.training.world import World
-
-
-class DeviceError(InputError):
-    """The asked-for device is not usable here; the message is one line for the user."""
+from toygan_tui.core.world import World
 
 
 @dataclass
@@ -34,18 +31,17 @@ class TrainState:
     data_gen: torch.Generator | None  # real samples off the CPU, drawn on the device
     step: int = 0
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
-    g_ema: nn.Module | None = None  # the EMA of G's weights (core/training/ema.py), if cfg.ema
+    g_ema: nn.Module | None = None  # the EMA of G's weights (core/engines/ema.py), if cfg.ema
     world: World | None = None  # the torchrun job this process trains in (None: alone)
+    problem: Problem = field(init=False)  # the config's problem and loss, built once per run
+    loss: Loss = field(init=False)
 
     def __post_init__(self) -> None:
+        self.problem, self.loss = self.cfg.the_problem, self.cfg.the_loss
         # Parameters on "cuda" report "cuda:0", and torch.device("cuda") != "cuda:0": a state
         # on an unindexed CUDA device would fail every device check of the fast engine.
         if self.device.type == "cuda" and self.device.index is None:
             raise ValueError(f"TrainState needs an indexed CUDA device, not {self.device}")
-
-    @property
-    def problem(self) -> Problem:
-        return self.cfg.the_problem
 
     @property
     def x(self) -> np.ndarray:

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from toygan_tui.core.engines import codes
-from toygan_tui.core.engines.step import with_labels
+from toygan_tui.core.config import ConfigError
+from toygan_tui.core.engines.autograd.step import with_labels
+from toygan_tui.core.nets import codes
 from toygan_tui.core.problems import Problem
 from toygan_tui.core.training.checkpoint import load_generator
-from toygan_tui.core.training.config import ConfigError
 
 MAX_SAMPLES = 1_000_000  # a 15-float curve each: ~120 MB at most
 MAX_IMAGE_VALUES = 200_000_000  # images: n × C × H × W floats, 1.6 GB at most

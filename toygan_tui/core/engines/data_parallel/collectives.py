@@ -1,26 +1,19 @@
-"""The collectives of a torchrun job: joining it, handing rank 0's state to the others, agreeing
-on a stop, averaging gradients. gloo on the CPU, nccl on a GPU (chosen from the device).
-
-Rank 0 alone reads and writes runs/ (the checkpoint it resumes from, the files it writes); the
-other ranks get the whole TrainState from it at the start, as checkpoint bytes over the process
-group, so a resumed job needs the run directory on rank 0's machine only.
+"""The collectives of a torchrun job: joining it, broadcasting bytes from rank 0, agreeing on a
+stop, averaging gradients. gloo on the CPU, nccl on a GPU (chosen from the device). A collective
+that fails because a process of the job died is JobLost (one line for the user).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import torch
 import torch.distributed as dist
 
-from toygan_tui.core.errors import JobLost
-from toygan_tui.core.training.checkpoint import config_of, restore_state
-from toygan_tui.core.training.state import DeviceError, TrainState
-from toygan_tui.core.training.world import World
+from toygan_tui.core.errors import DeviceError, JobLost
+from toygan_tui.core.world import World
 
 
 def join(world: World, device_name: str) -> torch.device:
@@ -58,21 +51,7 @@ def _wire() -> torch.device:
     return torch.device("cpu")
 
 
-def share_state(data: bytes) -> None:
-    """Rank 0: send the checkpoint bytes of the state every rank starts from."""
-    _broadcast_bytes(data)
-
-
-def receive_state(device: torch.device, world: World) -> TrainState:
-    """Ranks 1…: the state rank 0 starts from, on this rank's device."""
-    data = torch.load(io.BytesIO(_broadcast_bytes(None)), map_location="cpu", weights_only=True)
-    origin = Path("<rank 0>")
-    state = restore_state(origin, config_of(origin, data), device, data)
-    state.world = world
-    return state
-
-
-def _broadcast_bytes(data: bytes | None) -> bytes:
+def broadcast_bytes(data: bytes | None) -> bytes:
     wire = _wire()
     size = torch.tensor([0 if data is None else len(data)], dtype=torch.int64, device=wire)
     with lost_peers():

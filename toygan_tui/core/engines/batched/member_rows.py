@@ -17,16 +17,15 @@ from collections import defaultdict
 
 import torch
 
+from toygan_tui.core.engines.adam import AdamState
+from toygan_tui.core.engines.batched.stacked import StackedMLP
+from toygan_tui.core.engines.contract import NotApplicable, RunState
 from toygan_tui.core.engines.flat import (
     AdamPart,
     AdamSettings,
-    NotApplicable,
     _fresh_adam_state,
     adam_settings,
 )
-from toygan_tui.core.engines.stacked import StackedMLP
-from toygan_tui.core.training.adam import AdamState
-from toygan_tui.core.training.state import TrainState
 
 
 class MemberPlayers:
@@ -123,11 +122,11 @@ def _consecutive(rows: list[int]) -> list[tuple[int, int]]:
 
 
 class MemberEma:
-    """The EMA of G (core/training/ema.py) of the members that keep one, stacked like G's
+    """The EMA of G (core/engines/ema.py) of the members that keep one, stacked like G's
     parameters: its update, ema ← lerp(ema, g, 1 − decay), is one lerp over all members with
     each member's own 1 − decay (0 for a member without an average: its row stands still)."""
 
-    def __init__(self, G: StackedMLP, states: list[TrainState]) -> None:
+    def __init__(self, G: StackedMLP, states: list[RunState]) -> None:
         self.buffer = torch.zeros_like(G.params)
         weights = [1.0 - s.cfg.ema if s.g_ema is not None else 0.0 for s in states]
         self.weight = torch.tensor(weights, dtype=torch.float32, device=G.params.device)[:, None]

@@ -18,10 +18,10 @@ import warnings
 import torch
 from torch import cuda
 
-from toygan_tui.core.engines.device_step import DeviceStep
-from toygan_tui.core.engines.flat import FlatBuffers, NotApplicable
+from toygan_tui.core.engines.contract import NotApplicable, RunState
+from toygan_tui.core.engines.cuda_graph.device_step import DeviceStep
+from toygan_tui.core.engines.flat import FlatBuffers
 from toygan_tui.core.runfiles.snapshot import eager_engine
-from toygan_tui.core.training.state import TrainState
 
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (cuBLAS/allocator set-up)
 UNROLL = 10  # steps per replay of the big graph: one launch (and RNG bookkeeping) per 10 steps
@@ -31,7 +31,7 @@ Graph = cuda.CUDAGraph
 class DeviceEngine:
     """The reference's steps on a torch device: same random draws, same math up to rounding."""
 
-    def __init__(self, state: TrainState, graphed: bool) -> None:
+    def __init__(self, state: RunState, graphed: bool) -> None:
         if state.data_gen is None:
             raise NotApplicable("the device engine draws real samples on the device")
         self.state = state
@@ -69,7 +69,7 @@ class CaptureFailed(Exception):
     """CUDA-graph capture is not possible here; the message says why, in one line."""
 
 
-def capture(state: TrainState, flat: FlatBuffers, step: DeviceStep) -> tuple[Graph, Graph]:
+def capture(state: RunState, flat: FlatBuffers, step: DeviceStep) -> tuple[Graph, Graph]:
     """Record UNROLL steps, and one step, as CUDA graphs, leaving the run's state as it was.
 
     Warm-up steps run eagerly on a side stream made on the run's GPU (as torch.cuda.graph's
@@ -99,7 +99,7 @@ def capture(state: TrainState, flat: FlatBuffers, step: DeviceStep) -> tuple[Gra
 class SavedState:
     """The run's parameters, Adam moments and random streams, to put back after warm-up."""
 
-    def __init__(self, state: TrainState, flat: FlatBuffers) -> None:
+    def __init__(self, state: RunState, flat: FlatBuffers) -> None:
         assert state.data_gen is not None
         self.state = state
         self.generators = [state.noise_gen, state.data_gen]

@@ -3,8 +3,8 @@ device) trained together, each layer of every member one batched matmul, so a st
 GANs costs a few dozen torch calls instead of K times as many.
 
 Member k takes the steps its own `toygan train` would: the same initial weights (its own
-TrainState), the same random draws (its own streams, drawn ahead in chunks exactly as the fast
-CPU engine draws them: core/engines/streams.py), the reference's math up to float rounding
+RunState), the same random draws (its own streams, drawn ahead in chunks exactly as the fast
+CPU engine draws them: core/engines/numpy_cpu/streams.py), the reference's math up to float rounding
 (tests/test_batched.py), its own Adam settings. run() copies the members' state in at its start
 and back at its end, so each member can be checkpointed and evaluated as a single run.
 
@@ -18,15 +18,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from toygan_tui.core.engines.flat import NotApplicable, require_private_ops
-from toygan_tui.core.engines.members import MemberEma, MemberPlayers
-from toygan_tui.core.engines.stacked import StackedMLP
-from toygan_tui.core.engines.streams import StreamDraws
+from toygan_tui.core.config import SHAPE_FIELDS
+from toygan_tui.core.engines.batched.member_rows import MemberEma, MemberPlayers
+from toygan_tui.core.engines.batched.stacked import StackedMLP
+from toygan_tui.core.engines.contract import NotApplicable, RunState
+from toygan_tui.core.engines.flat import require_private_ops
+from toygan_tui.core.engines.numpy_cpu.streams import StreamDraws
 from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d, torch_ops
-from toygan_tui.core.training.state import TrainState
 
-# The options that fix a step's shape and math for the whole batch (the rest are per member).
-SHARED = ("problem", "loss", "hidden", "depth", "batch_size", "n_critic", "gp_weight")
+# The options that fix a step's shape and math for the whole batch (the option table's SHAPE
+# options); the rest are per member.
+SHARED = SHAPE_FIELDS
 DRAW_BYTES = 32 << 20  # the largest chunk of drawn inputs held at once (all members)
 CPU_BLOCK = 16  # members stepped together on a CPU (see BatchedEngine)
 
@@ -40,7 +42,7 @@ class BatchedEngine:
     faster than blocks of 8, 12 or 32). A GPU takes them all at once.
     """
 
-    def __init__(self, states: list[TrainState]) -> None:
+    def __init__(self, states: list[RunState]) -> None:
         check_batchable(states)
         self.states, self.name = states, f"batched (K={len(states)})"
         size = CPU_BLOCK if states[0].device.type == "cpu" else len(states)
@@ -56,10 +58,10 @@ class BatchedEngine:
 class Block:
     """Members stepped as one batch: stacked buffers, their streams, their Adam."""
 
-    def __init__(self, states: list[TrainState]) -> None:
+    def __init__(self, states: list[RunState]) -> None:
         first = states[0]
         cfg, problem, device = first.cfg, first.problem, first.device
-        self.states, self.loss = states, cfg.the_loss
+        self.states, self.loss = states, first.loss
         K, B = len(states), cfg.batch_size
         self.G = StackedMLP([s.G for s in states], B, device)
         self.D = StackedMLP([s.D for s in states], 2 * B, device)
@@ -105,7 +107,7 @@ class Block:
 
     def _step(self, z: torch.Tensor, real: torch.Tensor) -> None:
         """One step of every member: G against the old D, D on the fakes made before G's step
-        (the reference's order, core/engines/step.py), then both players' Adam. Inputs are
+        (the reference's order, core/engines/autograd/step.py), then both players' Adam. Inputs are
         laid batch last: zᵀ (K × noise × batch), D's [real | fake] (K × out × 2·batch)."""
         B, XT, zT = real.shape[1], self.XT, z.transpose(1, 2)
         XT[:, :, :B].copy_(real.transpose(1, 2))
@@ -139,7 +141,7 @@ class Block:
         return out
 
 
-def check_batchable(states: list[TrainState]) -> None:
+def check_batchable(states: list[RunState]) -> None:
     """NotApplicable (one line) unless these runs can be one batch."""
     if not states:
         raise NotApplicable("a batch needs at least one member")
@@ -152,7 +154,7 @@ def check_batchable(states: list[TrainState]) -> None:
         raise NotApplicable("the members are on different devices")
     if len({id(s) for s in states}) < len(states):
         raise NotApplicable("a member appears twice")
-    loss = first.cfg.the_loss
+    loss = first.loss
     if loss.gp_weight or first.cfg.n_critic != 1 or first.cfg.gp_weight:
         raise NotApplicable(f"the batched engine does not run {loss.name} (a double backward)")
     if first.problem.cond_dim:
@@ -165,7 +167,7 @@ class Draws:
     (steps × K × batch × dim). On a CPU each member draws a chunk at once where that equals
     drawing step by step (StreamDraws' probe); elsewhere one step at a time."""
 
-    def __init__(self, states: list[TrainState]) -> None:
+    def __init__(self, states: list[RunState]) -> None:
         first, K = states[0], len(states)
         self.states, B = states, first.cfg.batch_size
         Z, P = first.problem.noise_dim, first.problem.out_dim
@@ -182,7 +184,7 @@ class Draws:
         z, reals = self.z[:k], self.reals[:k]
         if self.streams is None:
             for m, state in enumerate(self.states):
-                reals[0, m] = state.real_batch()
+                reals[0, m] = state.real_batch_with_labels()[0]
                 z[0, m] = state.noise(state.cfg.batch_size)
             return z, reals
         for m, stream in enumerate(self.streams):

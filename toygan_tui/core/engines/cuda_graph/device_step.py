@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import torch
 
+from toygan_tui.core.engines.contract import RunState
+from toygan_tui.core.engines.ema import ema_step
 from toygan_tui.core.engines.flat import FlatBuffers
 from toygan_tui.core.losses import g_mirrors_d, torch_ops
-from toygan_tui.core.training.ema import ema_step
-from toygan_tui.core.training.state import TrainState
 
 Layer = tuple[torch.Tensor, torch.Tensor]  # (W, b) views of the flat buffers
 
@@ -23,10 +23,10 @@ Layer = tuple[torch.Tensor, torch.Tensor]  # (W, b) views of the flat buffers
 class DeviceStep:
     """One training step on preallocated tensors, on the parameter views FlatBuffers lays out."""
 
-    def __init__(self, state: TrainState, flat: FlatBuffers) -> None:
+    def __init__(self, state: RunState, flat: FlatBuffers) -> None:
         cfg, dev, problem = state.cfg, state.device, state.problem
         B, C = cfg.batch_size, problem.cond_dim
-        self.state, self.flat, self.loss, self.ops = state, flat, cfg.the_loss, torch_ops()
+        self.state, self.flat, self.loss, self.ops = state, flat, state.loss, torch_ops()
         self.P, self.Z = problem.out_dim, problem.noise_dim
         self.X = torch.zeros(2 * B, self.P + C, device=dev)  # D's input: [real; fake], labels
         self.g_input = torch.zeros(B, self.Z + C, device=dev)  # G's input: [z, c]

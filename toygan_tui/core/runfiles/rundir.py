@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toygan_tui.core.errors import ConfigError
 from toygan_tui.core.runfiles.atomic import atomic_write
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.core.training.config import ConfigError, TrainConfig
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -88,8 +88,9 @@ def _new_run_dir(runs_dir: Path) -> Path:
             continue
 
 
-def write_config(run: RunDir, cfg: TrainConfig, extra: dict[str, Any]) -> None:
-    text = json.dumps({**cfg.to_dict(), **extra}, indent=2) + "\n"
+def write_config(run: RunDir, config: dict[str, Any], extra: dict[str, Any]) -> None:
+    """config.json: the run's resolved options (TrainConfig.to_dict()) and `extra` (its id...)."""
+    text = json.dumps({**config, **extra}, indent=2) + "\n"
     atomic_write(run.config, text.encode())
 
 

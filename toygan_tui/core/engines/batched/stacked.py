@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from toygan_tui.core.engines.flat import NotApplicable
+from toygan_tui.core.engines.contract import NotApplicable
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ these are the tutorial's nets layer for layer (ngf·8 at 4×4 down to ngf at 32�
   and a report never changes a buffer of the run.
 - A critic with a gradient penalty (wgan-gp) has no BatchNorm: the penalty is per sample, and
   BatchNorm mixes the samples of a batch (the WGAN-GP paper's advice).
-- --codes K (core/engines/codes.py): G reads its code one-hot in place of z's first K inputs,
+- --codes K (core/nets/codes.py): G reads its code one-hot in place of z's first K inputs,
   and D's last convolution has K more outputs, the code head's logits.
 - A conditional problem's label comes in as one more input (core/engines/step.with_labels: the
   last column of G's noise, one more constant channel of D's image); both nets turn it into
@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from toygan_tui.core.engines import codes
+from toygan_tui.core.nets import codes
 from toygan_tui.core.problems.base import Problem
 
 INIT_STD = 0.02  # DCGAN's N(0, 0.02) for every weight (N(1, 0.02) for BatchNorm's scale)
@@ -41,7 +41,7 @@ def blocks(side: int) -> int:
 
 class OneHotNoise(nn.Module):
     """G's first step: [z, c] (c the class as a float) → [z, one_hot(c)] as a 1×1 image; with
-    InfoGAN's codes, z's first K inputs → its code, one-hot (core/engines/codes.py)."""
+    InfoGAN's codes, z's first K inputs → its code, one-hot (core/nets/codes.py)."""
 
     def __init__(self, classes: int, n_codes: int = 0) -> None:
         super().__init__()

@@ -22,11 +22,11 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from toygan_tui.core.engines.reference import ReferenceEngine
-from toygan_tui.core.engines.step import Batch, Optimizer, Players
-from toygan_tui.core.training.distributed import mean_over_ranks
-from toygan_tui.core.training.state import TrainState
-from toygan_tui.core.training.world import World
+from toygan_tui.core.engines.autograd.reference import ReferenceEngine
+from toygan_tui.core.engines.autograd.step import Batch, Optimizer, Players
+from toygan_tui.core.engines.contract import RunState
+from toygan_tui.core.engines.data_parallel.collectives import mean_over_ranks
+from toygan_tui.core.world import World
 
 
 class MeanGradients:
@@ -47,8 +47,8 @@ class MeanGradients:
         return self.opt.step()
 
 
-class DistributedEngine(ReferenceEngine):
-    def __init__(self, state: TrainState, world: World) -> None:
+class DataParallelEngine(ReferenceEngine):
+    def __init__(self, state: RunState, world: World) -> None:
         super().__init__(state)
         n, size = state.cfg.batch_size, world.size
         self.share = slice(world.rank * n // size, (world.rank + 1) * n // size)

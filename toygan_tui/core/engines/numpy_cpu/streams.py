@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from toygan_tui.core.training.state import TrainState
+from toygan_tui.core.engines.contract import RunState
 
 CHUNK = 64  # steps of random draws made at once (only where that draws the same numbers)
 
@@ -29,7 +29,7 @@ Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 class StreamDraws:
     """A CPU run's two streams, k steps at a time (k ≤ chunk: 1 where chunks are not exact)."""
 
-    def __init__(self, state: TrainState) -> None:
+    def __init__(self, state: RunState) -> None:
         if state.data_rng is None:
             raise ValueError("the CPU streams draw real samples from the numpy RandomState")
         self.state, self.data_rng = state, state.data_rng
@@ -67,7 +67,7 @@ class StreamDraws:
 class CpuStreams(StreamDraws):
     """The draws laid out for the CPU engine's step, in buffers of `chunk` steps."""
 
-    def __init__(self, state: TrainState) -> None:
+    def __init__(self, state: RunState) -> None:
         super().__init__(state)
         cfg, k, C = state.cfg, self.chunk, state.problem.cond_dim
         B, Z, P = cfg.batch_size, state.problem.noise_dim, state.problem.out_dim

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from toygan_tui.core.engines.streams import Batch
+from toygan_tui.core.engines.numpy_cpu.streams import Batch
 
 LogitGrads = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 

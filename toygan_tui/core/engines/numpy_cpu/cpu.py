@@ -19,13 +19,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from toygan_tui.core.engines.blas import blas_threads
-from toygan_tui.core.engines.cpu_deep import LogitGrads, Mlp, make_deep_step
+from toygan_tui.core.engines.contract import RunState
+from toygan_tui.core.engines.ema import ema_step
 from toygan_tui.core.engines.flat import FlatBuffers
-from toygan_tui.core.engines.streams import Batch, CpuStreams
+from toygan_tui.core.engines.numpy_cpu.blas import blas_threads
+from toygan_tui.core.engines.numpy_cpu.cpu_deep import LogitGrads, Mlp, make_deep_step
+from toygan_tui.core.engines.numpy_cpu.streams import Batch, CpuStreams
 from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d
-from toygan_tui.core.training.ema import ema_step
-from toygan_tui.core.training.state import TrainState
 
 
 class CpuEngine:
@@ -33,7 +33,7 @@ class CpuEngine:
 
     name = "fast"
 
-    def __init__(self, state: TrainState) -> None:
+    def __init__(self, state: RunState) -> None:
         self.state = state
         self.flat = FlatBuffers(state)
         self.streams = CpuStreams(state)
@@ -70,7 +70,7 @@ class CpuEngine:
     def stats(self) -> torch.Tensor:
         """The last step's stats, from its logits: the loss's formulas in numpy (a dozen torch
         ops on 128 numbers would cost more than a training step)."""
-        batch, loss = self.state.cfg.batch_size, self.state.cfg.the_loss
+        batch, loss = self.state.cfg.batch_size, self.state.loss
         real, fake = self.logits[0, :batch], self.logits[0, batch:]
         with np.errstate(all="ignore"):
             losses = loss.d_loss(real, fake, NUMPY_OPS), loss.g_loss(fake, NUMPY_OPS)
@@ -79,7 +79,7 @@ class CpuEngine:
 
 
 def _make_step(
-    state: TrainState,
+    state: RunState,
     flat: FlatBuffers,
     logits: np.ndarray,
     adam: Callable[[], None],
@@ -88,7 +88,7 @@ def _make_step(
     """One training step with every buffer bound once, so the hot loop only calls numpy.
 
     deep=True takes the any-depth loop even for one hidden layer (tests check both)."""
-    loss, B = state.cfg.the_loss, state.cfg.batch_size
+    loss, B = state.loss, state.cfg.batch_size
     mirror = g_mirrors_d(loss)  # G's dL/dlogit is minus D's: no gradient of its own to take
     logit_grads = _minimax_grads(B) if mirror else _loss_grads(loss, B)
     g_blocks, d_blocks = (_numpy(b) for b in flat.blocks(flat.params))

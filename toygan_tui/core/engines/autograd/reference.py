@@ -1,5 +1,5 @@
-"""The reference engine: the step of core/engines/step.py, with autograd, for every (problem,
-loss) pair. It is the spec: on the defaults (curves, minimax) it is the tutorial's step, and
+"""The reference engine: the step of step.py, with autograd, for every (problem, loss) pair.
+It is the spec: on the defaults (curves, minimax) it is the tutorial's step, and
 every faster engine must match it step for step (tests/test_engines.py).
 """
 
@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import torch
 
-from toygan_tui.core.engines.augment import Shifts
-from toygan_tui.core.engines.step import Batch, Players, critic_step, joint_step
+from toygan_tui.core.engines.adam import torch_adam
+from toygan_tui.core.engines.autograd.augment import Shifts
+from toygan_tui.core.engines.autograd.step import Batch, Players, critic_step, joint_step
+from toygan_tui.core.engines.contract import RunState
+from toygan_tui.core.engines.ema import ema_step
 from toygan_tui.core.losses import MINIMAX, torch_ops
-from toygan_tui.core.training.adam import torch_adam
-from toygan_tui.core.training.ema import ema_step
-from toygan_tui.core.training.state import TrainState
 
 # The tutorial's saturating minimax losses (losses.MINIMAX), by the names tests use.
 _TORCH_OPS = torch_ops()
@@ -30,13 +30,13 @@ def g_loss_from_logits(logit_fake: torch.Tensor) -> torch.Tensor:
 
 class ReferenceEngine:
     """Each training step: n_critic − 1 critic-only steps, then both players from the same
-    (G, D) state (core/engines/step.py); one step of each for every loss but wgan-gp."""
+    (G, D) state (core/engines/autograd/step.py); one step of each for every loss but wgan-gp."""
 
     name = "reference"
 
-    def __init__(self, state: TrainState) -> None:
+    def __init__(self, state: RunState) -> None:
         self.state = state
-        self.loss = state.cfg.the_loss
+        self.loss = state.loss
         self.ops = _TORCH_OPS
         # torch's own Adam, on the state's optimizer containers: a checkpoint sees its steps.
         self.players = Players(state.G, state.D, torch_adam(state.opt_G), torch_adam(state.opt_D))
@@ -71,7 +71,7 @@ class ReferenceEngine:
         return Batch(real, labels, z, eps, shifts)
 
 
-def _ema_pairs(state: TrainState) -> tuple[list[torch.Tensor], list[torch.Tensor]] | None:
+def _ema_pairs(state: RunState) -> tuple[list[torch.Tensor], list[torch.Tensor]] | None:
     """The EMA's tensors and G's (detached views of them), in the same order (None when the
     run keeps no EMA)."""
     if state.g_ema is None:

@@ -1,4 +1,5 @@
-"""G and D for any problem, in the family its `nets` names. D returns a logit.
+"""G and D of a run: the problem's family of nets at the config's sizes. D returns a logit,
+not a probability.
 
 - "mlp": `depth` hidden ReLU layers of `hidden` units. A conditional problem's label is one
   more input of both (G sees [z, c], D [x, c]). At depth 1 and the curve problem's sizes these
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 from torch import nn
 
+from toygan_tui.core.config import TrainConfig
+from toygan_tui.core.nets import dcgan
 from toygan_tui.core.problems.base import Problem
-from toygan_tui.core.training import dcgan
 
 
 def mlp(n_in: int, hidden: int, depth: int, n_out: int) -> nn.Sequential:
@@ -27,14 +29,14 @@ def mlp(n_in: int, hidden: int, depth: int, n_out: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def make_generator(problem: Problem, hidden: int, depth: int, codes: int = 0) -> nn.Sequential:
+def generator_for(problem: Problem, hidden: int, depth: int, codes: int = 0) -> nn.Sequential:
     """G: noise z (and the label asked for) → one sample. `codes`: DCGAN nets only."""
     if problem.nets == "dcgan":
         return dcgan.generator(problem, hidden, codes)
     return mlp(problem.noise_dim + problem.cond_dim, hidden, depth, problem.out_dim)
 
 
-def make_discriminator(
+def discriminator_for(
     problem: Problem,
     hidden: int,
     depth: int,
@@ -48,3 +50,21 @@ def make_discriminator(
     if problem.nets == "dcgan":
         return dcgan.discriminator(problem, hidden, batchnorm and not penalised, codes)
     return mlp(problem.out_dim + problem.cond_dim, hidden, depth, 1)
+
+
+def make_generator(cfg: TrainConfig) -> nn.Sequential:
+    """G of a run: noise z (and a conditional problem's label) → one sample."""
+    return generator_for(cfg.the_problem, cfg.hidden, cfg.depth, cfg.codes)
+
+
+def make_discriminator(cfg: TrainConfig) -> nn.Sequential:
+    """D of a run: a sample (and its label) → the logit of "this is real".
+
+    The tutorial ends D with a Sigmoid; we keep the logit so losses are computed stably
+    (softplus) and a saturated D never gives log(0). sigmoid(logit) is the tutorial's D(x).
+    A loss with a gradient penalty (wgan-gp) gets a critic without BatchNorm, and so does a
+    run with --d-norm none. A run with --codes K gets K more outputs (core/nets/codes.py).
+    """
+    penalised, batchnorm = bool(cfg.gp_weight), cfg.d_norm == "batch"
+    problem = cfg.the_problem
+    return discriminator_for(problem, cfg.hidden, cfg.depth, penalised, batchnorm, cfg.codes)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from toygan_tui.core.engines import codes
-from toygan_tui.core.engines.inputs import with_labels
+from toygan_tui.core.nets import codes
+from toygan_tui.core.nets.inputs import with_labels
 
 
 def interpolate(real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:

@@ -8,9 +8,9 @@ A step is the tutorial's: both players updated from the same (G, D) state (G's s
 the old D; D's step on the fakes made before G's step, detached, so D's gradient is that of
 D's loss alone). A loss with n_critic > 1 (wgan-gp) first takes n_critic − 1 critic-only
 steps on fresh batches, so D is updated n_critic times per G update and n_critic = 1 is the
-tutorial exactly. A run with --augment shows D its images shifted (core/engines/augment.py):
-the reals in D's update, the fakes in both players' (Batch.seen_real, Batch.seen_fake).
-A run with --codes adds InfoGAN's code term to both players' losses (core/engines/codes.py).
+tutorial exactly. A run with --augment shows D its images shifted (augment.py): the reals in
+D's update, the fakes in both players' (Batch.seen_real, Batch.seen_fake).
+A run with --codes adds InfoGAN's code term to both players' losses (core/nets/codes.py).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from toygan_tui.core.engines import codes
-from toygan_tui.core.engines.augment import Shifts, translate
-from toygan_tui.core.engines.inputs import with_labels
-from toygan_tui.core.engines.penalty import gradient_penalty, interpolate
+from toygan_tui.core.engines.autograd.augment import Shifts, translate
+from toygan_tui.core.engines.autograd.penalty import gradient_penalty, interpolate
 from toygan_tui.core.losses import Loss, Ops
+from toygan_tui.core.nets import codes
+from toygan_tui.core.nets.inputs import with_labels
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,9 @@ class Batch:
     labels: torch.Tensor | None  # (B × 1) float labels of a conditional problem, else None
     z: torch.Tensor  # (B × noise_dim)
     eps: torch.Tensor | None  # (B × 1) ~ U(0, 1), the penalty's mix; None without a penalty
-    shifts: Shifts | None = None  # what D sees is shifted by these (core/engines/augment.py)
+    shifts: Shifts | None = (
+        None  # what D sees is shifted by these (core/engines/autograd/augment.py)
+    )
 
     def seen_real(self) -> torch.Tensor:
         """The real images as D sees them: shifted when the run augments."""
