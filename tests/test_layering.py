@@ -54,9 +54,11 @@ def test_the_core_modules_exist() -> None:
 def test_the_run_files_problems_and_losses_never_load_torch() -> None:
     """watch, runs, plot and replay read runs through these; a lint rule bans torch in
     core/runfiles (and at module level in core/problems); this checks what they pull in."""
-    modules = modules_in("core/runfiles") + modules_in("core/problems") + [
-        f"toygan_tui.core.{name}" for name in TORCH_FREE
-    ]
+    modules = (
+        modules_in("core/runfiles")
+        + modules_in("core/problems")
+        + [f"toygan_tui.core.{name}" for name in TORCH_FREE]
+    )
     assert len(modules) > 15
     loaded = loaded_after("\n".join(f"import {module}" for module in modules))
     assert "numpy" in loaded  # the imports really ran
