@@ -163,14 +163,14 @@ def test_the_checkpoint_keeps_torchs_optimizer_format(tmp_path: Path) -> None:
     from toygan_tui.core.config import TrainConfig
     from toygan_tui.core.nets.build import make_generator
     from toygan_tui.core.training.checkpoint import read_checkpoint
-    from toygan_tui.core.training.session import Session
+    from toygan_tui.core.training.trainers import run_trainer
 
-    session = Session(TrainConfig(steps=30, device="cpu", report_every=30), tmp_path, "t")
-    list(session.snapshots())
+    trainer = run_trainer(TrainConfig(steps=30, device="cpu", report_every=30), tmp_path, "t")
+    list(trainer.reports())
     data = read_checkpoint(tmp_path / "t" / "ckpt.pt")
     G = make_generator(TrainConfig())
     G.load_state_dict(data["G"])
     opt = torch.optim.Adam(G.parameters())
     opt.load_state_dict(data["opt_G"])
-    assert_same_state_dict(opt.state_dict(), session.state.opt_G.state_dict())
+    assert_same_state_dict(opt.state_dict(), trainer.members[0].state.opt_G.state_dict())
     assert {float(s["step"]) for s in opt.state_dict()["state"].values()} == {30.0}

@@ -15,10 +15,10 @@ import pytest
 from clikit import toygan
 from snapshots import make_snapshot
 
-from toygan_tui.commands.controls import LADDER, Controls, check_speed, step_speed
-from toygan_tui.commands.interrupt import StopRequest
 from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.status import StatusWriter, snapshot_from_status
+from toygan_tui.ui.terminal.controls import LADDER, Controls, check_speed, step_speed
+from toygan_tui.ui.terminal.signals import StopRequest
 
 
 class FakeKeys:

@@ -21,8 +21,8 @@ from toygan_tui.core.training.checkpoint import (
     save_bytes,
     state_to_dict,
 )
-from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.state import new_state
+from toygan_tui.core.training.trainer import train
 
 EMA = TrainConfig(device="cpu", seed=4, ema=0.75)  # a fast decay: every step shows
 

@@ -22,7 +22,6 @@ import torch
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.engines.adam import AdamState
 from toygan_tui.core.engines.autograd.reference import ReferenceEngine
-from toygan_tui.core.engines.autograd.step import with_labels
 from toygan_tui.core.engines.cuda_graph.cuda import DeviceEngine, DeviceStep
 from toygan_tui.core.engines.factory import make_engine, make_fast_engine
 from toygan_tui.core.engines.flat import FlatBuffers
@@ -30,8 +29,9 @@ from toygan_tui.core.engines.numpy_cpu.blas import blas_threads, current_blas_th
 from toygan_tui.core.engines.numpy_cpu.cpu import CpuEngine, _make_step
 from toygan_tui.core.engines.numpy_cpu.streams import CpuStreams
 from toygan_tui.core.losses import torch_ops
-from toygan_tui.core.training.loop import train
+from toygan_tui.core.nets.inputs import with_labels
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
+from toygan_tui.core.training.trainer import train
 
 CPU = torch.device("cpu")
 ATOL = 2e-5  # losses and stats of one report: rounding only

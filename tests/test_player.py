@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from toygan_tui.commands.keys import key_names
-from toygan_tui.commands.player import QUIT, Player
+from toygan_tui.ui.terminal.keys import key_names
+from toygan_tui.ui.terminal.player import QUIT, Player
 
 
 def test_arrows_pages_and_ends_move_within_the_tape() -> None:

@@ -14,7 +14,8 @@ from clikit import toygan_env
 from test_ui_sweep import report
 from watchkit import Terminal
 
-from toygan_tui.core.sweep.status import SweepStatus
+from toygan_tui.core.runfiles.status import StatusWriter
+from toygan_tui.core.runfiles.sweepreport import status_fields
 
 COLS, ROWS = 72, 16
 
@@ -46,7 +47,7 @@ def test_watch_draws_a_sweeps_table_in_a_real_terminal(tmp_path: Path) -> None:
     sweep = tmp_path / "runs" / "sweep-9"
     sweep.mkdir(parents=True)
     (sweep / "config.json").write_text(json.dumps({"kind": "sweep", "steps": 10_000}))
-    writer = SweepStatus(sweep, "sweep-9", 10_000, 0, "cpu")
+    writer = StatusWriter(sweep, "sweep-9", 10_000, 0, "cpu", fields=status_fields)
     writer.report(dataclasses.replace(report(), step=10_000, sweep_id="sweep-9"))
     writer.end(10_000)
     argv = [sys.executable, "-m", "toygan_tui", "watch", "sweep-9", "--runs-dir", "runs"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from toygan_tui.core.config import TrainConfig
-from toygan_tui.core.training.loop import train
+from toygan_tui.core.training.trainer import train
 
 
 @pytest.mark.slow

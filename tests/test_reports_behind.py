@@ -20,9 +20,10 @@ from toygan_tui.core.runfiles.frames import read_frames
 from toygan_tui.core.runfiles.rundir import read_metrics
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.training.evaluator import Evaluator
-from toygan_tui.core.training.loop import train
-from toygan_tui.core.training.session import Session
+from toygan_tui.core.training.reporter import Spares
 from toygan_tui.core.training.state import new_state
+from toygan_tui.core.training.trainer import train
+from toygan_tui.core.training.trainers import run_trainer
 
 CPU = torch.device("cpu")
 
@@ -113,14 +114,14 @@ def test_held_the_view_catches_up_before_the_training_goes_on() -> None:
 
 def test_a_stop_hands_out_the_report_of_the_step_it_stopped_at(tmp_path: Path) -> None:
     cfg = cfg_of(steps=1000)
-    session = Session(cfg, tmp_path)
+    trainer = run_trainer(cfg, tmp_path)
     steps = []
-    stream = session.snapshots(should_stop=lambda: len(steps) >= 3, ahead=lambda: True)
+    stream = trainer.reports(should_stop=lambda: len(steps) >= 3, ahead=lambda: True)
     for snap in stream:
         steps.append(snap.step)
     assert steps == [20, 40, 60, 80]  # the fourth was trained before the stop was seen
-    assert session.state.step == session.saved_step == steps[-1]
-    rows = (tmp_path / session.run.run_id / "metrics.jsonl").read_text().splitlines()
+    assert trainer.members[0].state.step == trainer.saved_step == steps[-1]
+    rows = (tmp_path / trainer.layout.run.run_id / "metrics.jsonl").read_text().splitlines()
     assert len(rows) == len(steps)
 
 
@@ -129,7 +130,7 @@ def test_a_frozen_copy_keeps_its_step_while_the_training_goes_on() -> None:
     state = new_state(cfg, CPU)
     engine, evaluator = make_engine(state), Evaluator(cfg, CPU)
     engine.run(10)
-    frozen = evaluator.freeze(state)
+    frozen = Spares(evaluator, state).freeze()
     then = evaluator.evaluate(evaluator.players(state))
     engine.run(10)
     later = evaluator.evaluate(frozen)
@@ -140,7 +141,7 @@ def test_a_frozen_copy_keeps_its_step_while_the_training_goes_on() -> None:
 
 
 def test_the_run_files_get_the_reports_in_step_order_even_when_writing_is_slow() -> None:
-    """on_report (the Session's appends) runs on the report thread for reports behind and on
+    """on_report (the trainer's appends) runs on the report thread for reports behind and on
     the training thread for the others (at a checkpoint, held): never out of step order."""
     cfg = cfg_of(save_every=60)
     recorded: list[int] = []
@@ -157,11 +158,11 @@ def test_the_run_files_get_the_reports_in_step_order_even_when_writing_is_slow()
     assert yielded == recorded == list(range(20, cfg.steps + 1, 20))
 
 
-def test_a_session_appends_every_report_once_in_order(tmp_path: Path) -> None:
+def test_a_runs_trainer_appends_every_report_once_in_order(tmp_path: Path) -> None:
     cfg = cfg_of(save_every=60)
-    session = Session(cfg, tmp_path)
-    yielded = [snap.step for snap in session.snapshots(ahead=lambda: True)]
-    run = tmp_path / session.run.run_id
+    trainer = run_trainer(cfg, tmp_path)
+    yielded = [snap.step for snap in trainer.reports(ahead=lambda: True)]
+    run = tmp_path / trainer.layout.run.run_id
     assert yielded == list(range(20, cfg.steps + 1, 20))
     assert [row["step"] for row in read_metrics(run / "metrics.jsonl")] == yielded
     assert [frame.step for frame in read_frames(run / "frames")] == yielded

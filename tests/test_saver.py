@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from toygan_tui.core.training import saver
-from toygan_tui.core.training.saver import CheckpointWriter
+from toygan_tui.core.runfiles import saving as saver
+from toygan_tui.core.runfiles.saving import CheckpointWriter
 
 
 class HeldDisk:

@@ -31,10 +31,10 @@ from clikit import (
 )
 from ptyprocess import PtyProcess
 
-from toygan_tui.commands.interrupt import stop_on_signals
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.training.checkpoint import read_checkpoint
-from toygan_tui.core.training.loop import train
+from toygan_tui.core.training.trainer import train
+from toygan_tui.ui.terminal.signals import stop_on_signals
 
 ENV = toygan_env({**os.environ, "PYTHONUNBUFFERED": "1"})
 MINUTE = 60  # s: the waits below fail the test after a minute or two, never hang
@@ -115,7 +115,7 @@ OBSERVED = """
 import sys
 from pathlib import Path
 from toygan_tui.cli import main
-from toygan_tui.commands import interrupt
+from toygan_tui.ui.terminal import signals as interrupt
 from toygan_tui.core.engines.autograd.reference import ReferenceEngine
 marks = Path(sys.argv[1])
 run = ReferenceEngine.run
@@ -235,7 +235,7 @@ HELD = """
 import sys, time
 from pathlib import Path
 from toygan_tui.cli import main
-from toygan_tui.commands import interrupt
+from toygan_tui.ui.terminal import signals as interrupt
 from toygan_tui.core.engines.autograd.reference import ReferenceEngine
 marks = Path(sys.argv[1])
 run = ReferenceEngine.run

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from clikit import toygan, toygan_start, wait_for
 
+from toygan_tui.core.runfiles.saving import PENDING, SAVED_FILE, recover
 from toygan_tui.core.runfiles.sweeps import MEMBER_KEY
-from toygan_tui.core.sweep.saver import PENDING, SAVED_FILE, recover
 from toygan_tui.core.training.checkpoint import read_checkpoint
 
 MINUTE = 60

@@ -24,8 +24,8 @@ from toygan_tui.core.engines.autograd.reference import (
 )
 from toygan_tui.core.runfiles.catalog import run_kind
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.core.training.loop import train
 from toygan_tui.core.training.state import DeviceError, TrainState, new_state, resolve_device
+from toygan_tui.core.training.trainer import train
 
 # The learner's loop that bench/speed times is the tutorial as published: the spec here too.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))

@@ -23,6 +23,7 @@ from watchkit import ROOT, cli, edit_status, fake_trainer, make_run, wait_for
 from toygan_tui.commands import watch
 from toygan_tui.core.runfiles.rundir import RunDir, append_metrics
 from toygan_tui.core.runfiles.status import StatusWriter
+from toygan_tui.ui.terminal import watching
 
 ESCAPE = re.compile(r"\x1b")
 
@@ -237,7 +238,7 @@ def report(run: Path, step: int) -> Callable[[], None]:
 
     def write() -> None:
         snap = make_snapshot(step=step, total=1000, run_id=run.name)
-        append_metrics(RunDir(run), snap)
+        append_metrics(RunDir(run).metrics, snap)
         StatusWriter(run, run.name, 1000, step, "cpu").report(snap)
 
     return write
@@ -251,7 +252,7 @@ def test_the_live_view_looks_once_per_refresh_and_draws_only_what_changed(
     keys = ScriptedKeys({3: report(run, 100), 6: report(run, 150)}, looks=9)
     looks, frames = [], []
     poll, render = watch.RunFollower.poll, watch.render
-    monkeypatch.setattr(watch, "Keys", keys)
+    monkeypatch.setattr(watching, "Keys", keys)
     monkeypatch.setattr(watch.RunFollower, "poll", lambda self: looks.append(1) or poll(self))
     monkeypatch.setattr(watch, "render", lambda *a: frames.append(a[0].step) or render(*a))
     monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal, as far as the viewer can tell
@@ -274,7 +275,7 @@ def test_plain_lines_come_once_per_refresh_and_only_for_a_change(
         pauses.append(seconds)
         moves.get(len(pauses), lambda: None)()
 
-    monkeypatch.setattr(watch.time, "sleep", sleep)
+    monkeypatch.setattr(watching.time, "sleep", sleep)
     code, out, _ = cli(["watch", "--runs-dir", str(tmp_path), "--refresh", "2"])
     assert code == 0
     assert pauses == [2.0] * 4  # four pauses of 2 s, then the run had ended

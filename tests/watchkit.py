@@ -58,7 +58,7 @@ def make_run(
     writer = StatusWriter(run.path, run_id, total, 0, "cpu") if status else None
     for step in steps:
         report = make_snapshot(step=step, total=total, run_id=run_id, **snap)
-        append_metrics(run, report)
+        append_metrics(run.metrics, report)
         append_frame(run.path, step, view_arrays(report))
         if writer is not None:
             writer.written_at = float("-inf")  # write every report, throttle or not
@@ -95,7 +95,7 @@ step = 0
 while True:
     step += 10
     snap = make_snapshot(step=step, total=10**6, run_id=run.run_id)
-    append_metrics(run, snap)
+    append_metrics(run.metrics, snap)
     append_frame(run.path, step, view_arrays(snap))
     writer.report(snap)
     time.sleep(0.05)

@@ -73,16 +73,15 @@ def train(ctx: typer.Context, **values: Any) -> None:
 
     An option that says "unless typed" takes the problem's, the loss's or the recipe's value
     when not given; config.json records the values the run used."""
-    from toygan_tui.commands.controls import check_speed
+    from toygan_tui.ui.terminal.controls import check_speed
 
     check_speed(values["speed"])
     given, own = typed(ctx), _own(values)
     if own.pop("detach"):
-        from toygan_tui.commands.detach import run_detach
+        from toygan_tui.launch.detach import detach_train
 
-        return run_detach(
-            config_values(values), given, own, child_args(ctx.command, ctx.params, given)
-        )
+        args = child_args(ctx.command, ctx.params, given)
+        return detach_train(config_values(values), given, own, args)
     from toygan_tui.commands.train import run_train
 
     run_train(config_values(values), given, **own)
@@ -107,6 +106,8 @@ SWEEP_OWN = [
               "--detach", help="Run in the background; follow it with `toygan watch`.")], False),
     parameter("resume", Annotated[Path | None, _own_option(
               help="Continue a sweep from its directory.")], None),
+    parameter("speed", Annotated[float | None, _own_option(
+              help="Start capped at this many steps/s (+ and - change it when live).")], None),
 ]  # fmt: skip
 
 
@@ -122,7 +123,9 @@ def sweep(ctx: typer.Context, **values: Any) -> None:
     Member k trains exactly as `toygan train` with its options would;
     sample, plot and replay read it with --member K."""
     from toygan_tui.commands.sweep import run_sweep
+    from toygan_tui.ui.terminal.controls import check_speed
 
+    check_speed(values["speed"])
     if ctx.args:
         raise ConfigError(f"no such option: {ctx.args[0]} (see 'toygan sweep --help')")
     given, own = typed(ctx), _own(values)

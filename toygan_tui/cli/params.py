@@ -20,7 +20,7 @@ from toygan_tui.core.config import OPTIONS, SWEEP_WIDE
 from toygan_tui.core.errors import ConfigError
 from toygan_tui.core.option_help import help_text
 from toygan_tui.core.options import Entry
-from toygan_tui.core.sweep.grid import split_list
+from toygan_tui.core.sweep_plan import split_list
 
 F = TypeVar("F", bound=Callable[..., Any])
 KW = inspect.Parameter.KEYWORD_ONLY

@@ -17,8 +17,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.live import Live
 
-from toygan_tui.commands.keys import Keys, key_names
-from toygan_tui.commands.player import QUIT, Player
 from toygan_tui.commands.watch import MIN_INTERVAL_S
 from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.runinfo import find_run
@@ -30,6 +28,8 @@ from toygan_tui.ui.format import plain_line
 from toygan_tui.ui.history import History
 from toygan_tui.ui.keybar import WithKeyBar, key_bar
 from toygan_tui.ui.live import fit_to_screen, wants_live
+from toygan_tui.ui.terminal.keys import Keys, key_names
+from toygan_tui.ui.terminal.player import QUIT, Player
 
 KEYS = (
     ("←/→", "report"), ("PgUp/PgDn", "tenth"), ("Home/End", "ends"),

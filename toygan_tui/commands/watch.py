@@ -1,29 +1,31 @@
-"""`toygan watch`: the training dashboard, driven only by the files a run writes.
+"""`toygan watch`: a training's live view, driven only by the files it writes: a run's dashboard
+(from its metrics, frames and status.json), or a sweep's table (from its status.json).
 
-Read-only: the run never learns it is watched, so any number of viewers can come and go.
-Over SSH every frame costs bandwidth, so a frame is drawn only when the data (or the terminal's
-size) changed, and the files are looked at no more than ~4 times a second (`--refresh` slows
-it). Imports no torch: a viewer starts instantly and never competes with training for memory.
+Read-only: the training never learns it is watched, so any number of viewers can come and go.
+The files are looked at no more than ~4 times a second (`--refresh` slows it), and a frame is
+drawn only when they (or the terminal's size) changed (ui/terminal/watching.py). Imports no
+torch: a viewer starts instantly and never competes with training for memory.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
-from rich.live import Live
 
-from toygan_tui.commands.keys import QUIT_KEYS, Keys
 from toygan_tui.core.errors import UsageError
-from toygan_tui.core.runfiles.follow import RunFollower, Update
-from toygan_tui.core.runfiles.runinfo import RunInfo, find_run
+from toygan_tui.core.runfiles.follow import RunFollower
+from toygan_tui.core.runfiles.runinfo import RunInfo, find_run, run_info
+from toygan_tui.core.runfiles.status import STATUS_FILE, read_status
+from toygan_tui.core.runfiles.sweepreport import from_dict
 from toygan_tui.core.runfiles.sweeps import is_sweep
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import plain_line
 from toygan_tui.ui.history import History
-from toygan_tui.ui.live import fit_to_screen, wants_live
+from toygan_tui.ui.sweep_view import SweepView, plain_lines
+from toygan_tui.ui.terminal.watching import Look, ended_at, follow
 
 MIN_INTERVAL_S = 0.25  # never look (or redraw) more than ~4 times a second
 
@@ -34,71 +36,68 @@ def run_watch(*, run: Path | None, runs_dir: Path, refresh: float) -> None:
     path = find_run(run, runs_dir)
     interval = max(refresh, MIN_INTERVAL_S)
     console = Console()
-    if is_sweep(path):
-        from toygan_tui.commands.sweep_watch import watch_sweep
-
-        return watch_sweep(path, console, interval)
-    follower = RunFollower(path)
-    if wants_live(console):
-        info = _watch_live(follower, console, interval)
-    else:
-        info = _watch_plain(follower, interval)
+    sweep = is_sweep(path)
+    info = follow(SweepLooker(path) if sweep else RunLooker(path), console, interval)
     if info is not None:
-        console.print(ending(info), markup=False, highlight=False, soft_wrap=True)
+        line = sweep_ending(info) if sweep else ending(info)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def _watch_live(follower: RunFollower, console: Console, interval: float) -> RunInfo | None:
-    """The dashboard until the run ends (its final state: returned) or `q` (None)."""
-    history = History()
-    shown: tuple[int, int] | None = None
-    with Keys() as keys, Live(console=console, auto_refresh=False, transient=False) as live:
-        while True:
-            update = follower.poll()
-            history = _grow(history, update)
-            size = (console.size.width, console.size.height)
-            if update.changed or size != shown:
-                live.update(fit_to_screen(render(update.snapshot, history)), refresh=True)
-                shown = size
-            if update.info.ended:
-                return update.info
-            if any(key in QUIT_KEYS for key in keys.wait(interval)):
-                return None
+class RunLooker:
+    """A run's dashboard: its latest report over the history of every report so far."""
+
+    def __init__(self, path: Path) -> None:
+        self.follower = RunFollower(path)
+        self.history = History()
+
+    def __call__(self) -> Look:
+        update = self.follower.poll()
+        if update.reset:  # the metrics file was replaced (a resumed run trimmed it)
+            self.history = History()
+        for row in update.rows:
+            self.history.add_row(row)
+        history, snap, info = self.history, update.snapshot, update.info
+
+        def lines() -> list[str]:
+            if snap is None:
+                return [f"run {info.run_id}: {info.status}, no report yet"]
+            return [plain_line(snap)]
+
+        return Look(info, update.changed, lambda: render(snap, history), lines)
 
 
-def _watch_plain(follower: RunFollower, interval: float) -> RunInfo:
-    """One plain line per change, like `train` without a terminal, until the run ends."""
-    while True:
-        update = follower.poll()
-        if update.changed:
-            if update.snapshot is not None:
-                line = plain_line(update.snapshot)
-            else:
-                line = f"run {update.info.run_id}: {update.info.status}, no report yet"
-            print(line, flush=True)
-        if update.info.ended:
-            return update.info
-        time.sleep(interval)
+class SweepLooker:
+    """A sweep's table, from its status.json alone."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen: Any = None
 
-def _grow(history: History, update: Update) -> History:
-    """The history with this update's rows; a fresh one if the metrics file was replaced."""
-    if update.reset:
-        history = History()
-    for row in update.rows:
-        history.add_row(row)
-    return history
+    def __call__(self) -> Look:
+        status = read_status(self.path / STATUS_FILE)
+        info = run_info(self.path, status=status)
+        data = status.data or {}
+        report = from_dict(data.get("sweep"), state=info.status) if "sweep" in data else None
+        key = (info.status, info.step, data.get("updated"))
+        changed, self.seen = key != self.seen, key
 
+        def lines() -> list[str]:
+            return plain_lines(report) if report else [f"sweep {info.run_id}: {info.status}"]
 
-def ended_at(info: RunInfo, kind: str = "run") -> str:
-    """'run ID finished at step 10000/10000 (its note)': how a run or sweep ended."""
-    where = f"{kind} {info.run_id} {info.status} at step {info.step}/{info.total}"
-    return f"{where} ({info.note})" if info.note else where
+        return Look(info, changed, lambda: SweepView(report, info.run_id), lines)
 
 
 def ending(info: RunInfo) -> str:
-    """The line left under the final frame: how the run ended, and where to look next."""
+    """The line left under a run's final frame: how it ended, and where to look next."""
     where = ended_at(info)
     if info.status == "finished":
         return f"{where}; sample it with: toygan sample --ckpt {info.path / 'ckpt.pt'}"
     log = info.path / "train.log"
     return f"{where}; its log: {log}" if log.exists() else where
+
+
+def sweep_ending(info: RunInfo) -> str:
+    where = ended_at(info, "sweep")
+    if info.status == "finished":
+        return f"{where}; sample a member with: toygan sample --ckpt {info.path} --member 1"
+    return f"{where}; resume it with: toygan sweep --resume {info.path}"

@@ -5,7 +5,6 @@ has loaded."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -39,12 +38,13 @@ def pick(registry: Mapping[str, T], name: str, option: str, error: type[InputErr
 
 
 class Diverged(RuntimeError):
-    """Losses or parameters stopped being finite at `step`; nothing from it was saved."""
+    """Losses or parameters stopped being finite at `step`; nothing from it was saved.
+    `what` says which ('d_loss is'), `last_good` where the last good checkpoint is."""
 
-    def __init__(self, step: int, what: str, last_good: Path, last_good_step: int) -> None:
+    def __init__(self, step: int, what: str, last_good: str, last_good_step: int) -> None:
         super().__init__(
             f"training diverged at step {step} ({what} not finite); stopped without saving it. "
-            f"The last good checkpoint is {last_good} (step {last_good_step})"
+            f"The last good {last_good} (step {last_good_step})"
         )
         self.step = step
 

@@ -1,4 +1,5 @@
-"""The key bar: one line under a dashboard frame saying which keys do what.
+"""The key bar: one line under a frame (a run's dashboard, a sweep's table) saying which keys
+do what.
 
 It is the first thing to go when space runs out: it takes the frame's last line only where
 that line costs the frame nothing (no line of numbers, no chart), and it is cut short (never
@@ -13,7 +14,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
-from toygan_tui.ui.dashboard import Dashboard
+from toygan_tui.ui.screens import Framed
 
 
 def key_bar(keys: Sequence[tuple[str, str]]) -> Text:
@@ -27,10 +28,13 @@ def key_bar(keys: Sequence[tuple[str, str]]) -> Text:
 class WithKeyBar:
     """A frame with the key bar under it, when the bar fits without costing the frame."""
 
-    def __init__(self, frame: Dashboard, bar: Text) -> None:
+    def __init__(self, frame: Framed, bar: Text) -> None:
         self.frame = frame
         self.bar = bar
         self.spare_lines = 0
+
+    def spares_a_line(self, width: int, height: int) -> bool:
+        return False  # its last line is the bar's
 
     def leaving_lines(self, spare: int) -> WithKeyBar:
         """As Dashboard.leaving_lines: drawn `spare` lines shorter than the terminal."""

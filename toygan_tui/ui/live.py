@@ -1,4 +1,4 @@
-"""Presenting a stream of Snapshots: a live dashboard on a terminal, plain lines anywhere else.
+"""Presenting a stream of reports: live frames on a terminal, plain lines anywhere else.
 
 Training and drawing share one thread, so drawing is paced here: there is no refresh thread
 (it would compete with training for the GIL); a frame is drawn only when new data arrived, at
@@ -11,49 +11,35 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console
 from rich.live import Live
 
-from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
-from toygan_tui.ui.dashboard import render
-from toygan_tui.ui.format import plain_line, starting_line
-from toygan_tui.ui.history import History
+from toygan_tui.core.runfiles.snapshot import Starting
+from toygan_tui.ui.screens import Framed, RunScreen, Screen
 
 UI_BUDGET = 0.03  # at most this share of wall time goes to drawing; the rest is training's
 
 clock = time.perf_counter  # module attribute, so tests can swap in a fake clock
 
 
-class Framed(Protocol):
-    """A frame for Live: a Dashboard, or one with a key bar (ui/keybar.py)."""
-
-    def leaving_lines(self, spare: int) -> Framed: ...
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult: ...
-
-
 FrameT = TypeVar("FrameT", bound=Framed)
 
 
 class Steering(Protocol):
-    """Keys that steer a run as it is shown (commands/controls.py): they dress the frame
-    (header, key bar) and may hold the stream between reports (pause, a speed cap)."""
+    """Keys that steer a training as it is shown (ui/terminal/controls.py): they dress the
+    frame (header, key bar) and may hold the stream between reports (pause, a speed cap)."""
 
     def frame(
-        self,
-        snapshot: Snapshot | None,
-        history: History,
-        starting: Starting | None = None,
-        final: bool = False,
+        self, screen: Screen, report: Any, starting: Starting | None = None, final: bool = False
     ) -> Framed:
         """The frame to draw; `final`: the one left on screen once the stream has ended."""
 
-    def at_speed(self, snapshot: Snapshot) -> Snapshot:
+    def at_speed(self, report: Any) -> Any:
         """The report at the speed the run really goes (under a speed cap: at most the cap)."""
 
-    def hold(self, snapshot: Snapshot, show: Callable[[bool], None]) -> None:
+    def hold(self, report: Any, show: Callable[[bool], None]) -> None:
         """Called after each report is shown, before the next is asked for: training waits
         meanwhile. show(force) draws the latest report (force: now, whatever the pacing)."""
 
@@ -64,37 +50,42 @@ def wants_live(console: Console) -> bool:
 
 
 def present(
-    snapshots: Iterable[Snapshot],
+    reports: Iterable[Any],
     console: Console,
     *,
     live: bool,
     refresh_per_second: float = 4.0,
     steering: Steering | None = None,
     starting: Starting | None = None,
-) -> Snapshot | None:
-    """Consume the stream, showing it as it comes; return the last snapshot (None if empty).
+    screen: Screen | None = None,
+) -> Any:
+    """Consume the stream, showing it as it comes; return the last report (None if empty).
+    `screen` says how a report looks (default: a run's dashboard, ui/screens.py).
 
-    The first frame (or line) is drawn before the stream is first asked for a snapshot, with
+    The first frame (or line) is drawn before the stream is first asked for a report, with
     what `starting` says: the stream may take its time to start (`train` imports torch in it).
     """
+    screen = screen or RunScreen()
     if not live:
-        return _plain(snapshots, console, steering, starting)
-    return _live(snapshots, console, refresh_per_second, steering, starting)
+        return _plain(reports, console, screen, steering, starting)
+    return _live(reports, console, screen, refresh_per_second, steering, starting)
 
 
 def _plain(
-    snapshots: Iterable[Snapshot],
+    reports: Iterable[Any],
     console: Console,
+    screen: Screen,
     steering: Steering | None,
     starting: Starting | None,
-) -> Snapshot | None:
-    """One plain line per snapshot: no colour, no cursor movement, no markup."""
+) -> Any:
+    """Plain lines per report: no colour, no cursor movement, no markup."""
     if starting is not None:
-        console.out(starting_line(starting), highlight=False)
+        console.out(screen.first_line(starting), highlight=False)
     last = None
-    for last in snapshots:
+    for last in reports:
         shown = steering.at_speed(last) if steering is not None else last
-        console.out(plain_line(shown), highlight=False)
+        for line in screen.lines(shown):
+            console.out(line, highlight=False)
         if steering is not None:
             steering.hold(last, lambda force: None)
     return last
@@ -123,35 +114,36 @@ class Pacer:
 
 
 def _live(
-    snapshots: Iterable[Snapshot],
+    reports: Iterable[Any],
     console: Console,
+    screen: Screen,
     per_second: float,
     steering: Steering | None,
     starting: Starting | None,
-) -> Snapshot | None:
-    history = History()
+) -> Any:
     pacer = Pacer(per_second)
-    last: Snapshot | None = None
-    behind = False  # a snapshot arrived that the screen does not show yet
-    frame: Callable[..., Framed] = render if steering is None else steering.frame
+    last: Any = None
+    behind = False  # a report arrived that the screen does not show yet
+
+    def frame(final: bool = False) -> Framed:
+        if steering is None:
+            return screen.frame(last, starting)
+        return steering.frame(screen, last, starting, final=final)
 
     def show(force: bool = False) -> None:
         nonlocal behind
         started = clock()
         if force or (behind and pacer.due(started)):
-            screen.update(fit_to_screen(frame(last, history)), refresh=True)
+            view.update(fit_to_screen(frame()), refresh=True)
             pacer.drawn(started, clock())
             behind = False
 
     with Live(
-        fit_to_screen(frame(None, history, starting)),
-        console=console,
-        auto_refresh=False,
-        transient=False,
-    ) as screen:
+        fit_to_screen(frame()), console=console, auto_refresh=False, transient=screen.transient
+    ) as view:
         try:
-            for last in snapshots:
-                history.add(last)
+            for last in reports:
+                screen.add(last)
                 behind = True
                 show()
                 if steering is not None:
@@ -159,10 +151,8 @@ def _live(
         finally:
             # Also on Ctrl-C: leaving Live draws this, so the newest numbers stay on screen,
             # without what only mattered while the run went (the key bar).
-            if steering is not None:
-                screen.update(fit_to_screen(steering.frame(last, history, starting, final=True)))
-            elif behind:
-                screen.update(fit_to_screen(frame(last, history)))
+            if steering is not None or behind:
+                view.update(fit_to_screen(frame(final=True)))
     return last
 
 

@@ -38,6 +38,12 @@ class SweepView:
         self.spare_lines = spare
         return self
 
+    def spares_a_line(self, width: int, height: int) -> bool:
+        """Whether the frame leaves its last line free (for the key bar): the progress line,
+        the table's heading and its rows fit above it."""
+        rows = 0 if self.report is None else len(summarize(self.report)) + 1
+        return 1 + rows < height
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
         height = options.height if options.height is not None else options.size.height
@@ -61,6 +67,8 @@ def progress_line(report: SweepReport | None, title: str = "") -> Text:
         return Text(f"{title}  starting…", style="bold")
     text = Text(report.sweep_id, style="bold")
     text.append(f"  step {report.step}/{report.total}  {len(report.members)} members")
+    for key, value in report.extra.items():  # what the keys set: before what may be cut
+        text.append(f"  {key} ", style="dim").append(value, style="bold cyan")
     text.append(f"  {rate(report.steps_per_s)}  eta {duration(report.eta)}")
     if report.state != "running":
         text.append(f"  {report.state}", style="bold")

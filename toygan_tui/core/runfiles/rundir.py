@@ -94,10 +94,12 @@ def write_config(run: RunDir, config: dict[str, Any], extra: dict[str, Any]) -> 
     atomic_write(run.config, text.encode())
 
 
-def append_metrics(run: RunDir, snap: Snapshot) -> None:
-    """Append one line per report; non-finite numbers are written as null (valid JSON)."""
-    row = {k: (v if math.isfinite(v) else None) for k, v in snap.metrics_row().items()}
-    with run.metrics.open("a", encoding="utf-8") as handle:
+def append_metrics(path: Path, snap: Snapshot, extra: dict[str, int] | None = None) -> None:
+    """Append a report's row to the metrics.jsonl at `path` (`extra` first: a sweep's member
+    number); non-finite numbers are written as null (valid JSON)."""
+    values = {**(extra or {}), **snap.metrics_row()}
+    row = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
+    with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(row) + "\n")
 
 
@@ -126,6 +128,22 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         return []
     return [row for row in map(parse_row, lines) if row is not None]
+
+
+def trim_metrics(path: Path, step: int) -> int:
+    """Keep the rows of the metrics.jsonl at `path` up to `step` (the checkpoint's), so a
+    resumed run appends without duplicate steps; a half-written last line from a killed run
+    goes too. Returns how many rows were dropped."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return 0
+    lines = text.splitlines()
+    rows = [parse_row(line) for line in lines]
+    kept = [line for line, row in zip(lines, rows, strict=True) if row and row["step"] <= step]
+    if len(kept) != len(lines) or not text.endswith("\n"):  # the next row must start a line
+        atomic_write(path, "".join(line + "\n" for line in kept).encode())
+    return len(lines) - len(kept)
 
 
 def check_run_id(run_id: str) -> None:

@@ -17,9 +17,10 @@ import math
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,6 +30,8 @@ from toygan_tui.core.runfiles.atomic import atomic_write
 from toygan_tui.core.runfiles.catalog import kind_of
 from toygan_tui.core.runfiles.process import process_start
 from toygan_tui.core.runfiles.snapshot import Snapshot, json_number
+
+R = TypeVar("R")
 
 STATUS_FILE = "status.json"
 FORMAT = "toygan-status"
@@ -58,22 +61,35 @@ def write_status_file(path: Path, payload: dict[str, Any]) -> None:
 
 
 class StatusWriter:
-    """The trainer's side: a throttled report() per snapshot and a final end(), never skipped."""
+    """The trainer's side: a throttled report() per report and a final end(), never skipped.
 
-    def __init__(self, run_dir: Path, run_id: str, total: int, step: int, device: str) -> None:
+    `fields(report)` is what a report adds to the file: a run's snapshot (`snapshot_fields`,
+    the default), or a sweep's table (sweepreport.status_fields); the header, the state and
+    the speed cap are every status.json's."""
+
+    def __init__(
+        self,
+        run_dir: Path,
+        run_id: str,
+        total: int,
+        step: int,
+        device: str,
+        fields: Callable[[Any], dict[str, Any]] | None = None,
+    ) -> None:
         self.path = Path(run_dir) / STATUS_FILE
         self.base = status_header(self.path, run_id, os.getpid(), total, device)
         self.step = step
-        self.last: Snapshot | None = None
+        self.fields = fields or snapshot_fields
+        self.last: Any = None  # the latest report (a Snapshot, a SweepReport)
         self.paused = False
-        self.cap: float | None = None  # steps/s the run is held to (train's --speed, keys)
+        self.cap: float | None = None  # steps/s the run is held to (--speed, the keys)
         self._write(RUNNING)
         self.written_at = -math.inf  # the first report is written at once, whatever the throttle
 
-    def report(self, snap: Snapshot) -> None:
+    def report(self, report: Any) -> None:
         """Record a report; written now unless one was written less than 0.25 s ago (the
         skipped one is not lost: the next write or end() carries the latest report)."""
-        self.last, self.step = snap, snap.step
+        self.last, self.step = report, report.step
         if self.paused or time.monotonic() - self.written_at >= MIN_WRITE_INTERVAL_S:
             self._write(PAUSED if self.paused else RUNNING)  # a step taken while paused: now
 
@@ -94,20 +110,19 @@ class StatusWriter:
         self._write(PAUSED if self.paused else RUNNING)
 
     def end(self, step: int, diverged: bool | None = None) -> None:
-        """The final status: finished at the last step, diverged on non-finite losses, else
-        interrupted. Written whatever the throttle says."""
+        """The final status: diverged (by default: a run's last losses were not finite), else
+        finished at the last step, else interrupted. Written whatever the throttle says."""
         if diverged is None:
-            diverged = self.last is not None and not _finite(*self.last.stats.values())
+            last = self.last
+            diverged = isinstance(last, Snapshot) and not _finite(*last.stats.values())
         self.step = max(self.step, step)
-        state = (
-            DIVERGED if diverged else FINISHED if self.step >= self.base["total"] else INTERRUPTED
-        )
-        self._write(state)
+        finished = self.step >= self.base["total"]
+        self._write(DIVERGED if diverged else FINISHED if finished else INTERRUPTED)
 
     def _write(self, state: str) -> None:
         payload = {**self.base, "state": state, "updated": time.time(), "step": self.step}
         if self.last is not None:
-            payload.update(snapshot_fields(self.last))
+            payload.update(self.fields(self.last))
         payload["speed_cap"] = self.cap
         try:
             write_status_file(self.path, payload)
@@ -255,13 +270,15 @@ def speed_cap(data: dict[str, Any]) -> float | None:
     return float(cap) if isinstance(cap, (int, float)) and not isinstance(cap, bool) else None
 
 
-def at_speed(snap: Snapshot, cap: float | None) -> Snapshot:
-    """The report at the speed the run really goes: under a cap of `cap` steps/s (None or NaN:
-    none) the lower of the cap and the engine's speed, and the ETA with it. metrics.jsonl
-    keeps the engine's speed: what the engine can do, whatever the cap."""
-    if cap is None or not math.isfinite(cap) or cap <= 0 or not cap < snap.steps_per_s:
-        return snap
-    return dataclasses.replace(snap, steps_per_s=cap)
+def at_speed(report: R, cap: float | None) -> R:
+    """The report (a run's Snapshot, a sweep's report: a dataclass with steps_per_s) at the
+    speed the run really goes: under a cap of `cap` steps/s (None or NaN: none) the lower of
+    the cap and the engine's speed, and the ETA with it. metrics.jsonl keeps the engine's
+    speed: what the engine can do, whatever the cap."""
+    speed = report.steps_per_s  # type: ignore[attr-defined]
+    if cap is None or not math.isfinite(cap) or cap <= 0 or not cap < speed:
+        return report
+    return dataclasses.replace(report, steps_per_s=cap)  # type: ignore[type-var]
 
 
 def _num(value: float) -> float | None:

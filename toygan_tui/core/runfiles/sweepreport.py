@@ -39,6 +39,7 @@ class SweepReport:
     elapsed: float = 0.0
     engine: str = ""
     state: str = "running"  # or finished / interrupted / diverged / stalled (from the files)
+    extra: dict[str, str] = field(default_factory=dict)  # what the keys set (speed, paused)
 
     @property
     def eta(self) -> float:
@@ -190,3 +191,15 @@ def table_json(report: SweepReport) -> list[dict[str, Any]]:
 
 def _json(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
+
+
+def status_fields(report: SweepReport) -> dict[str, Any]:
+    """What a sweep's status.json holds of its latest report: the members' medians (`toygan
+    runs` shows them as the sweep's quality) and the whole table (`toygan watch` draws it)."""
+    speed = report.steps_per_s
+    return {
+        "metrics": medians(report),
+        "sweep": to_dict(report),
+        "engine": report.engine,
+        "steps_per_s": speed if math.isfinite(speed) else None,
+    }

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from toygan_tui.core.config import ConfigError
-from toygan_tui.core.engines.autograd.step import with_labels
 from toygan_tui.core.nets import codes
+from toygan_tui.core.nets.inputs import with_labels
 from toygan_tui.core.problems import Problem
 from toygan_tui.core.training.checkpoint import load_generator
 

@@ -2,14 +2,14 @@
 (and fixed labels) with the problem's measures, and, for a 2-D problem, D's say on a grid over
 its box. One host sync per report (a GPU's results are copied once).
 
-A report may be evaluated behind the training (training/reporter.py): `freeze` copies the
-players at the report's step into spare modules the engine never writes, so the evaluation
-sees that step's weights whatever the training has done since.
+An Evaluator holds no run's state: runs equal in its READS (a sweep's members) share one. A
+report may be evaluated behind the training on copies of the players at the report's step
+(training/reporter.py: Spares), so the evaluation sees that step's weights whatever the
+training has done since.
 """
 
 from __future__ import annotations
 
-import copy
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import cast
@@ -19,13 +19,12 @@ import torch
 from torch import nn
 
 from toygan_tui.core.config import EVALUATOR_FIELDS, TrainConfig
-from toygan_tui.core.engines.autograd.step import with_labels
 from toygan_tui.core.nets import codes
+from toygan_tui.core.nets.inputs import with_labels
 from toygan_tui.core.problems.base import PointsProblem
 from toygan_tui.core.training.state import TrainState
 
 HEAT_CELLS = 40  # D is evaluated on a 40 × 40 grid over a 2-D problem's box
-SPARES = 2  # frozen copies in turn: one being evaluated while the next step's is taken
 
 
 @dataclass
@@ -75,30 +74,10 @@ class Evaluator:
         self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
         points = cast(PointsProblem, problem) if problem.view == "points" else None
         self.grid = None if points is None else _grid(points.box).to(device)
-        self._spares: list[Players] = []
-        self._live: list[torch.Tensor] = []
-        self._copies: list[list[torch.Tensor]] = []
-        self._turn = 0
 
     def players(self, state: TrainState) -> Players:
         """The state's own modules: for an evaluation done before the training goes on."""
         return Players(state.G, None if self.grid is None else state.D, state.g_ema)
-
-    @torch.no_grad()
-    def freeze(self, state: TrainState) -> Players:
-        """Copies of the players as they are now (a few thousand floats: microseconds), in
-        spare modules used in turn; a spare still being read is waited for first."""
-        if not self._spares:
-            live = self.players(state)
-            self._spares = [copy.deepcopy(live) for _ in range(SPARES)]
-            self._live = live.tensors()  # the engines update these tensors in place
-            self._copies = [spare.tensors() for spare in self._spares]
-        spare, copies = self._spares[self._turn], self._copies[self._turn]
-        self._turn = (self._turn + 1) % SPARES
-        if spare.busy is not None:
-            spare.busy.result()
-        torch._foreach_copy_(copies, self._live)  # one call (the fast engines use it too)
-        return spare
 
     @torch.no_grad()
     def evaluate(self, seen: Players) -> Evaluation:

@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from toygan_tui.core.config import MATH_FIELDS, ConfigError, TrainConfig
-from toygan_tui.core.runfiles.atomic import atomic_write
 from toygan_tui.core.runfiles.rundir import (
     CHECKPOINT_FILE,
     LAST_CHECKPOINT,
     RunDir,
     check_run_id,
-    parse_row,
 )
 from toygan_tui.core.training.checkpoint import CheckpointError, config_of, read_checkpoint
 
@@ -99,24 +97,3 @@ def merged_config(saved: TrainConfig, given: Mapping[str, Any]) -> TrainConfig:
             )
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     return dataclasses.replace(saved, **{k: v for k, v in given.items() if k in known})
-
-
-def trim_metrics(run: RunDir, step: int) -> int:
-    """Keep the metrics rows up to `step` (the checkpoint's), so the resumed run appends
-    without duplicate steps; a half-written last line from a killed run goes too. Returns
-    how many rows were dropped."""
-    try:
-        text = run.metrics.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return 0
-    lines = text.splitlines()
-    steps = [_row_step(line) for line in lines]
-    kept = [line for line, at in zip(lines, steps, strict=True) if at is not None and at <= step]
-    if len(kept) != len(lines) or not text.endswith("\n"):  # the next row must start a line
-        atomic_write(run.metrics, "".join(line + "\n" for line in kept).encode())
-    return len(lines) - len(kept)
-
-
-def _row_step(line: str) -> int | None:
-    row = parse_row(line)
-    return None if row is None else row["step"]

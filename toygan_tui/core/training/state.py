@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -33,15 +34,21 @@ class TrainState:
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
     g_ema: nn.Module | None = None  # the EMA of G's weights (core/engines/ema.py), if cfg.ema
     world: World | None = None  # the torchrun job this process trains in (None: alone)
-    problem: Problem = field(init=False)  # the config's problem and loss, built once per run
-    loss: Loss = field(init=False)
 
     def __post_init__(self) -> None:
-        self.problem, self.loss = self.cfg.the_problem, self.cfg.the_loss
         # Parameters on "cuda" report "cuda:0", and torch.device("cuda") != "cuda:0": a state
         # on an unindexed CUDA device would fail every device check of the fast engine.
         if self.device.type == "cuda" and self.device.index is None:
             raise ValueError(f"TrainState needs an indexed CUDA device, not {self.device}")
+
+    @functools.cached_property
+    def problem(self) -> Problem:
+        """The config's problem, built once per run."""
+        return self.cfg.the_problem
+
+    @functools.cached_property
+    def loss(self) -> Loss:
+        return self.cfg.the_loss
 
     @property
     def x(self) -> np.ndarray:

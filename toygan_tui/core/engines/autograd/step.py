@@ -59,7 +59,7 @@ class Optimizer(Protocol):
     def step(self) -> Any: ...
 
 
-__all__ = ["Batch", "Optimizer", "Players", "critic_step", "joint_step", "with_labels"]
+__all__ = ["Batch", "Optimizer", "Players", "critic_step", "joint_step"]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from toygan_tui.commands.keys import FASTER_KEYS, PAUSE_KEYS, QUIT_KEYS, SLOWER_KEYS
+from toygan_tui.ui.terminal.keys import FASTER_KEYS, PAUSE_KEYS, QUIT_KEYS, SLOWER_KEYS
 
 FPS_LADDER = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)  # reports per second
 QUIT = "quit"

@@ -1,25 +1,34 @@
-"""A sweep's members from its options: seeds as ranges and lists, every other option a comma
-list; the members are the grid of the options' values × the seeds. Torch-free.
+"""A sweep's plan: its grid (seeds as ranges and lists, every other option a comma list), its
+members (the grid of the options' values × the seeds, numbered 1, 2, ...), and the config.json
+that records them. Torch-free: the command writes config.json as soon as it has claimed the
+sweep's directory, so `watch` and `runs` know it for a sweep while torch loads (or a detached
+child starts), and `sweep --resume` reads the plan back from it.
 
 Each member's config is what `toygan train` with those options would resolve (config.resolve):
-a value train refuses is refused here, and a new train option is a sweep option for free.
+a value train refuses is refused here, and a new option of the table is a sweep option for free.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from toygan_tui.core.config import OPTIONS, ConfigError, TrainConfig, resolve
+from toygan_tui.core.errors import UsageError
+from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.sweeps import KIND, SweepDir, is_sweep, read_sweep_config
 
 MAX_MEMBERS = 10_000  # a bigger grid is a typo, not a sweep (files, memory, time)
 
 
 @dataclass(frozen=True)
-class Member:
+class PlannedMember:
     number: int  # 1, 2, ... in grid order: the option sets in turn, each over the seeds
     set_index: int  # which option set (0-based), the row of the sweep's table
     seed: int
@@ -73,17 +82,17 @@ def split_list(flag: str, text: str, convert: Callable[[str], Any]) -> list[Any]
     return values
 
 
-def members(grid: Grid, fixed: Mapping[str, Any], typed: Collection[str]) -> list[Member]:
+def members(grid: Grid, fixed: Mapping[str, Any], typed: Collection[str]) -> list[PlannedMember]:
     """Every member's resolved config: `fixed` holds the options that are the same for all
     (by field name), `typed` names every option the user typed (grid axes included)."""
     count = len(grid.seeds) * _product(len(v) for v in grid.axes.values())
     if count > MAX_MEMBERS:
         raise ConfigError(f"the sweep has {count} members; at most {MAX_MEMBERS} are allowed")
-    found: list[Member] = []
+    found: list[PlannedMember] = []
     for set_index, options in enumerate(grid.sets):
         for seed in grid.seeds:
             cfg = resolve({**fixed, **options, "seed": seed}, {*typed, "seed"})
-            found.append(Member(len(found) + 1, set_index, seed, cfg))
+            found.append(PlannedMember(len(found) + 1, set_index, seed, cfg))
     return found
 
 
@@ -110,3 +119,65 @@ def _product(sizes: Sequence[int] | Any) -> int:
     for size in sizes:
         total *= size
     return total
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    members: list[PlannedMember]
+    labels: list[str]  # each option set's row name
+    grid: dict[str, Any]  # the grid as given
+
+    @property
+    def first(self) -> PlannedMember:
+        return self.members[0]
+
+    def problems(self) -> list[str]:
+        """Each option set's problem (its measures, its good levels), by set."""
+        problems = [""] * len(self.labels)
+        for member in self.members:
+            problems[member.set_index] = member.cfg.problem
+        return problems
+
+    def config(self, sweep_id: str, device: str) -> dict[str, Any]:
+        """config.json: the grid, the option sets, and every member's resolved config."""
+        first = self.first.cfg
+        return {
+            "kind": KIND,
+            "sweep_id": sweep_id,
+            "problem": ",".join(dict.fromkeys(m.cfg.problem for m in self.members)),
+            "loss": ",".join(dict.fromkeys(m.cfg.loss for m in self.members)),
+            "steps": first.steps,
+            "report_every": first.report_every,
+            "save_every": first.save_every,
+            "device": device,
+            "grid": self.grid,
+            "sets": self.labels,
+            "members": [
+                {"member": m.number, "set": m.set_index, "seed": m.seed, "config": m.cfg.to_dict()}
+                for m in self.members
+            ],
+        }
+
+    def write_config(self, path: Path, device: str) -> None:
+        files = SweepDir(Path(path))
+        text = json.dumps(self.config(files.sweep_id, device), indent=2) + "\n"
+        atomic_write(files.config, text.encode())
+
+
+def read_plan(path: Path, typed: Mapping[str, Any]) -> SweepPlan:
+    """The plan of the sweep in `path`, from its config.json, with the options `typed` (those
+    that cannot change a member's numbers) over every member's own."""
+    if not is_sweep(path):
+        raise UsageError(f"{path}: not a sweep directory (list them with: toygan runs)")
+    config = read_sweep_config(path)
+    try:
+        found = [
+            PlannedMember(int(m["member"]), int(m["set"]), int(m["seed"]),
+                          dataclasses.replace(TrainConfig.from_dict(m["config"]), **typed))
+            for m in config["members"]
+        ]  # fmt: skip
+        return SweepPlan(found, [str(s) for s in config["sets"]], dict(config["grid"]))
+    except ConfigError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"{path}: damaged sweep config.json ({exc})") from None

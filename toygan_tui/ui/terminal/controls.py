@@ -1,4 +1,5 @@
-"""Keys in `train`'s live dashboard: pause, step, slow motion, quit.
+"""Keys while a training is shown (`train`'s dashboard, `sweep`'s table): pause, step, slow
+motion, quit.
 
 Training is a generator the dashboard pulls reports from, so holding between two reports
 really stops it: nothing runs until the next report is asked for. space pauses and resumes,
@@ -16,9 +17,14 @@ import math
 import signal
 import time
 from collections.abc import Callable
+from typing import Any, TypeVar
 
-from toygan_tui.commands.interrupt import StopRequest
-from toygan_tui.commands.keys import (
+from toygan_tui.core.errors import UsageError
+from toygan_tui.core.runfiles.snapshot import Starting
+from toygan_tui.core.runfiles.status import StatusWriter, at_speed
+from toygan_tui.ui.keybar import WithKeyBar, key_bar
+from toygan_tui.ui.screens import Framed, Screen
+from toygan_tui.ui.terminal.keys import (
     FASTER_KEYS,
     PAUSE_KEYS,
     QUIT_KEYS,
@@ -27,12 +33,9 @@ from toygan_tui.commands.keys import (
     Keys,
     key_names,
 )
-from toygan_tui.core.errors import UsageError
-from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
-from toygan_tui.core.runfiles.status import StatusWriter, at_speed
-from toygan_tui.ui.dashboard import Dashboard, render
-from toygan_tui.ui.history import History
-from toygan_tui.ui.keybar import WithKeyBar, key_bar
+from toygan_tui.ui.terminal.signals import StopRequest
+
+R = TypeVar("R")  # a report: a run's Snapshot, a sweep's SweepReport
 
 # Speed caps in steps per second, fastest first; None is full speed.
 LADDER: tuple[float | None, ...] = (None, 1000, 300, 100, 30, 10)
@@ -65,7 +68,7 @@ def step_speed(cap: float | None, faster: bool) -> float | None:
 
 
 class Controls:
-    """The Steering (ui/live.py) of `train`: reads keys while it holds the stream."""
+    """The Steering (ui/live.py) of `train` and `sweep`: reads keys while it holds the stream."""
 
     def __init__(
         self,
@@ -87,34 +90,28 @@ class Controls:
         self.beat = 0.0  # when status.json was last rewritten while holding
 
     def frame(
-        self,
-        snapshot: Snapshot | None,
-        history: History,
-        starting: Starting | None = None,
-        final: bool = False,
-    ) -> Dashboard | WithKeyBar:
-        """The dashboard with what the keys set in its header, and the key bar under it while
-        the keys do something: a terminal's keys are read (not with stdin from a file, nor
-        from the background, nor after a hang-up), training has started and not yet ended."""
-        frame = render(self._dressed(snapshot), history, starting)
+        self, screen: Screen, report: Any, starting: Starting | None = None, final: bool = False
+    ) -> Framed:
+        """The screen's frame with what the keys set in its header, and the key bar under it
+        while the keys do something: a terminal's keys are read (not with stdin from a file,
+        nor from the background, nor after a hang-up), training has started and not yet ended."""
+        frame = screen.frame(self._dressed(report), starting)
         reading = self.keys is not None and self.keys.fd is not None
-        return (
-            WithKeyBar(frame, key_bar(KEYS))
-            if reading and snapshot is not None and not final
-            else frame
-        )
+        if reading and report is not None and not final:
+            return WithKeyBar(frame, key_bar(KEYS))
+        return frame
 
-    def _dressed(self, snap: Snapshot | None) -> Snapshot | None:
-        if snap is None:
+    def _dressed(self, report: Any) -> Any:
+        if report is None:
             return None
-        extra = {**snap.extra, "speed": speed_label(self.cap)}
+        extra = {**report.extra, "speed": speed_label(self.cap)}
         if self.paused:
             extra["status"] = "PAUSED"
-        return dataclasses.replace(self.at_speed(snap), extra=extra)
+        return dataclasses.replace(self.at_speed(report), extra=extra)
 
-    def at_speed(self, snap: Snapshot) -> Snapshot:
+    def at_speed(self, report: R) -> R:
         """Under a cap the run goes at the cap, not at the engine's speed: so does the ETA."""
-        return at_speed(snap, self.cap)
+        return at_speed(report, self.cap)
 
     def full_speed(self) -> bool:
         """Neither paused nor capped: the training may run a chunk ahead of the report shown
@@ -127,12 +124,12 @@ class Controls:
         self.step = step
         self.anchor = (self.clock(), step)
 
-    def hold(self, snap: Snapshot, show: Callable[[bool], None]) -> None:
+    def hold(self, report: Any, show: Callable[[bool], None]) -> None:
         """Between two reports: look at the keys; wait while paused or ahead of the cap."""
-        self.step = snap.step
+        self.step = report.step
         self._status(lambda writer: writer.limit(self.cap))  # for `watch`: the speed it goes
         if self.anchor is None:  # begin() was not called: count from the first report
-            self.anchor = (self.clock(), snap.step)
+            self.anchor = (self.clock(), report.step)
         if self.paused:
             show(True)  # the report `s` let through, drawn whatever the pacing
         self.beat = self.clock()

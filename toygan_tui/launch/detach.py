@@ -1,9 +1,10 @@
-"""`toygan train --detach`: the same run, in the background, surviving the end of the session.
+"""`toygan train --detach` and `toygan sweep --detach`: the same training, in the background,
+surviving the end of the session.
 
 The parent checks what it can first, so bad input still fails here with exit 2; then it picks
-the run id, creates the run directory and its train.log, and starts
-`python -m toygan_tui train <the same options> --name <id> --no-live` in a session of its own
-(setsid): with no controlling terminal, logging out sends it no SIGHUP and Ctrl-C here never
+the id, creates the directory and its train.log, and starts
+`python -m toygan_tui train|sweep <the same options> --name <id> --no-live` in a session of its
+own (setsid): with no controlling terminal, logging out sends it no SIGHUP and Ctrl-C here never
 reaches it. stdin is /dev/null; stdout and stderr go to train.log.
 """
 
@@ -18,12 +19,15 @@ from typing import Any
 
 from toygan_tui.core.errors import UsageError
 from toygan_tui.core.runfiles.rundir import claim_run_dir
+from toygan_tui.core.runfiles.saving import read_saved
+from toygan_tui.core.sweep_plan import SweepPlan
 from toygan_tui.core.world import world_from_env
+from toygan_tui.launch.start import already_finished, check_device
 
 LOG_FILE = "train.log"
 
 
-def run_detach(
+def detach_train(
     options: dict[str, Any], typed: Collection[str], own: dict[str, Any], args: list[str]
 ) -> None:
     """Validate, start the child, say where it is and how to watch it. `options` are the
@@ -37,8 +41,6 @@ def run_detach(
         )
     runs_dir = Path(own["runs_dir"])
     if own.get("resume") is not None:
-        from toygan_tui.commands.train import already_finished
-
         given = {k: v for k, v in {**options, **own}.items() if k in typed}
         point, cfg = _checked_resume(Path(own["resume"]), given)
         if already_finished(point, cfg):  # as in the foreground: said, and exit 0
@@ -48,11 +50,24 @@ def run_detach(
         cfg, step = _checked_config(options, typed), 0
         run_dir = claim_run_dir(runs_dir, own.get("name"))
         args = [*args, "--name", run_dir.name]
-    pid = spawn(args + ["--no-live"], run_dir / LOG_FILE)
-    note_start(run_dir, pid, step, cfg.steps, cfg.device)
-    target = run_dir.name if run_dir.parent == Path("runs") else str(run_dir)
-    print(f"run {run_dir.name} started in the background (pid {pid})")
-    print(f"  directory: {run_dir}  (its output: {run_dir / LOG_FILE})")
+    _start(args, run_dir, step, cfg, "train")
+
+
+def detach_sweep(plan: SweepPlan, path: Path, args: list[str], resumed: bool) -> None:
+    """A sweep whose config.json is written (checked, claimed), in the background."""
+    args = args if resumed else [*args, "--name", path.name]
+    step = int(read_saved(path).get("step", 0)) if resumed else 0
+    _start(args, path, step, plan.first.cfg, "sweep")
+
+
+def _start(args: list[str], directory: Path, step: int, cfg: Any, verb: str) -> None:
+    """Start the child, give it a first status.json, and say where it is."""
+    pid = spawn(args + ["--no-live"], directory / LOG_FILE, verb)
+    note_start(directory, pid, step, cfg.steps, cfg.device)
+    noun = "run" if verb == "train" else "sweep"
+    target = directory.name if directory.parent == Path("runs") else str(directory)
+    print(f"{noun} {directory.name} started in the background (pid {pid})")
+    print(f"  directory: {directory}  (its output: {directory / LOG_FILE})")
     print(f"  watch it:  toygan watch {target}")
 
 
@@ -61,15 +76,8 @@ def _checked_config(options: dict[str, Any], typed: Collection[str]) -> Any:
     from toygan_tui.core.config import resolve
 
     cfg = resolve(options, typed)
-    _check_device(cfg.device)
+    check_device(cfg.device)
     return cfg
-
-
-def _check_device(device: str) -> None:
-    if device not in ("auto", "cpu"):
-        from toygan_tui.core.training.state import resolve_device  # torch: only to check cuda / mps
-
-        resolve_device(device)
 
 
 def _checked_resume(path: Path, given: dict[str, Any]) -> Any:
@@ -77,7 +85,7 @@ def _checked_resume(path: Path, given: dict[str, Any]) -> Any:
     from toygan_tui.core.training.resume import plan
 
     point, cfg = plan(path, given)
-    _check_device(cfg.device)
+    check_device(cfg.device)
     return point, cfg
 
 

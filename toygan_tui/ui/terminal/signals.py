@@ -1,4 +1,5 @@
-"""Signals during `toygan train`: stop cleanly, abort on a second request, survive a hang-up.
+"""Signals while a training runs (`train`, `sweep`): stop cleanly, abort on a second request,
+survive a hang-up.
 
 - SIGINT (Ctrl-C) or SIGTERM: ask training to stop after the current chunk of steps; it then
   saves and the command exits 130 or 143. A second one aborts at once (KeyboardInterrupt):
@@ -46,24 +47,6 @@ class StopRequest:
         if self.signum is not None and self.signum == _SIGHUP:
             return "SIGHUP"
         return "Ctrl-C" if self.signum in (None, signal.SIGINT) else "SIGTERM"
-
-
-def agreed(request: StopRequest) -> Callable[[], bool]:
-    """`request`, polled by every process of a torchrun job at the same step: all stop if any
-    asked (a signal to one rank, or torchrun passing one on to all), at that same step, so the
-    checkpoint is consistent. Each rank takes the agreed signal (130 or 143) as its own."""
-
-    def poll() -> bool:
-        from toygan_tui.core.engines.data_parallel.collectives import agree_stop, joined
-
-        if not joined():  # rank 0 before the job has formed (torch still loading)
-            return request()
-        signum = agree_stop(request.signum or 0)
-        if signum and request.signum is None:
-            request.signum = signum
-        return signum != 0
-
-    return poll
 
 
 @contextmanager
