@@ -26,7 +26,7 @@ def make_snapshot(step: int = 1000, total: int = 10_000, **overrides: Any) -> Sn
         "d_real": 0.470,
         "d_fake": 0.457,
         "quality": {"in_bounds": 0.678, "a_w1": 0.132, "shape_rmse": 0.174, "coverage": 0.8},
-        "curves": a[:, None] * x[None, :] ** 2 + (a[:, None] - 1),
+        "samples": a[:, None] * x[None, :] ** 2 + (a[:, None] - 1),
         "x": x,
         "steps_per_s": 884.0,
         "elapsed": 1.2,

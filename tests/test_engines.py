@@ -271,7 +271,7 @@ def test_train_reports_the_same_run_with_either_engine() -> None:
     for a, b in zip(fast, ref, strict=True):
         assert a.stats["d_loss"] == pytest.approx(b.stats["d_loss"], abs=ATOL)
         assert a.stats["g_loss"] == pytest.approx(b.stats["g_loss"], abs=ATOL)
-        np.testing.assert_allclose(a.curves, b.curves, atol=1e-4)
+        np.testing.assert_allclose(a.samples, b.samples, atol=1e-4)
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_a_frame_reads_back_as_written_in_float32(tmp_path: Path) -> None:
         assert frames[1].arrays[name].shape == written[name].shape
         np.testing.assert_array_equal(frames[1].arrays[name], written[name].astype(np.float32))
     view = view_fields(frames[1])
-    assert view is not None and view["curves"].dtype == np.float64
+    assert view is not None and view["samples"].dtype == np.float64
 
 
 def test_any_named_arrays_fit_a_record() -> None:

@@ -22,10 +22,10 @@ def round_trip(tmp_path: Path, snap: Snapshot) -> dict[str, Any] | None:
 def test_points_and_heat_come_back(tmp_path: Path) -> None:
     points = np.random.RandomState(0).normal(size=(500, 2))
     heat = np.linspace(0, 1, 1600).reshape(40, 40)
-    snap = make_snapshot(problem="ring", curves=points, x=np.empty(0), heat=heat)
+    snap = make_snapshot(problem="ring", samples=points, x=np.empty(0), heat=heat)
     back = round_trip(tmp_path, snap)
-    assert back is not None and back["curves"].shape == (500, 2) and len(back["x"]) == 0
-    np.testing.assert_allclose(back["curves"], points, rtol=1e-6)
+    assert back is not None and back["samples"].shape == (500, 2) and len(back["x"]) == 0
+    np.testing.assert_allclose(back["samples"], points, rtol=1e-6)
     np.testing.assert_allclose(back["heat"], heat, rtol=1e-6)
     assert "labels" not in back
 
@@ -34,4 +34,4 @@ def test_curves_keep_their_classes(tmp_path: Path) -> None:
     snap = make_snapshot(problem="cond-curves", labels=np.array([0, 1] * 4))
     back = round_trip(tmp_path, snap)
     assert back is not None and back["labels"].tolist() == [0, 1] * 4
-    assert back["curves"].shape == (8, 15) and "heat" not in back
+    assert back["samples"].shape == (8, 15) and "heat" not in back

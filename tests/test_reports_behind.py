@@ -54,7 +54,7 @@ def assert_same_reports(got: list[Snapshot], want: list[Snapshot]) -> None:
     for a, b in zip(got, want, strict=True):
         assert same(a.stats, b.stats) and same(a.quality, b.quality), a.step
         assert same(a.ema_quality, b.ema_quality), a.step
-        assert np.array_equal(a.curves, b.curves), a.step
+        assert np.array_equal(a.samples, b.samples), a.step
         assert (a.heat is None) == (b.heat is None)
         if a.heat is not None:
             assert np.array_equal(a.heat, b.heat), a.step

@@ -46,13 +46,13 @@ def test_readers_keep_the_good_rows_and_skip_the_rest(tmp_path: Path) -> None:
 def test_a_row_read_back_is_the_snapshot_that_wrote_it() -> None:
     snap = make_snapshot(step=300, total=1000)
     names = run_kind().names
-    back = Snapshot.from_row(snap.metrics_row(), names, total=1000, curves=snap.curves, x=snap.x)
+    back = Snapshot.from_row(snap.metrics_row(), names, total=1000, samples=snap.samples, x=snap.x)
     assert back.metrics_row() == snap.metrics_row()
     nulls = Snapshot.from_row(
-        {"step": 1, "d_loss": None}, names, total=1, curves=snap.curves, x=snap.x
+        {"step": 1, "d_loss": None}, names, total=1, samples=snap.samples, x=snap.x
     )
     assert math.isnan(nulls.stats["d_loss"]) and math.isnan(nulls.quality["a_w1"])
     with pytest.raises(TypeError):
         Snapshot.from_row(
-            {"step": 1, "d_loss": "1.2"}, names, total=1, curves=snap.curves, x=snap.x
+            {"step": 1, "d_loss": "1.2"}, names, total=1, samples=snap.samples, x=snap.x
         )

@@ -141,7 +141,7 @@ def test_same_seed_same_run_different_seed_different_run(engine: str) -> None:
     snaps_b, params_b = run(small(engine=engine, seed=5))
     assert_params_equal(params_a, params_b)
     for a, b in zip(snaps_a, snaps_b, strict=True):
-        np.testing.assert_array_equal(a.curves, b.curves)
+        np.testing.assert_array_equal(a.samples, b.samples)
         assert (a.stats["d_loss"], a.stats["g_loss"], a.stats["d_real"], a.stats["d_fake"]) == (
             b.stats["d_loss"],
             b.stats["g_loss"],
@@ -151,7 +151,7 @@ def test_same_seed_same_run_different_seed_different_run(engine: str) -> None:
         assert a.quality == b.quality
 
     snaps_c, params_c = run(small(engine=engine, seed=6))
-    assert not np.array_equal(snaps_c[-1].curves, snaps_a[-1].curves)
+    assert not np.array_equal(snaps_c[-1].samples, snaps_a[-1].samples)
     assert not torch.equal(params_c[0], params_a[0])
 
 
@@ -199,7 +199,7 @@ def test_snapshots_at_every_report_and_at_the_end_saves_at_multiples_and_at_the_
     assert saved == [60, 120, 130]
     last = snaps[-1]
     assert last.total == 130
-    assert last.curves.shape == (5, cfg.the_problem.out_dim)
+    assert last.samples.shape == (5, cfg.the_problem.out_dim)
     np.testing.assert_array_equal(last.x, np.linspace(-1, 1, cfg.the_problem.out_dim))
     assert set(last.quality) == {"in_bounds", "a_w1", "shape_rmse", "coverage"}
     assert all(

@@ -87,13 +87,13 @@ def test_extra_status_is_shown_in_the_header() -> None:
 
 
 def test_non_finite_numbers_are_shown_not_fatal() -> None:
-    curves = make_snapshot().curves.copy()
+    curves = make_snapshot().samples.copy()
     curves[0, :] = np.nan
     snap = make_snapshot(
         d_loss=math.nan,
         g_loss=math.inf,
         steps_per_s=0.0,
-        curves=curves,
+        samples=curves,
         quality={"in_bounds": math.nan, "a_w1": math.inf, "shape_rmse": 0.1, "coverage": 0.5},
     )
     lines = frame(80, 24, snap)

@@ -72,7 +72,7 @@ def test_the_plain_line_and_metrics_row_carry_the_ema_measures_prefixed() -> Non
     assert row["ema_a_w1"] == 0.041 and row["a_w1"] == 0.132
     assert list(row)[-2:] == ["steps_per_s", "time"]
     names = (tuple(snap.stats), tuple(snap.quality))
-    back = Snapshot.from_row(row, names, total=10_000, curves=snap.curves, x=snap.x)
+    back = Snapshot.from_row(row, names, total=10_000, samples=snap.samples, x=snap.x)
     assert back.ema_quality == EMA and back.quality == snap.quality
 
 

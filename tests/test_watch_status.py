@@ -45,7 +45,7 @@ def test_status_holds_what_the_dashboard_draws(tmp_path: Path) -> None:
     assert (tmp_path / STATUS_FILE).stat().st_mode & 0o777 == 0o666 & ~umask  # others may watch
     back = snapshot_from_status(data)
     assert back is not None
-    np.testing.assert_allclose(back.curves, snap.curves)
+    np.testing.assert_allclose(back.samples, snap.samples)
     np.testing.assert_allclose(back.x, snap.x)
     assert (back.step, back.total, back.stats["d_real"], back.quality) == (
         300,
@@ -98,13 +98,13 @@ def test_the_final_state_says_how_the_run_ended(
 
 def test_non_finite_numbers_are_written_as_valid_json(tmp_path: Path) -> None:
     writer = StatusWriter(tmp_path, "r1", 1000, 0, "cpu")
-    curves = make_snapshot().curves.copy()
+    curves = make_snapshot().samples.copy()
     curves[0, 3] = np.inf
-    writer.report(make_snapshot(d_loss=math.nan, curves=curves))
+    writer.report(make_snapshot(d_loss=math.nan, samples=curves))
     data = json.loads((tmp_path / STATUS_FILE).read_text())  # strict JSON: no NaN tokens
     assert data["metrics"]["d_loss"] is None and data["curves"][0][3] is None
     back = snapshot_from_status(data)
-    assert back is not None and math.isnan(back.stats["d_loss"]) and math.isnan(back.curves[0, 3])
+    assert back is not None and math.isnan(back.stats["d_loss"]) and math.isnan(back.samples[0, 3])
 
 
 def test_a_resumed_run_keeps_its_start_time(tmp_path: Path) -> None:

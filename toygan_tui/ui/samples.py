@@ -22,12 +22,12 @@ CHART_HEIGHT = 18
 
 def samples_view(samples: Samples, fmt: str) -> RenderableType:
     """fmt "chart": the samples and a table of the measures; "table": the values."""
-    problem, n = samples.problem, len(samples.curves)
+    problem, n = samples.problem, len(samples.drawn)
     which = "the EMA of G" if samples.ema else "the generator"
     title = Text(f"{n} {problem.view} from {which} at step {samples.step}", style="bold")
     if fmt == "table":
         return Group(title, values_table(samples))
-    shown = picture(problem, samples.curves, samples.labels, height=CHART_HEIGHT)
+    shown = picture(problem, samples.drawn, samples.labels, height=CHART_HEIGHT)
     return Group(title, shown, measures_table(problem.measures, samples.metrics))
 
 
@@ -44,10 +44,10 @@ def values_table(samples: Samples) -> Table:
     narrow). Points: one row per point."""
     if not len(samples.x):  # no x positions: 2-D points, not curves
         table = Table("#", "x", "y", box=None, pad_edge=False)
-        for i, (px, py) in enumerate(samples.curves):
+        for i, (px, py) in enumerate(samples.drawn):
             table.add_row(f"{i + 1}", f"{px:+.3f}", f"{py:+.3f}")
         return table
-    curves, x = samples.curves, samples.x
+    curves, x = samples.drawn, samples.x
     table = Table("x", *(f"#{i + 1}" for i in range(len(curves))), box=None, pad_edge=False)
     for j, xj in enumerate(np.asarray(x)):
         table.add_row(f"{xj:+.3f}", *(f"{v:.3f}" for v in curves[:, j]))

@@ -38,7 +38,7 @@ def problem_view(problem: Problem, snap: Snapshot | None) -> Picture:
     view's frame alone (the bounds, or the real points), so the frame has its shape."""
     if snap is None:
         return picture(problem, np.empty((0, *problem.sample_shape)))
-    return picture(problem, snap.curves, snap.labels, snap.x if len(snap.x) else None, snap.heat)
+    return picture(problem, snap.samples, snap.labels, snap.x if len(snap.x) else None, snap.heat)
 
 
 def picture(

@@ -104,7 +104,7 @@ def snapshot_from_row(row: dict[str, Any], info: RunInfo, extra: dict[str, str])
         row,
         kind.names,
         total=info.total,
-        curves=np.empty((0, *kind.problem.sample_shape)),
+        samples=np.empty((0, *kind.problem.sample_shape)),
         x=kind.problem.x,
         problem=info.problem,
         loss=info.loss,

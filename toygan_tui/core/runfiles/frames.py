@@ -179,10 +179,10 @@ def trim_frames(run_dir: Path, step: int) -> int:
 def view_arrays(snap: Snapshot) -> dict[str, np.ndarray]:
     """What the problem's view draws at a report: G's samples (and where a curve's points sit;
     images as uint8 pixels), the classes they were asked for, D's say on a 2-D problem's grid."""
-    if snap.curves.ndim > 2:  # images: 8 bits a pixel
-        arrays = {"x": snap.x, "images": to_bytes(snap.curves)}
+    if snap.samples.ndim > 2:  # images: 8 bits a pixel
+        arrays = {"x": snap.x, "images": to_bytes(snap.samples)}
     else:
-        arrays = {"x": snap.x, "curves": snap.curves}
+        arrays = {"x": snap.x, "curves": snap.samples}
     if snap.labels is not None:
         arrays["labels"] = snap.labels
     if snap.heat is not None:
@@ -197,14 +197,14 @@ def view_fields(frame: Frame | None) -> dict[str, Any] | None:
         return None
     x = frame.arrays["x"].astype(np.float64)
     if "images" in frame.arrays and frame.arrays["images"].ndim == 4:
-        curves = from_bytes(frame.arrays["images"])
+        samples = from_bytes(frame.arrays["images"])
     elif "curves" in frame.arrays and frame.arrays["curves"].ndim == 2:
-        curves = frame.arrays["curves"].astype(np.float64)
+        samples = frame.arrays["curves"].astype(np.float64)
     else:
         return None
-    if x.ndim != 1 or (len(x) and curves.shape[1] != len(x)):
+    if x.ndim != 1 or (len(x) and samples.shape[1] != len(x)):
         return None
-    fields: dict[str, Any] = {"x": x, "curves": curves}
+    fields: dict[str, Any] = {"x": x, "samples": samples}
     if "labels" in frame.arrays:
         fields["labels"] = frame.arrays["labels"].astype(np.int64)
     if "heat" in frame.arrays:

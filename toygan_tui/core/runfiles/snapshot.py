@@ -39,7 +39,7 @@ class Snapshot:
     total: int  # the run's --steps
     stats: dict[str, float]  # the loss's stats by name (core/losses.py): d_loss, g_loss, ...
     quality: dict[str, float]  # the problem's measures by name, on the fixed evaluation batch
-    curves: np.ndarray  # (n_show × sample shape) G's samples from the fixed display noise:
+    samples: np.ndarray  # (n_show × sample shape) G's samples from the fixed display noise:
     #                     curves (n_show × 15), 2-D points (n_show × 2) or images
     #                     (n_show × C × H × W, in [-1, 1]), by the problem
     x: np.ndarray  # where a curve's points are drawn (empty for other problems)
@@ -78,7 +78,7 @@ class Snapshot:
     ) -> Snapshot:
         """The Snapshot a metrics row describes (the inverse of metrics_row; null or absent
         reads as NaN): `names` are the run's stat and measure names; `fields` complete it
-        (total, curves, x, run_id, problem, loss, ...). TypeError if a value is no number."""
+        (total, samples, x, run_id, problem, loss, ...). TypeError if a value is no number."""
         stat_names, measure_names = names
         return cls(
             step=int(row["step"]),

@@ -176,7 +176,7 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
         "problem": snap.problem,
         "loss": snap.loss,
         "x": [_num(v) for v in np.asarray(snap.x, dtype=np.float64).tolist()],
-        **_samples(snap.curves),
+        **_samples(snap.samples),
         "labels": None if snap.labels is None else [int(c) for c in snap.labels],
         "heat": None if snap.heat is None else [[_num(v) for v in r] for r in snap.heat.tolist()],
     }
@@ -219,14 +219,14 @@ def snapshot_from_status(
     try:
         kind = kind_of(data)
         x = np.asarray([json_number(v) for v in data["x"]], dtype=np.float64)
-        curves = _samples_of(data, kind.problem.sample_shape)
-        if curves is None:
+        samples = _samples_of(data, kind.problem.sample_shape)
+        if samples is None:
             return None
         snap = Snapshot.from_row(
             {**data["metrics"], "step": data["step"]},
             kind.names,
             total=int(data["total"]),
-            curves=curves,
+            samples=samples,
             x=x,
             run_id=str(data.get("run_id", "")),
             device=str(data.get("device", "")),

@@ -23,7 +23,7 @@ from toygan_tui.core.runfiles.sweeps import member_dir, member_run_id, rows_of
 
 NO_FRAMES = "no frames stored (a run from an older toygan): numbers and history only"
 # parse() counts damaged stretches of the file, not exactly records: the note says only that.
-DAMAGED = "frames file damaged: reports whose record failed its checksum show no curves"
+DAMAGED = "frames file damaged: reports whose record failed its checksum show no samples"
 
 
 class Tape:
@@ -87,10 +87,10 @@ class Tape:
         kind = run_kind(self.info.problem, self.info.loss)
         view = view_fields(self.frames.get(row["step"]))
         if view is None:
-            view = {"x": kind.problem.x, "curves": np.empty((0, *kind.problem.sample_shape))}
+            view = {"x": kind.problem.x, "samples": np.empty((0, *kind.problem.sample_shape))}
             if not self.has_frames:
                 extra = {**extra, "note": NO_FRAMES}
-        if self.frames_tail.damaged:  # some reports lost their curves: say why
+        if self.frames_tail.damaged:  # some reports lost their samples: say why
             extra = {**extra, "note": DAMAGED}
         return Snapshot.from_row(
             row,

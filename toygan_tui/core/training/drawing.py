@@ -35,7 +35,7 @@ PNG_PAD = 2  # black pixels between two images of a PNG grid (torchvision's make
 class Samples:
     problem: Problem
     x: np.ndarray  # where a curve's points sit (empty for 2-D points)
-    curves: np.ndarray  # (n × sample size), float64: curves, or 2-D points
+    drawn: np.ndarray  # (n × sample shape), float64: curves, 2-D points, or images
     labels: np.ndarray | None  # the class each sample was asked for (conditional problems)
     metrics: dict[str, float]  # the problem's measures over these samples
     step: int  # the checkpoint's training step
@@ -100,14 +100,14 @@ def _labels(problem: Problem, num: int, label: int | None) -> np.ndarray | None:
 
 
 def is_images(samples: Samples) -> bool:
-    return samples.curves.ndim == 4
+    return samples.drawn.ndim == 4
 
 
 def values(samples: Samples) -> np.ndarray:
     """What the files hold: curves and points as drawn, images' pixels mapped to [0, 1]."""
     if is_images(samples):
-        return np.clip((samples.curves + 1) / 2, 0.0, 1.0)
-    return samples.curves
+        return np.clip((samples.drawn + 1) / 2, 0.0, 1.0)
+    return samples.drawn
 
 
 def to_json(samples: Samples) -> str:
@@ -127,7 +127,7 @@ def to_csv(samples: Samples) -> str:
     """One sample per row, no header: a curve's values at x = linspace(-1, 1, 15), or a
     point's x and y."""
     buffer = io.StringIO()
-    np.savetxt(buffer, samples.curves, delimiter=",", fmt="%.6f")
+    np.savetxt(buffer, samples.drawn, delimiter=",", fmt="%.6f")
     return buffer.getvalue()
 
 

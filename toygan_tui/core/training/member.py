@@ -73,4 +73,4 @@ def non_finite(snap: Snapshot) -> str:
     for name, value in snap.stats.items():
         if not math.isfinite(value):
             return f"{name} is"
-    return "" if np.isfinite(snap.curves).all() else "G's samples are"
+    return "" if np.isfinite(snap.samples).all() else "G's samples are"

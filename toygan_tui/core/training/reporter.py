@@ -123,7 +123,7 @@ def report(state: TrainState, evaluator: Evaluator, at: ReportAt, seen: Players)
         total=state.cfg.steps,
         stats=dict(zip(state.loss.stat_names, values, strict=True)),
         quality=evaluation.quality,
-        curves=evaluation.shown,
+        samples=evaluation.shown,
         x=state.problem.x,
         steps_per_s=at.steps_per_s,
         elapsed=at.elapsed,
