@@ -33,7 +33,7 @@ from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.engines.adam import AdamState, torch_adam
 from toygan_tui.core.engines.autograd.reference import ReferenceEngine
 from toygan_tui.core.engines.batched import batched
-from toygan_tui.core.engines.batched.batched import BatchedEngine, LogitGrads
+from toygan_tui.core.engines.batched.batched import BatchedEngine, BlockLogitGrads
 from toygan_tui.core.engines.batched.member_rows import MemberPlayers
 from toygan_tui.core.engines.batched.stacked import StackedMLP
 from toygan_tui.core.engines.contract import NotApplicable
@@ -248,8 +248,8 @@ def test_dl_dlogit_by_autograd_off_the_cpu_equals_the_losss_own(loss: str) -> No
     K, B = 3, 8
     logits = torch.linspace(-3, 3, K * 2 * B).reshape(K, 2 * B)  # either side of every kink
     logits = logits[:, torch.randperm(2 * B, generator=torch.Generator().manual_seed(0))]
-    on_cpu = LogitGrads(LOSSES[loss], K, B, torch.device("cpu"))
-    autograd = LogitGrads(LOSSES[loss], K, B, torch.device("cpu"))
+    on_cpu = BlockLogitGrads(LOSSES[loss], K, B, torch.device("cpu"))
+    autograd = BlockLogitGrads(LOSSES[loss], K, B, torch.device("cpu"))
     autograd.on_cpu = False
     for got, want in zip(autograd(logits), on_cpu(logits), strict=True):
         torch.testing.assert_close(got, want.clone(), rtol=1e-5, atol=1e-7)

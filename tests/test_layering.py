@@ -1,6 +1,7 @@
-"""Imports point one way (DESIGN.md): core/ never loads the terminal libraries, ui/ never loads
-torch or typer, and the command line starts without torch. Checked at run time in a fresh
-interpreter, since ruff's banned-api rule only sees import statements, not what they pull in.
+"""Imports point one way (docs/architecture.md): core/ never loads the terminal libraries,
+ui/ never loads torch or typer, and the command line starts without torch. Checked at run
+time in a fresh interpreter, since ruff's banned-api rule only sees import statements, not
+what they pull in (tests/test_house.py reads the imports themselves).
 """
 
 from __future__ import annotations

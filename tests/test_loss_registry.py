@@ -1,4 +1,4 @@
-"""The five losses against their formulas (DESIGN.md's table), written out here a second way.
+"""The five losses against their formulas (the docs' Losses table), written out here a second way.
 
 StudioGAN's old d_vanilla computed log σ(1 − l_fake) where log(1 − σ(l_fake)) = log σ(−l_fake)
 was meant; each formula below is checked on logits where such a slip changes the value.
@@ -36,7 +36,7 @@ def sig(x: torch.Tensor) -> torch.Tensor:
     return 1 / (1 + torch.exp(-x))
 
 
-# The table of DESIGN.md, from probabilities and plain arithmetic, per sample then the mean.
+# The losses' table (docs), from probabilities and plain arithmetic, per sample then the mean.
 FORMULAS = {
     "minimax": (
         lambda r, f: -(torch.log(sig(r)) + torch.log(1 - sig(f))).mean(),
@@ -119,7 +119,7 @@ EQUILIBRIUM_LOGIT = {"minimax": 0.0, "ns": 0.0, "lsgan": 0.5, "hinge": 0.0, "wga
 
 @pytest.mark.parametrize("name", list(LOSSES))
 def test_every_stat_reads_its_reference_at_equilibrium(name: str) -> None:
-    """The marks the dashboard draws are where the stats sit when D cannot tell (DESIGN.md:
+    """The marks the dashboard draws are where the stats sit when D cannot tell (the docs:
     2 ln 2 and −ln 2 for minimax, ln 2 for ns's G, 0.25 and 0.125 at l = ½ for lsgan, 2 and
     0 for hinge, a critic gap of 0 for wgan-gp)."""
     loss = get_loss(name)

@@ -1,4 +1,4 @@
-"""The quality measures on hand-made curves whose answers are known exactly (DESIGN.md)."""
+"""The quality measures on hand-made curves whose answers are known exactly."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The default run really learns the artist's curves (slow: the full 10 000 steps on the CPU).
 
-The bar is the tutorial's own result (DESIGN.md: in_bounds ≈ 0.89 after 10 000 steps at seed 1)
+The bar is the tutorial's own result (in_bounds ≈ 0.89 after 10 000 steps at seed 1)
 with a little room, plus a spread that matches U(1, 2): a collapsed G fails a_w1 even in bounds.
 """
 

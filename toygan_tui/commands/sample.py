@@ -15,7 +15,7 @@ from toygan_tui.core.runfiles.rundir import CHECKPOINT_FILE
 from toygan_tui.core.runfiles.sweeps import is_sweep, member_dir, run_or_member
 
 if TYPE_CHECKING:
-    from toygan_tui.core.training.drawing import Samples
+    from toygan_tui.core.runfiles.drawn import Samples
 
 FORMATS = ("chart", "table", "csv", "json", "npy", "png")
 BINARY = ("npy", "png")  # written to --out only
@@ -43,15 +43,16 @@ def run_sample(
         raise UsageError(f"--out: directory {out.parent} does not exist")
     if member is not None or is_sweep(ckpt):  # a sweep's member: its own checkpoint
         ckpt = member_dir(run_or_member(ckpt, member), member or 0) / CHECKPOINT_FILE
-    from toygan_tui.core.training import drawing as sample
+    from toygan_tui.core.runfiles import drawn
+    from toygan_tui.core.training.drawing import draw
 
-    samples = sample.draw(ckpt, num, seed, label, raw, code)
+    samples = draw(ckpt, num, seed, label, raw, code)
     _check_format(fmt, samples)
     if fmt in BINARY:
         assert out is not None
-        (sample.to_npy if fmt == "npy" else sample.to_png)(samples, out)
+        (drawn.to_npy if fmt == "npy" else drawn.to_png)(samples, out)
     elif fmt in ("csv", "json"):
-        text = sample.to_csv(samples) if fmt == "csv" else sample.to_json(samples) + "\n"
+        text = drawn.to_csv(samples) if fmt == "csv" else drawn.to_json(samples) + "\n"
         _emit(text, out)
     else:
         _show(samples, fmt, out)
@@ -59,7 +60,7 @@ def run_sample(
 
 def _check_format(fmt: str, samples: Samples) -> None:
     """Formats by kind of sample: images have no rows of numbers, vectors no picture file."""
-    from toygan_tui.core.training.drawing import is_images
+    from toygan_tui.core.runfiles.drawn import is_images
 
     view = samples.problem.view
     if is_images(samples) and fmt in VECTOR_ONLY:

@@ -4,7 +4,8 @@ probability). One entry per loss in LOSSES; engines and readers never ask for a 
 Each formula is written once, over an array namespace (`Ops`), so the same line is the
 reference engine's autograd loss (torch) and the torch-free readers' arithmetic (numpy).
 A loss says:
-- `d_loss(l_real, l_fake, ops)` and `g_loss(l_fake, ops)`: means over the batch (DESIGN.md);
+- `d_loss(l_real, l_fake, ops)` and `g_loss(l_fake, ops)`: means over the batch (the docs'
+  Losses table);
 - `stats`: what a report shows of it, by name, with the value each reads at equilibrium
   (d_loss and g_loss come from the engine, the others from the logits);
 - `n_critic` and `gp_weight`: D steps per G step, and the gradient penalty's weight (wgan-gp);
@@ -98,7 +99,7 @@ class UnknownLoss(InputError):
     """--loss names no loss; the message is one line for the user."""
 
 
-LogitGrads = Callable[..., tuple[Array, Array, Array]]  # (l_real, l_fake[, ops])
+LogitGradFormula = Callable[..., tuple[Array, Array, Array]]  # (l_real, l_fake[, ops])
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Loss:
     d_loss: Callable[[Array, Array, Ops], Array]
     g_loss: Callable[[Array, Ops], Array]
     stats: tuple[Stat, ...]
-    logit_grads: LogitGrads | None  # (dD/dl_real, dD/dl_fake, dG/dl_fake) per sample × batch
+    logit_grads: LogitGradFormula | None  # (dD/dl_real, dD/dl_fake, dG/dl_fake) per sample × batch
     heat: Callable[[np.ndarray], np.ndarray] = lambda logits: _sig(logits)  # D's say on a grid:
     #   0 "fake" … 1 "real", for the 2-D view's background (σ(l) where D is a probability)
     no_fast_path: str = ""  # why logit_grads is None, in one line

@@ -15,7 +15,7 @@ from toygan_tui.ui.format import number
 from toygan_tui.ui.views import picture
 
 if TYPE_CHECKING:
-    from toygan_tui.core.training.drawing import Samples
+    from toygan_tui.core.runfiles.drawn import Samples
 
 CHART_HEIGHT = 18
 

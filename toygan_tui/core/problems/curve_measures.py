@@ -1,4 +1,4 @@
-"""The quality measures of generated curves (DESIGN.md), in pure numpy.
+"""The quality measures of generated curves (the docs' Problems page defines them), in pure numpy.
 
 Each takes y, an (n × n_points) array of curves drawn at x = linspace(-1, 1, n_points).
 """

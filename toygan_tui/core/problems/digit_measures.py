@@ -1,5 +1,5 @@
-"""The digits' measures (DESIGN.md): a small classifier, trained once on the digits and cached,
-judges G's images. No downloaded weights.
+"""The digits' measures (the docs' Problems page): a small classifier, trained once on the
+digits and cached, judges G's images. No downloaded weights.
 
 The classifier: scikit-learn's MLPClassifier, one hidden layer of 64 ReLU units, L2 penalty
 0.3 (strong enough that a blank or noisy image gets no confident class), Adam for 200 epochs

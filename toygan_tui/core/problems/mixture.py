@@ -29,7 +29,7 @@ JS = Measure("js", False, 0.1, "0", "Jensen–Shannon divergence of 30×30 histo
 # betas (0.5, 0.999) reached 8/8 modes with hq 0.92 at 20 000 steps (ns loss, seeds 1 and 2).
 MLP_2X128 = Defaults(
     hidden=128, depth=2, batch_size=256, lr_g=1e-4, lr_d=1e-4, beta1=0.5, beta2=0.999, steps=20_000,
-    n_eval=2_500, n_show=500,  # DESIGN.md's n = 2 500; the view draws 500 of them
+    n_eval=2_500, n_show=500,  # the measures' n = 2 500 (PacGAN's); the view draws 500 of them
 )  # fmt: skip
 
 

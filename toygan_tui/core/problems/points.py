@@ -1,4 +1,4 @@
-"""The 2-D measures of DESIGN.md (PacGAN's and GAN Lab's), for a mixture of Gaussians.
+"""The 2-D measures (PacGAN's and GAN Lab's; the docs' Problems page), for a mixture of Gaussians.
 
 Pure numpy. `centres` is (K × 2); `stds` is (K × 2), one σ per axis (equal for a round mode).
 """

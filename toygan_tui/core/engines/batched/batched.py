@@ -73,7 +73,7 @@ class Block:
         self.ema = MemberEma(self.G, states) if keeps_ema else None
         self.XT = torch.zeros(K, problem.out_dim, 2 * B, device=device)  # D's input: real | fake
         self.draws = Draws(states)
-        self.logit_grads = LogitGrads(self.loss, K, B, device)
+        self.logit_grads = BlockLogitGrads(self.loss, K, B, device)
         self.mirror = g_mirrors_d(self.loss)  # G's dL/dlogit is minus D's: reuse D's backward
         self.adam_steps = 0
 
@@ -193,7 +193,7 @@ class Draws:
         return z, reals
 
 
-class LogitGrads:
+class BlockLogitGrads:
     """dL/dlogit per sample of D's loss on [real; fake] and of G's loss on the fakes, each
     member's as its own run takes it. On a CPU: the loss's own dL/dlogit in numpy (as the fast
     CPU engine; a dozen numpy calls on K × 2·batch logits). Elsewhere: autograd on the loss's

@@ -23,7 +23,7 @@ from toygan_tui.core.engines.contract import RunState
 from toygan_tui.core.engines.ema import ema_step
 from toygan_tui.core.engines.flat import FlatBuffers
 from toygan_tui.core.engines.numpy_cpu.blas import blas_threads
-from toygan_tui.core.engines.numpy_cpu.cpu_deep import LogitGrads, Mlp, make_deep_step
+from toygan_tui.core.engines.numpy_cpu.cpu_deep import FillLogitGrads, Mlp, make_deep_step
 from toygan_tui.core.engines.numpy_cpu.streams import Batch, CpuStreams
 from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d
 
@@ -108,7 +108,7 @@ def _one_hidden_layer_step(
     D: Mlp,
     logits: np.ndarray,
     adam: Callable[[], None],
-    logit_grads: LogitGrads,
+    logit_grads: FillLogitGrads,
     mirror: bool,
 ) -> Callable[[Batch], None]:
     """The step for one hidden layer (the tutorial's nets), tuned by measurement.
@@ -163,7 +163,7 @@ def _one_hidden_layer_step(
     return step
 
 
-def _minimax_grads(B: int) -> LogitGrads:
+def _minimax_grads(B: int) -> FillLogitGrads:
     """dl = (σ(l) − label)/B with σ(l) = ½ + ½·tanh(l/2) (no overflow for large |l|), the
     labels 1 for the real half and 0 for the fake half; in place, four numpy calls."""
     offset = np.concatenate([np.full(B, -0.5 / B), np.full(B, 0.5 / B)]).astype(np.float32)
@@ -178,7 +178,7 @@ def _minimax_grads(B: int) -> LogitGrads:
     return grads
 
 
-def _loss_grads(loss: Loss, B: int) -> LogitGrads:
+def _loss_grads(loss: Loss, B: int) -> FillLogitGrads:
     """D's dl for [real; fake] and G's gl for the fakes, from the loss's own dL/dlogit."""
     assert loss.logit_grads is not None
     formula, inv_b = loss.logit_grads, np.float32(1 / B)

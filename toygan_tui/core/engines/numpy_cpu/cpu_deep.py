@@ -14,7 +14,8 @@ import numpy as np
 
 from toygan_tui.core.engines.numpy_cpu.streams import Batch
 
-LogitGrads = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
+# fill(logits, dl, gl): D's dL/dlogit for [real; fake] into dl, G's for the fakes into gl.
+FillLogitGrads = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
 class Mlp:
@@ -118,7 +119,7 @@ class Critic:
 
 
 def make_deep_step(
-    G: Mlp, D: Mlp, logits: np.ndarray, logit_grads: LogitGrads, mirror: bool,
+    G: Mlp, D: Mlp, logits: np.ndarray, logit_grads: FillLogitGrads, mirror: bool,
     P: int, adam: Callable[[], None],
 ) -> Callable[[Batch], None]:  # fmt: skip
     """One training step (the reference's) with nets of any depth; P: a sample's size."""
