@@ -120,7 +120,8 @@ def test_the_command_refuses_a_job_it_cannot_train_before_anything_starts(
 
 def test_a_hang_up_stops_a_job_as_sigterm_does() -> None:
     """torchrun passes SIGHUP on to its processes and kills them 30 s later: a job saves."""
-    from toygan_tui.ui.terminal.signals import StopRequest, agreed, stop_on_signals
+    from toygan_tui.launch.torchrun import agreed
+    from toygan_tui.ui.terminal.signals import StopRequest, stop_on_signals
 
     with stop_on_signals(lambda: None, hangup_stops=True) as stop:
         os.kill(os.getpid(), signal.SIGHUP)
