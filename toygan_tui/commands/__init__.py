@@ -1,1 +1,2 @@
-"""What each command does: glue between the core (torch) and the ui (Rich), imported lazily."""
+"""One module per command: what `toygan CMD` does, between the command line (cli/) and the
+core and the ui. Imported lazily, so `toygan --help` stays instant."""

@@ -1,3 +1,3 @@
-"""A run's training: its config (problem, loss, knobs), its state (nets, optimizers, streams),
-the loop that yields Snapshots, the evaluation behind each report, checkpoints, resume, the
-Session that ties them to a run directory, and sampling from a checkpoint."""
+"""A run's training: its state (nets, optimizers, streams), the one loop that trains members
+together (trainer.py; a run is a trainer of one), where their files go (layouts.py), the
+evaluation behind each report, checkpoints, resume, and sampling from a checkpoint."""
