@@ -4,6 +4,7 @@ name, commands/ holding commands only."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -63,6 +64,25 @@ def test_imports_point_one_way(layer: str) -> None:
 def test_no_file_name_means_two_things() -> None:
     names = Counter(p.name for p in PACKAGE.rglob("*.py") if p.name != "__init__.py")
     assert [name for name, n in names.items() if n > 1] == []
+
+
+def test_no_problem_or_loss_is_asked_for_by_name_outside_its_home() -> None:
+    """A problem knows its view, nets and measures; a loss its formulas: no `if problem ==
+    "grid"` elsewhere (the registries say which names there are)."""
+    from toygan_tui.core.losses import LOSSES
+    from toygan_tui.core.problems import PROBLEMS
+
+    names = "|".join(re.escape(n) for n in [*PROBLEMS, *LOSSES])
+    asked = re.compile(rf"""(==|!=|\bin\b) *[\(\[{{]?["']({names})["']""")
+    homes = (PACKAGE / "core" / "problems", PACKAGE / "core" / "losses.py")
+    leaks = [
+        f"{path.relative_to(PACKAGE)}:{i}"
+        for path in PACKAGE.rglob("*.py")
+        if not any(path == home or home in path.parents for home in homes)
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if asked.search(line)
+    ]
+    assert leaks == []
 
 
 def test_commands_holds_one_module_per_command_and_nothing_else() -> None:
