@@ -17,17 +17,19 @@ import typer
 from typer.exceptions import TyperException
 
 from toygan_tui.cli.params import (
+    SWEEP_OWN,
+    TRAIN_OWN,
+    RunsDir,
     child_args,
     config_values,
     context,
     grid_values,
-    parameter,
+    own,
     sweep_parameters,
     train_parameters,
     typed,
     with_parameters,
 )
-from toygan_tui.core.config import OPTIONS
 from toygan_tui.core.errors import EXIT_BAD_INPUT, ConfigError, InputError
 
 app = typer.Typer(
@@ -37,33 +39,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-OWN = "This command"  # the help panel of a command's own options (the table's have theirs)
-RunsDir = Annotated[
-    Path, typer.Option("--runs-dir", help="Where runs are kept.", rich_help_panel=OWN)
-]
 Member = Annotated[
     int | None,
     typer.Option(help="A sweep's member (1, 2, ...; `toygan sweep` numbers them)."),
 ]
-
-
-def _own_option(*flags: str, help: str) -> Any:
-    return typer.Option(*flags, help=help, rich_help_panel=OWN)
-
-
-TRAIN_OWN = [
-    parameter("runs_dir", RunsDir, Path("runs")),
-    parameter("name", Annotated[str | None, _own_option(help="Run id (default: a timestamp).")],
-              None),
-    parameter("live", Annotated[bool | None, _own_option(
-              "--live/--no-live", help="Live dashboard (default: on a terminal).")], None),
-    parameter("detach", Annotated[bool, _own_option(
-              "--detach", help="Run in the background; follow it with `toygan watch`.")], False),
-    parameter("resume", Annotated[Path | None, _own_option(
-              help="Continue a run: its directory, a checkpoint, or runs/last.pt.")], None),
-    parameter("speed", Annotated[float | None, _own_option(
-              help="Start capped at this many steps/s (+ and - change it when live).")], None),
-]  # fmt: skip
 
 
 @app.command()
@@ -76,39 +55,15 @@ def train(ctx: typer.Context, **values: Any) -> None:
     from toygan_tui.ui.terminal.controls import check_speed
 
     check_speed(values["speed"])
-    given, own = typed(ctx), _own(values)
-    if own.pop("detach"):
+    given, mine = typed(ctx), own(values)
+    if mine.pop("detach"):
         from toygan_tui.launch.detach import detach_train
 
         args = child_args(ctx.command, ctx.params, given)
-        return detach_train(config_values(values), given, own, args)
+        return detach_train(config_values(values), given, mine, args)
     from toygan_tui.commands.train import run_train
 
-    run_train(config_values(values), given, **own)
-
-
-def _own(values: dict[str, Any]) -> dict[str, Any]:
-    """A command's own options (not the option table's), by name."""
-    return {k: v for k, v in values.items() if k not in OPTIONS}
-
-
-SWEEP_OWN = [
-    parameter("seeds", Annotated[str, _own_option(
-              help="Seeds: a range and/or a list, e.g. 1-10, 1,3,5 or 1-3,7.")], "1"),
-    parameter("runs_dir", RunsDir, Path("runs")),
-    parameter("name", Annotated[str | None, _own_option(help="Sweep id (default: sweep-<n>).")],
-              None),
-    parameter("live", Annotated[bool | None, _own_option(
-              "--live/--no-live", help="Live table (default: on a terminal).")], None),
-    parameter("fmt", Annotated[str, _own_option(
-              "--format", help="The table at the end: table | json.")], "table"),
-    parameter("detach", Annotated[bool, _own_option(
-              "--detach", help="Run in the background; follow it with `toygan watch`.")], False),
-    parameter("resume", Annotated[Path | None, _own_option(
-              help="Continue a sweep from its directory.")], None),
-    parameter("speed", Annotated[float | None, _own_option(
-              help="Start capped at this many steps/s (+ and - change it when live).")], None),
-]  # fmt: skip
+    run_train(config_values(values), given, **mine)
 
 
 # Unknown options reach the command (ctx.args), which names the first in its one line.
@@ -128,9 +83,9 @@ def sweep(ctx: typer.Context, **values: Any) -> None:
     check_speed(values["speed"])
     if ctx.args:
         raise ConfigError(f"no such option: {ctx.args[0]} (see 'toygan sweep --help')")
-    given, own = typed(ctx), _own(values)
-    child = child_args(ctx.command, ctx.params, given) if own.pop("detach") else None
-    run_sweep(grid_values(values), given, own, child)
+    given, mine = typed(ctx), own(values)
+    child = child_args(ctx.command, ctx.params, given) if mine.pop("detach") else None
+    run_sweep(grid_values(values), given, mine, child)
 
 
 @app.command()

@@ -86,6 +86,53 @@ def _sweep_option(entry: Entry) -> inspect.Parameter:
     return parameter(entry.name, Annotated[str | None, option], None)
 
 
+def _own_option(*flags: str, help: str) -> Any:
+    return typer.Option(*flags, help=help, rich_help_panel=THIS_COMMAND)
+
+
+RunsDir = Annotated[Path, _own_option("--runs-dir", help="Where runs are kept.")]
+Detach = Annotated[
+    bool, _own_option("--detach", help="Run in the background; follow it with `toygan watch`.")
+]
+Speed = Annotated[
+    float | None,
+    _own_option(help="Start capped at this many steps/s (+ and - change it when live)."),
+]
+
+# train's and sweep's own options (not the table's), after the table's.
+TRAIN_OWN = [
+    parameter("runs_dir", RunsDir, Path("runs")),
+    parameter("name", Annotated[str | None, _own_option(help="Run id (default: a timestamp).")],
+              None),
+    parameter("live", Annotated[bool | None, _own_option(
+              "--live/--no-live", help="Live dashboard (default: on a terminal).")], None),
+    parameter("detach", Detach, False),
+    parameter("resume", Annotated[Path | None, _own_option(
+              help="Continue a run: its directory, a checkpoint, or runs/last.pt.")], None),
+    parameter("speed", Speed, None),
+]  # fmt: skip
+SWEEP_OWN = [
+    parameter("seeds", Annotated[str, _own_option(
+              help="Seeds: a range and/or a list, e.g. 1-10, 1,3,5 or 1-3,7.")], "1"),
+    parameter("runs_dir", RunsDir, Path("runs")),
+    parameter("name", Annotated[str | None, _own_option(help="Sweep id (default: sweep-<n>).")],
+              None),
+    parameter("live", Annotated[bool | None, _own_option(
+              "--live/--no-live", help="Live table (default: on a terminal).")], None),
+    parameter("fmt", Annotated[str, _own_option(
+              "--format", help="The table at the end: table | json.")], "table"),
+    parameter("detach", Detach, False),
+    parameter("resume", Annotated[Path | None, _own_option(
+              help="Continue a sweep from its directory.")], None),
+    parameter("speed", Speed, None),
+]  # fmt: skip
+
+
+def own(values: dict[str, Any]) -> dict[str, Any]:
+    """A command's own options (not the option table's), by name."""
+    return {k: v for k, v in values.items() if k not in OPTIONS}
+
+
 def config_values(values: dict[str, Any]) -> dict[str, Any]:
     """The options of `train`'s values that are config fields, as the config holds them (a
     path absolute, as text; no path: "")."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rich.console import Console
 from rich.live import Live
+
 from toygan_tui.core.runfiles.runinfo import RunInfo
 from toygan_tui.ui.live import fit_to_screen, wants_live
 from toygan_tui.ui.screens import Framed
