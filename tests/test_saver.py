@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from toygan_tui.core.runfiles import saving as saver
-from toygan_tui.core.runfiles.saving import CheckpointWriter
+from toygan_tui.core.runfiles.saving import CheckpointWriter, write_run
 
 
 class HeldDisk:
@@ -34,11 +34,11 @@ def test_a_checkpoint_counts_only_once_written_and_writes_never_overlap(
 ) -> None:
     disk = HeldDisk()
     monkeypatch.setattr(saver, "atomic_write", disk)
-    writer = CheckpointWriter((tmp_path / "ckpt.pt", tmp_path / "last.pt"), on_error=print)
-    writer.submit(100, b"a")
+    writer = CheckpointWriter(write_run(tmp_path / "last.pt"), on_error=print)
+    writer.submit(100, [(tmp_path, b"a")])
     assert disk.entered.wait(30)
     assert writer.saved_step == -1 and disk.written == []  # in flight: not counted yet
-    second = threading.Thread(target=writer.submit, args=(200, b"b"))
+    second = threading.Thread(target=writer.submit, args=(200, [(tmp_path, b"b")]))
     second.start()
     second.join(0.2)
     assert second.is_alive()  # the next save waits for the write in flight
@@ -62,11 +62,11 @@ def test_a_failed_write_is_heard_on_wait_and_leaves_the_last_good_step(
     monkeypatch.setattr(saver, "atomic_write", disk)
     heard: list[tuple[str, int, str]] = []
     writer = CheckpointWriter(
-        (tmp_path / "ckpt.pt", tmp_path / "last.pt"),
+        write_run(tmp_path / "last.pt"),
         on_error=lambda path, step, exc: heard.append((path.name, step, exc.strerror)),
     )
     writer.saved_step = 50
-    writer.submit(100, b"a")
+    writer.submit(100, [(tmp_path, b"a")])
     writer.wait()
     assert heard == [("ckpt.pt", 100, "No space left on device")]
     assert writer.saved_step == 50 and disk.written == []  # last.pt is not written past it
@@ -75,8 +75,8 @@ def test_a_failed_write_is_heard_on_wait_and_leaves_the_last_good_step(
 
 
 def test_the_files_are_really_written(tmp_path: Path) -> None:
-    writer = CheckpointWriter((tmp_path / "ckpt.pt", tmp_path / "last.pt"), on_error=print)
-    writer.submit(7, b"payload")
+    writer = CheckpointWriter(write_run(tmp_path / "last.pt"), on_error=print)
+    writer.submit(7, [(tmp_path, b"payload")])
     writer.wait()
     assert (tmp_path / "ckpt.pt").read_bytes() == (tmp_path / "last.pt").read_bytes() == b"payload"
     assert writer.saved_step == 7
