@@ -62,13 +62,13 @@ def new_run_id(runs_dir: Path) -> str:
 def claim_run_dir(runs_dir: Path, name: str | None) -> Path:
     """Create the run directory now (before torch loads: a bad --name or an unwritable
     --runs-dir fails at once), so no other run takes the id. A directory without config.json
-    is not a run yet; the Session fills it."""
+    is not a run yet; its trainer fills it."""
     if name is not None:
         check_run_id(name)
     try:
         if runs_dir.exists() and not runs_dir.is_dir():  # mkdir would say "File exists"
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
-        runs_dir.mkdir(parents=True, exist_ok=True)  # the Session probes the room it needs
+        runs_dir.mkdir(parents=True, exist_ok=True)  # the trainer probes the room it needs
         path = runs_dir / name if name is not None else _new_run_dir(runs_dir)
         path.mkdir(exist_ok=True)
     except OSError as exc:

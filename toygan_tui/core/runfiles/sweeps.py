@@ -25,7 +25,7 @@ SWEEP_PREFIX = "sweep-"  # sweep ids are sweep-1, sweep-2, ...; run ids are time
 KIND = "sweep"  # config.json's "kind" says a directory holds a sweep
 MEMBERS_DIR = "members"
 MEMBER_KEY = "member"  # the metrics.jsonl column naming a row's member
-SAVED_FILE = "saved.json"  # the step every member's ckpt.pt is at (core/sweep/saver.py)
+SAVED_FILE = "saved.json"  # the step every member's ckpt.pt is at (core/runfiles/saving.py)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ class Player:
         return self.position >= self.count - 1
 
     def press(self, key: str) -> str | None:
-        """Act on one key (a name from commands/keys.key_names); QUIT to leave."""
+        """Act on one key (a name from ui/terminal/keys.key_names); QUIT to leave."""
         tenth = max(1, self.count // 10)
         moves = {"left": -1, "right": 1, "pgup": -tenth, "pgdn": tenth}
         if key in QUIT_KEYS:
