@@ -19,7 +19,7 @@ DIGITS = digits()[0][:64]  # 64 real digits, 1 × 16 × 16 in [-1, 1]
 
 def digits_snapshot(**overrides: object) -> object:
     fields = {
-        "problem": "digits", "loss": "ns", "curves": DIGITS, "x": np.empty(0),
+        "problem": "digits", "loss": "ns", "samples": DIGITS, "x": np.empty(0),
         "quality": {"confident": 0.812, "classes": 9.0, "fd": 3.456}, "engine": "reference",
         "stats": {"d_loss": 1.111, "g_loss": 2.222, "d_real": 0.601, "d_fake": 0.302},
     }  # fmt: skip
