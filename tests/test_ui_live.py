@@ -14,7 +14,7 @@ from rich.console import Console
 from snapshots import colour_codes, make_snapshot, make_stream, visible
 
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.ui import live
+from toygan_tui.ui import live, screens
 from toygan_tui.ui.dashboard import render
 
 
@@ -58,7 +58,7 @@ def frames(monkeypatch: pytest.MonkeyPatch) -> list[Snapshot | None]:
         drawn.append(snapshot)
         return render(snapshot, history, starting)
 
-    monkeypatch.setattr(live, "render", counting_render)
+    monkeypatch.setattr(screens, "render", counting_render)  # the dashboard's screen draws it
     return drawn
 
 
