@@ -22,7 +22,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy toygan_tui
 	$(BIN)/python -m pytest
-	$(BIN)/mkdocs build --strict --quiet
+	$(BIN)/mkdocs build --strict
 
 # The documentation site (docs/, mkdocs.yml). docs-gen writes the options tables from the CLI;
 # docs-pictures retrains a few short runs and rewrites docs/img/ (minutes); docs-screens takes

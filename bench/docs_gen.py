@@ -61,10 +61,7 @@ def params(cmd: Any) -> list[Param]:
         if getattr(p, "hidden", False) or not p.expose_value:
             continue
         argument = p.param_type_name == "argument"
-        if argument:
-            flags = [p.name.upper()]
-        else:
-            flags = [*p.opts, *p.secondary_opts]
+        flags = [p.name.upper()] if argument else [*p.opts, *p.secondary_opts]
         out.append(Param(flags, _type(cmd, p), _default(p), (p.help or "").strip(), argument))
     return out
 

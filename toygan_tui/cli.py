@@ -233,7 +233,7 @@ def sweep(
     Example: toygan sweep --seeds 1-10 --loss minimax,ns --lr-g 1e-4,4e-4
 
     Member k trains exactly as `toygan train` with its options would;
-    sample, plot and replay read it with --member K (README: Sweeps)."""
+    sample, plot and replay read it with --member K (docs/sweeps.md)."""
     from toygan_tui.commands.sweep import run_sweep
 
     assert ctx.parent is not None  # sweep is a command of the toygan group
