@@ -121,7 +121,6 @@ class RunLayout(Layout):
         super().__init__()
         self.run = run
         self.last_checkpoint = run.path.parent / LAST_CHECKPOINT
-        self.writer = None  # made by prepare(), with the trainer's warnings
 
     def prepare(self, trainer: Training, resumed: bool) -> None:
         (member,) = trainer.members
