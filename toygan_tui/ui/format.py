@@ -29,11 +29,11 @@ def number(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def rate(steps_per_s: float) -> str:
+def rate(steps_per_s: float, unit: str = "steps/s") -> str:
     """Training speed without false precision: '884 steps/s', '12.5 steps/s'."""
     if not math.isfinite(steps_per_s) or steps_per_s <= 0:
-        return "-- steps/s"
-    return f"{steps_per_s:.0f} steps/s" if steps_per_s >= 100 else f"{steps_per_s:.1f} steps/s"
+        return f"-- {unit}"
+    return f"{steps_per_s:.0f} {unit}" if steps_per_s >= 100 else f"{steps_per_s:.1f} {unit}"
 
 
 def starting_line(start: Starting) -> str:
@@ -44,12 +44,15 @@ def starting_line(start: Starting) -> str:
 def plain_line(snap: Snapshot) -> str:
     """The report as one plain line, for logs, pipes and dumb terminals: the loss's stats,
     the problem's measures (then the EMA of G's, prefixed ema_), the speed (a run of an unknown
-    kind: its numbers by name)."""
+    kind: its numbers by name), then the diagnosis. In English whatever the language: scripts
+    read these lines."""
     parts = [f"step {snap.step}/{snap.total}"]
     decimals = _decimals(snap.problem)
     parts += [f"{key} {number(value, decimals.get(key, 3))}" for key, value in _keyed(snap)]
     parts.append(rate(snap.steps_per_s))
     parts += [f"{key} {value}" for key, value in snap.extra.items()]
+    if snap.diagnosis is not None:
+        parts.append(f"diagnosis: {snap.diagnosis.state} ({snap.diagnosis.text})")
     return "  ".join(parts)
 
 
