@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
+
+from rich.cells import cell_len, chop_cells, set_cell_size
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Stat, get_loss
@@ -17,6 +20,46 @@ def duration(seconds: float) -> str:
     minutes, secs = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """`text` in exactly `width` terminal cells: padded (on the left if `right`), or cut. A
+    Chinese character takes two cells, so f-string padding, which counts characters, would
+    not line the columns up."""
+    if cell_len(text) >= width:
+        return set_cell_size(text, width)
+    room = " " * (width - cell_len(text))
+    return room + text if right else text + room
+
+
+# A wide (CJK) character with the closing punctuation after it, which may not start a line;
+# a run of anything else but spaces; spaces.
+WIDE = "\u2e80-\u303f\u3040-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+CLOSING = "，。、：；！？）」』》〉】"
+TOKENS = re.compile(rf"[{WIDE}][{CLOSING}]*|[^\s{WIDE}]+[{CLOSING}]*|\s+")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells: broken at spaces, and also between two wide
+    characters (Chinese has no spaces between words), never before a closing mark such as
+    "，"; a word longer than the width is cut where it must be. Each "\n" starts a line."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for token in TOKENS.findall(paragraph):
+            if token.isspace():
+                line += " " if line else ""
+                continue
+            if cell_len(line + token) > width and line.strip():
+                lines.append(line.rstrip())
+                line = ""
+            while cell_len(token) > width:  # a word wider than a whole line
+                head, *_ = chop_cells(token, width)
+                lines.append(head)
+                token = token[len(head) :]
+            line += token
+        lines.append(line.rstrip())
+    return lines
 
 
 def number(value: float, digits: int = 3) -> str:

@@ -18,6 +18,8 @@ from pathlib import Path
 from toygan_tui.core.errors import UsageError
 from toygan_tui.core.words import N_
 
+__all__ = ["LANGS", "N_", "_", "check_lang", "env_lang", "speaking", "use"]
+
 LANGS = ("en", "zh")
 DOMAIN = "toygan"
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
