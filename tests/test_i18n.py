@@ -25,6 +25,11 @@ from toygan_tui.ui.history import History
 from toygan_tui.ui.i18n import LOCALE_DIR, _, env_lang, speaking, use
 from toygan_tui.ui.lesson_view import PANEL_SHARE, PANEL_WIDTH, Panel
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - toygan's own dependency there
+    import tomli as tomllib
+
 PACKAGE = ROOT / "toygan_tui"
 
 
@@ -170,7 +175,3 @@ def test_every_lesson_text_fits_its_panel_at_80_by_24(lang: str) -> None:
         assert 1 + panel.rows(80, beside=False) <= room, text
         assert panel.rows(PANEL_WIDTH, beside=True) <= 24, text
         assert all(cell_len(line) <= 80 for line in panel.text(80, beside=False).plain.split("\n"))
-
-
-if sys.version_info < (3, 11):  # pragma: no cover
-    pytest.skip("tomllib reads pyproject here", allow_module_level=True)

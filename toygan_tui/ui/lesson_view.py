@@ -47,7 +47,7 @@ class Guide:
     def see(self, report: Snapshot) -> Pause | None:
         """A report came: the first pause it reaches (one per report; a second one reached at
         the same report is due at the next)."""
-        state = report.diagnosis.state if report.diagnosis is not None else None
+        state = report.diagnosis.state if report.diagnosis is not None else ""
         for pause in self.left:
             if (pause.at is not None and report.step >= pause.at) or pause.when == state:
                 self.left.remove(pause)
