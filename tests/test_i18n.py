@@ -4,6 +4,7 @@ wide characters in the layout (a Chinese character takes two cells)."""
 from __future__ import annotations
 
 import gettext
+import html
 import importlib.util
 import re
 import string
@@ -175,3 +176,18 @@ def test_every_lesson_text_fits_its_panel_at_80_by_24(lang: str) -> None:
         assert 1 + panel.rows(80, beside=False) <= room, text
         assert panel.rows(PANEL_WIDTH, beside=True) <= 24, text
         assert all(cell_len(line) <= 80 for line in panel.text(80, beside=False).plain.split("\n"))
+
+
+def test_replay_speaks_chinese_and_its_svg_gives_a_wide_character_two_cells(
+    tmp_path: Path,
+) -> None:
+    from watchkit import make_run
+
+    make_run(tmp_path, "r", [50, 100, 150])
+    out = tmp_path / "frame.svg"
+    result = toygan("replay", "r", "--runs-dir", tmp_path, "--out", out, "--lang", "zh")
+    assert result.code == 0, result.err
+    runs = re.findall(r'textLength="([\d.]+)"[^>]*>([^<]*)</text>', out.read_text())
+    widths = {round(float(n) / cell_len(html.unescape(t)), 3) for n, t in runs if t.strip()}
+    assert len(widths) == 1  # every run of text as wide as its cells: CJK two each
+    assert any("信号" in html.unescape(text) for _, text in runs)

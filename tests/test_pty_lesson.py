@@ -82,4 +82,3 @@ def test_a_lesson_in_chinese_fits_80_by_24(tmp_path: Path) -> None:
         assert term.exit_status(60) == 130
     finally:
         term.close()
-
