@@ -204,9 +204,7 @@ def replay(
 def lesson(
     number: Annotated[
         str | None,
-        typer.Argument(
-            metavar="N", help="The lesson's number (or a lesson file); none: list the lessons."
-        ),
+        typer.Argument(help="The lesson's number (or a lesson file); none: list the lessons."),
     ] = None,
     runs_dir: RunsDir = Path("runs"),
     lang: Lang = None,
