@@ -21,11 +21,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from toygan_tui.core.losses import saturates
+from toygan_tui.core.losses import Loss, saturates
 from toygan_tui.core.problems.base import Measure
 from toygan_tui.core.runfiles.catalog import RunKind
 from toygan_tui.core.runfiles.snapshot import Diagnosis
-from toygan_tui.core.runfiles.trends import Window, best, gain, mean, noise, reversals, written
+from toygan_tui.core.runfiles.trends import (
+    Window,
+    best,
+    gain,
+    mean,
+    noise,
+    numbers,
+    reversals,
+    written,
+)
 from toygan_tui.core.words import N_
 
 WINDOW = 20  # the reports a diagnosis reads: the latest and the 19 before it
@@ -48,7 +57,11 @@ class State:
 
 def diagnose(rows: Sequence[Mapping[str, Any]], kind: RunKind) -> Diagnosis:
     """The run's state from its latest rows (oldest first; only the last WINDOW are read)."""
-    window = Window(list(rows)[-WINDOW:], kind)
+    return judge(Window([numbers(row) for row in list(rows)[-WINDOW:]], kind))
+
+
+def judge(window: Window) -> Diagnosis:
+    """The first state whose rule holds over the window."""
     for state in STATES:
         found = state.rule(window)
         if found is not None:
@@ -73,12 +86,22 @@ def _d_wins(w: Window) -> Found | None:
     (a saturating loss: minimax). Under a loss whose G keeps its gradient, a sure D is no
     state of its own: it shows as collapse, oscillation or a stall."""
     marked = [s for s in w.kind.loss.stats if s.sure is not None]
-    if len(w) < RECENT or not marked or not saturates(w.kind.loss):
+    if len(w) < RECENT or not marked or not _saturates(w.kind.loss):
         return None
     means = {s: mean(w.series(s.name)[-RECENT:]) for s in marked}
     if not all(s.is_sure(value) for s, value in means.items()):
         return None
     return "", {"stats": ", ".join(f"{s.label} {written(v, 2)}" for s, v in means.items())}
+
+
+def _saturates(loss: Loss) -> bool:
+    """saturates(), read off the formula once per loss."""
+    if loss.name not in SATURATES:
+        SATURATES[loss.name] = saturates(loss)
+    return SATURATES[loss.name]
+
+
+SATURATES: dict[str, bool] = {}
 
 
 def _collapse(w: Window) -> Found | None:
@@ -150,7 +173,10 @@ def _learning(w: Window) -> Found:
 
 def _gains(w: Window) -> list[tuple[float, Measure, float, float]]:
     """The measures whose mean over the latter half of the window beats their mean over the
-    first half by more than noise: (the gain in units of noise, the measure, the two means)."""
+    first half by more than noise: (the gain in units of noise, the measure, the two means).
+    Worked out once a window (stalled and learning both ask)."""
+    if "gains" in w.memo:
+        return w.memo["gains"]  # type: ignore[no-any-return]
     half = len(w) // 2
     gains = []
     for m in w.kind.problem.measures:
@@ -159,6 +185,7 @@ def _gains(w: Window) -> list[tuple[float, Measure, float, float]]:
         size = gain(m, before, after)
         if size > noise(m, before):  # False for NaN
             gains.append((size / noise(m, before), m, before, after))
+    w.memo["gains"] = gains
     return gains
 
 
@@ -224,15 +251,19 @@ STATE_NAMES = tuple(state.name for state in STATES)
 
 
 class Recent:
-    """A run's latest WINDOW rows as they come, and the diagnosis they make."""
+    """A run's latest WINDOW rows as they come (each read into floats once), and the
+    diagnosis they make."""
 
     def __init__(self, kind: RunKind | None, rows: Iterable[Mapping[str, Any]] = ()) -> None:
         self.kind = kind  # None: a run of a kind this toygan does not know: no diagnosis
-        self.rows: deque[Mapping[str, Any]] = deque(rows, maxlen=WINDOW)
+        self.rows: deque[dict[str, float]] = deque(map(numbers, rows), maxlen=WINDOW)
+
+    def extend(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self.rows.extend(map(numbers, rows))
 
     def add(self, row: Mapping[str, Any]) -> Diagnosis | None:
         """Take the next row; the diagnosis with it."""
-        self.rows.append(row)
+        self.rows.append(numbers(row))
         return self.diagnosis()
 
     def clear(self) -> None:
@@ -240,4 +271,6 @@ class Recent:
 
     def diagnosis(self) -> Diagnosis | None:
         """The diagnosis of the rows so far (None: no rows, or no kind)."""
-        return diagnose(self.rows, self.kind) if self.kind is not None and self.rows else None
+        if self.kind is None or not self.rows:
+            return None
+        return judge(Window(list(self.rows), self.kind))

@@ -84,7 +84,7 @@ class RunFollower:
         self.recent.kind = _kind(info)
         if reset:
             self.recent.clear()
-        self.recent.rows.extend(rows)
+        self.recent.extend(rows)
         extra = {"status": info.status}
         note = "; ".join(n for n in (info.note, status.problem, self._damage()) if n)
         if note:

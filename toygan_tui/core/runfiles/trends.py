@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from toygan_tui.core.problems.base import Measure
@@ -16,17 +16,23 @@ from toygan_tui.core.runfiles.snapshot import EMA_PREFIX
 
 @dataclass(frozen=True)
 class Window:
-    """A run's latest reports, oldest first, and what kind of run made them."""
+    """A run's latest reports, oldest first (each row's values as floats: `numbers`), and
+    what kind of run made them."""
 
-    rows: Sequence[Mapping[str, Any]]
+    rows: Sequence[Mapping[str, float]]
     kind: RunKind
+    columns: dict[str, list[float]] = field(default_factory=dict, compare=False)  # read ones
+    memo: dict[str, Any] = field(default_factory=dict, compare=False)  # what two rules share
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def series(self, key: str) -> list[float]:
-        """One column of the rows as floats; NaN where a row has null or lacks it."""
-        return [_float(row.get(key)) for row in self.rows]
+        """One column of the rows; NaN where a row lacks it. (Read once: the rules ask for
+        the same columns again and again, at every report.)"""
+        if key not in self.columns:
+            self.columns[key] = [row.get(key, math.nan) for row in self.rows]
+        return self.columns[key]
 
     def measure(self, measure: Measure) -> list[float]:
         """A measure of the generator `sample` draws from: the EMA of G where the run keeps
@@ -87,7 +93,14 @@ def written(value: float, decimals: int = 3) -> str:
     return f"{value:.{decimals}f}" if math.isfinite(value) else "nan"
 
 
+def numbers(row: Mapping[str, Any]) -> dict[str, float]:
+    """A metrics row's values as floats: null (not finite when written), a bool or text as
+    NaN."""
+    return {key: _float(value) for key, value in row.items()}
+
+
 def _float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return math.nan
-    return float(value)
+    kind = type(value)
+    if kind is float:
+        return value  # type: ignore[no-any-return]
+    return float(value) if kind is int else math.nan

@@ -144,7 +144,7 @@ class RunLayout(Layout):
             if resumed:
                 trim_metrics(self.run.metrics, trainer.step)  # no duplicate rows after resuming
                 trim_frames(self.run.path, trainer.step)  # nor frames
-                self.recent.rows.extend(tail_rows(self.run.metrics, WINDOW))
+                self.recent.extend(tail_rows(self.run.metrics, WINDOW))
             extra = {"run_id": self.run.run_id, "device": str(trainer.device)}
             write_config(self.run, member.state.cfg.to_dict(), extra)
             atomic_write(self.run.checkpoint, data)
