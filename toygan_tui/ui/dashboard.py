@@ -19,8 +19,9 @@ from rich.text import Text
 
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.runfiles.catalog import RunKind, run_kind
-from toygan_tui.core.runfiles.snapshot import Diagnosis, Snapshot, Starting, engine_label
+from toygan_tui.core.runfiles.snapshot import Snapshot, Starting, engine_label
 from toygan_tui.ui.chart import Chart, history_chart, wants_color
+from toygan_tui.ui.diagnosis_line import diagnosis_text
 from toygan_tui.ui.format import duration, rate
 from toygan_tui.ui.history import History
 from toygan_tui.ui.i18n import _
@@ -38,7 +39,6 @@ MIN_CHART_ROWS = 8
 # Probabilities and the quality measures live in [0, 1] (a_w1 starts near 1 and falls): a fixed
 # y-range keeps frames comparable and the axes cached for the whole run.
 UNIT_RANGE = (0.0, 1.0)  # a chart shorter than this shows axes and little else
-TONES = {"good": "bold green", "bad": "bold red", "warn": "bold yellow"}  # a diagnosis' colour
 
 
 def render(
@@ -219,14 +219,6 @@ def _progress(snap: Snapshot, width: int) -> Text:
         text.append(" ").append("━" * filled, style="green")
         text.append("━" * (bar_width - filled), style="grey30")
     return text.append(tail)
-
-
-def diagnosis_text(diagnosis: Diagnosis) -> Text:
-    """'D is winning  D(real) 0.99, D(fake) 0.01: G's gradient fades; try --loss ns': the
-    state in its tone's colour, then its reason (cut short at the frame's edge)."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(_(diagnosis.state), style=TONES.get(diagnosis.tone, "bold"))
-    return text.append("  " + _(diagnosis.reason).format(**diagnosis.values))
 
 
 def _titled(console: Console, chart: Picture, width: int, height: int) -> Lines:

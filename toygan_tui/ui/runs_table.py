@@ -15,7 +15,7 @@ from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import get_loss
 from toygan_tui.core.problems import get_problem
 from toygan_tui.core.runfiles.runinfo import RunInfo
-from toygan_tui.ui.dashboard import TONES
+from toygan_tui.ui.diagnosis_line import TONES
 from toygan_tui.ui.format import number, plain_key
 from toygan_tui.ui.i18n import _
 

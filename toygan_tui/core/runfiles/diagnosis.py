@@ -22,15 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from toygan_tui.core.losses import Loss, saturates
-from toygan_tui.core.problems.base import Measure
 from toygan_tui.core.runfiles.catalog import RunKind
 from toygan_tui.core.runfiles.snapshot import Diagnosis
 from toygan_tui.core.runfiles.trends import (
     Window,
     best,
-    gain,
+    gains,
     mean,
-    noise,
+    measured,
     numbers,
     reversals,
     written,
@@ -153,7 +152,7 @@ def _oscillating(w: Window) -> Found | None:
 def _stalled(w: Window) -> Found | None:
     """A whole window of reports, and no measure's mean over its latter half is better than
     over its first half by more than noise (one for a count, else 2 %)."""
-    if len(w) < WINDOW or _gains(w) or not _any_measured(w):
+    if len(w) < WINDOW or gains(w) or not measured(w):
         return None
     return "", {"n": str(WINDOW // 2)}
 
@@ -163,34 +162,12 @@ def _learning(w: Window) -> Found:
     units of its noise, is quoted: the means of the window's two halves)."""
     if len(w) < RECENT:
         return "early", {"n": str(len(w))}
-    gains = _gains(w)
-    if not gains:
+    gaining = gains(w)
+    if not gaining:
         return "moving", {}
-    _, m, before, after = max(gains, key=lambda g: g[0])
+    _, m, before, after = max(gaining, key=lambda g: g[0])
     before_text, after_text = (written(v, m.decimals) for v in (before, after))
     return "", {"measure": m.name, "before": before_text, "now": after_text, "n": str(len(w))}
-
-
-def _gains(w: Window) -> list[tuple[float, Measure, float, float]]:
-    """The measures whose mean over the latter half of the window beats their mean over the
-    first half by more than noise: (the gain in units of noise, the measure, the two means).
-    Worked out once a window (stalled and learning both ask)."""
-    if "gains" in w.memo:
-        return w.memo["gains"]  # type: ignore[no-any-return]
-    half = len(w) // 2
-    gains = []
-    for m in w.kind.problem.measures:
-        values = w.measure(m)
-        before, after = mean(values[:-half]), mean(values[-half:])
-        size = gain(m, before, after)
-        if size > noise(m, before):  # False for NaN
-            gains.append((size / noise(m, before), m, before, after))
-    w.memo["gains"] = gains
-    return gains
-
-
-def _any_measured(w: Window) -> bool:
-    return any(math.isfinite(v) for m in w.kind.problem.measures for v in w.measure(m))
 
 
 STATES: tuple[State, ...] = (

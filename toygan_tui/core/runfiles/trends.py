@@ -93,6 +93,29 @@ def written(value: float, decimals: int = 3) -> str:
     return f"{value:.{decimals}f}" if math.isfinite(value) else "nan"
 
 
+def gains(w: Window) -> list[tuple[float, Measure, float, float]]:
+    """The measures whose mean over the latter half of the window beats their mean over the
+    first half by more than noise: (the gain in units of noise, the measure, the two means).
+    Worked out once a window (stalled and learning both ask)."""
+    if "gains" in w.memo:
+        return w.memo["gains"]  # type: ignore[no-any-return]
+    half = len(w) // 2
+    gains = []
+    for m in w.kind.problem.measures:
+        values = w.measure(m)
+        before, after = mean(values[:-half]), mean(values[-half:])
+        size = gain(m, before, after)
+        if size > noise(m, before):  # False for NaN
+            gains.append((size / noise(m, before), m, before, after))
+    w.memo["gains"] = gains
+    return gains
+
+
+def measured(w: Window) -> bool:
+    """Whether any measure has a finite value in the window."""
+    return any(math.isfinite(v) for m in w.kind.problem.measures for v in w.measure(m))
+
+
 def numbers(row: Mapping[str, Any]) -> dict[str, float]:
     """A metrics row's values as floats: null (not finite when written), a bool or text as
     NaN."""
