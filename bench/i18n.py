@@ -5,7 +5,7 @@ The messages: every _("...") and N_("...") in the package (Babel's extractor), t
 texts (core/lessons/*.toml), the words of the key bars (ui/terminal/controls.py's and
 replay's KEYS) and the losses' stat labels (core/losses.py). It writes
 toygan_tui/locale/toygan.pot, merges it into toygan_tui/locale/<lang>/LC_MESSAGES/toygan.po (a
-new message comes in untranslated, a message gone is kept, commented out) and compiles the
+new message comes in untranslated, a message gone goes) and compiles the
 toygan.mo beside it with Babel's tools. The .mo is committed: installing toygan needs no Babel.
 tests/test_i18n.py checks that the .mo is the .po compiled and every message is translated.
 
@@ -80,7 +80,7 @@ def main() -> None:
         catalog = read(lang) if path.exists() else new_catalog(lang)
         catalog.update(pot, no_fuzzy_matching=True, update_creation_date=False)
         with path.open("wb") as handle:
-            write_po(handle, catalog, sort_output=True, include_lineno=False)
+            write_po(handle, catalog, sort_output=True, include_lineno=False, ignore_obsolete=True)
         with path.with_suffix(".mo").open("wb") as handle:
             write_mo(handle, read(lang))
         missing = [m.id for m in read(lang) if m.id and not m.string]
