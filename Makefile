@@ -12,7 +12,7 @@ NEWEST_VENV ?= .venv-newest
 # Material for MkDocs prints a banner about MkDocs 2 on every build; the docs pin mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: train test test-newest-torch lint install clean docs docs-gen docs-serve docs-pictures docs-screens
+.PHONY: train test test-newest-torch lint install clean docs docs-gen docs-serve docs-pictures docs-screens i18n
 
 train: $(VENV)/.installed
 	$(BIN)/toygan train $(ARGS)
@@ -30,6 +30,11 @@ test: $(VENV)/.installed-dev
 docs: $(VENV)/.installed-dev
 	$(BIN)/python bench/docs_gen.py
 	$(BIN)/mkdocs build --strict
+
+# The translations (toygan_tui/locale/): collect the messages, merge them into each language's
+# .po, compile the .mo (committed, so installing needs no Babel). Translate in the .po, rerun.
+i18n: $(VENV)/.installed-dev
+	$(BIN)/python bench/i18n.py
 
 docs-gen: $(VENV)/.installed
 	$(BIN)/python bench/docs_gen.py

@@ -42,3 +42,29 @@ def faces(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from imagekit import discs
 
     return discs(tmp_path_factory.mktemp("folder") / "faces", 60)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def english_environment() -> Iterator[None]:
+    """The tests read English words: a developer whose LANG says Chinese (zh) runs them in a
+    neutral locale (every CLI subprocess inherits it); tests/test_i18n.py asks for Chinese."""
+    import os
+
+    saved = {name: os.environ.get(name) for name in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    for name, value in saved.items():
+        if value and value.lower().startswith("zh"):
+            os.environ[name] = "C.UTF-8"
+    yield
+    for name, value in saved.items():
+        if value is not None:
+            os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Every test starts and ends in English, whatever a test before it asked for."""
+    from toygan_tui.ui.i18n import use
+
+    use("en")
+    yield
+    use("en")
