@@ -1,4 +1,5 @@
-"""Shared by every test: torch on one thread, as `toygan train` runs it (--threads 1).
+"""Shared by every test: one environment whatever the caller's shell holds, and torch on one
+thread, as `toygan train` runs it (--threads 1).
 
 A model this small runs fastest and steadiest on one thread; two OpenMP threads on a busy
 2-core machine spin against each other and crawl.
@@ -6,11 +7,43 @@ A model this small runs fastest and steadiest on one thread; two OpenMP threads 
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
+
+# What the terminal libraries (rich, plotext, shutil), Python's encodings and torchrun read
+# from the environment: none of it may come from the shell pytest was started in. Without
+# COLUMNS and LINES an in-process command (its output captured, so no terminal) draws at rich's
+# 80 × 25, and a child in a pseudo-terminal reads the size of its pty; a test that wants
+# another size, colour or TERM sets it for its own child.
+UNSET = (
+    "COLUMNS", "LINES", "JUPYTER_COLUMNS", "JUPYTER_LINES",
+    "NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLORTERM",
+    "TTY_COMPATIBLE", "TTY_INTERACTIVE",
+    "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "PYTHONIOENCODING",
+    "PYTHONWARNINGS",
+    "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "ROLE_RANK",
+    "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID",
+    "TOYGAN_CACHE_DIR", "XDG_CACHE_HOME",
+)  # fmt: skip
+PINNED = {
+    "TERM": "xterm-256color",  # a child on a pty is a colour terminal unless its test says not
+    "PYTHONUTF8": "1",  # UTF-8 stdio and files in every child, whatever the locale
+    "TZ": "UTC",  # the runs table's start times
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before collection, so module-level code sees the pinned environment too."""
+    for name in UNSET:
+        os.environ.pop(name, None)
+    os.environ.update(PINNED)
+    if hasattr(time, "tzset"):
+        time.tzset()
 
 
 @pytest.fixture(autouse=True)
@@ -22,18 +55,26 @@ def one_thread() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def fresh_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def fresh_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A cache of this session's own (the digits classifier is trained once per session, in
     every CLI subprocess too): no test reads a user's cache, stale or not."""
-    import os
+    cache = tmp_path_factory.mktemp("cache")
+    os.environ["TOYGAN_CACHE_DIR"] = str(cache)
+    yield cache
+    del os.environ["TOYGAN_CACHE_DIR"]
 
-    before = os.environ.get("TOYGAN_CACHE_DIR")
-    os.environ["TOYGAN_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
-    yield
-    if before is None:
-        del os.environ["TOYGAN_CACHE_DIR"]
-    else:
-        os.environ["TOYGAN_CACHE_DIR"] = before
+
+@pytest.fixture(scope="session")
+def digits_classifier(fresh_cache: Path) -> Path:
+    """The digits classifier, trained once for the session and cached in its cache: the path
+    of the cached file. Tests of the image problems that measure digits ask for it, so none
+    depends on an earlier test having trained it (and CLI children find it cached)."""
+    from toygan_tui.core.problems import digit_measures
+
+    digit_measures.classifier()
+    path = digit_measures.cache_file()
+    assert path.exists()
+    return path
 
 
 @pytest.fixture(scope="session")
