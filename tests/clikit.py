@@ -165,3 +165,39 @@ class Payload:
 
     def __reduce__(self) -> tuple[object, tuple[str, str]]:
         return (open, (self.target, "w"))
+
+
+# A sample recorded on another CPU: the same G on the same noise, but its 128-wide float32
+# matmuls sum in another order there (another SIMD width, another BLAS kernel), so a value may
+# differ in its last bits. Measured between two x86 hosts: 8.9e-8, one float32 ulp of values
+# near 1. 1e-6 is a few ulps; a wrong weight, layer or noise draw moves a curve by ~0.1.
+CROSS_CPU_ATOL = 1e-6
+
+
+def assert_drawn_alike(now: dict[str, Any], recorded: dict[str, Any]) -> None:
+    """`toygan sample --format json` output against one recorded on another machine: the same
+    step, x and measures, the same curves to float32 rounding (CROSS_CPU_ATOL)."""
+    import numpy as np
+
+    assert now["step"] == recorded["step"]
+    assert now["x"] == recorded["x"]
+    now_curves, recorded_curves = np.asarray(now["curves"]), np.asarray(recorded["curves"])
+    assert now_curves.shape == recorded_curves.shape
+    np.testing.assert_allclose(now_curves, recorded_curves, rtol=0, atol=CROSS_CPU_ATOL)
+    assert now["metrics"].keys() == recorded["metrics"].keys()
+    for name, value in recorded["metrics"].items():  # smooth in the curves, far from any step
+        assert abs(now["metrics"][name] - value) <= 1e-6 * max(1.0, abs(value)), name
+
+
+def assert_loads_bit_for_bit(ckpt: Path, net: str = "G") -> None:
+    """The generator `sample` builds from `ckpt` holds the checkpoint's own tensors, bit for
+    bit (what 'the same G' means on any one machine)."""
+    import torch
+
+    from toygan_tui.core.training.checkpoint import load_generator, read_checkpoint
+
+    G = load_generator(ckpt, raw=True)[0]
+    stored = read_checkpoint(ckpt)[net]
+    assert G.state_dict().keys() == stored.keys()
+    for name, tensor in G.state_dict().items():
+        assert torch.equal(tensor, stored[name]), name

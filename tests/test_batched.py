@@ -22,12 +22,11 @@ The streams are never re-synced: they must stay exactly equal over the whole run
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 
 import pytest
 import torch
-from test_engines import assert_close_norm, assert_same_streams, fresh
+from test_engines import assert_close_norm, assert_same_streams, fresh, resync
 
 from toygan_tui.core.engines import batched
 from toygan_tui.core.engines.batched import BatchedEngine, LogitGrads
@@ -84,17 +83,6 @@ def assert_member_matches(member: TrainState, single: TrainState) -> None:
             got = torch.cat([a[k][moment].flatten() for k in a])
             want = torch.cat([b[k][moment].flatten() for k in a])
             assert_close_norm(got, want, MOMENTS_RTOL)
-
-
-def resync(member: TrainState, single: TrainState) -> None:
-    """The member takes the single run's modules and Adam state (copies: no tensor shared);
-    its streams are left alone (they must agree on their own)."""
-    pairs = [(member.G, single.G), (member.D, single.D), (member.g_ema, single.g_ema)]
-    for mine, theirs in pairs:
-        if mine is not None and theirs is not None:
-            mine.load_state_dict(theirs.state_dict())
-    for mine_opt, their_opt in ((member.opt_G, single.opt_G), (member.opt_D, single.opt_D)):
-        mine_opt.load_state_dict(copy.deepcopy(their_opt.state_dict()))
 
 
 def run_members_side_by_side(cfgs: list[TrainConfig], chunks: list[int]) -> None:

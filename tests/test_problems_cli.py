@@ -159,10 +159,16 @@ def test_sample_label_is_refused_where_the_problem_has_no_such_class(tmp_path: P
 
 
 def test_sample_label_1_draws_the_upper_half_after_a_short_run(tmp_path: Path) -> None:
-    """The conditional GAN learns its classes: a few thousand steps (about 3 s) at lr 1e-3."""
+    """The conditional GAN learns its classes: 4 000 steps at its own lr (1e-4), about 1 s.
+
+    A short run's outcome is as good as its trajectory, and where a trajectory goes depends on
+    the CPU's rounding as much as on the seed; so the run must clear the bars with room on any
+    seed. At lr 1e-3 (before) it oscillated: seeds 1-5 drew 0.27 / 0.02 / 0.07 / 0.31 / 0.02
+    of label 0's curves in the upper half (2 of 5 under 0.25). At lr 1e-4 seeds 1-5 draw
+    0.013-0.033 of label 0's there and all of label 1's (measured on an AVX-512 Xeon)."""
     result = toygan(*quick(
         tmp_path / "runs", "--name", "cond", "--problem", "cond-curves", "--loss", "ns",
-        "--steps", 4000, "--report-every", 1000, "--lr-g", 1e-3, "--lr-d", 1e-3,
+        "--steps", 4000, "--report-every", 1000,
     ))  # fmt: skip
     assert result.code == 0, result.err
     ckpt = tmp_path / "runs" / "cond" / "ckpt.pt"
