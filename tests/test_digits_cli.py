@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clikit import ROOT, quick, toygan, toygan_env
+from clikit import ROOT, metrics_rows, quick, toygan, toygan_env
 from PIL import Image
 
 from toygan_tui.core.runfiles.frames import read_frames
@@ -40,7 +40,7 @@ def cond_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_digits_run_leaves_its_measures_and_images(digits_run: Path) -> None:
     config = json.loads((digits_run / "config.json").read_text())
     assert (config["problem"], config["loss"], config["n_show"]) == ("digits", "ns", 64)
-    rows = [json.loads(line) for line in (digits_run / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(digits_run)
     assert [r["step"] for r in rows] == [3, 6]
     assert {"confident", "classes", "fd", "d_real", "d_fake"} <= set(rows[-1])
     assert 0 <= rows[-1]["confident"] <= 1 and rows[-1]["fd"] > 0
@@ -176,6 +176,6 @@ def test_a_digits_run_resumes_to_its_total(tmp_path: Path) -> None:
     assert first.code == 0, first.err
     more = toygan(*quick(runs, "--resume", runs / "r", "--steps", 9))
     assert more.code == 0, more.err
-    rows = [json.loads(line) for line in (runs / "r" / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(runs / "r")
     assert [r["step"] for r in rows] == [3, 6, 9]
     assert [f.step for f in read_frames(runs / "r" / "frames")] == [3, 6, 9]

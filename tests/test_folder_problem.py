@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from clikit import toygan, toygan_env
+from clikit import metrics_rows, toygan, toygan_env
 from imagekit import discs
 from watchkit import Terminal
 
@@ -42,7 +42,7 @@ def test_a_folder_run_trains_warns_once_samples_plots_and_resumes(tmp_path: Path
     config = json.loads((runs / "f" / "config.json").read_text())
     assert config["data"] == str(data.resolve()) and config["image_size"] == 16
     assert config["loss"] == "ns" and config["lr_g"] == 2e-4 and config["beta1"] == 0.5
-    rows = [json.loads(line) for line in (runs / "f" / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(runs / "f")
     assert [row["step"] for row in rows] == [1, 2]
     assert all(row["swd"] > 0 and row["swd_real"] > 0 for row in rows)
     assert rows[-1]["swd_x"] == pytest.approx(rows[-1]["swd"] / rows[-1]["swd_real"])

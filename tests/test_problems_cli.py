@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clikit import quick, toygan
+from clikit import metrics_rows, quick, toygan
 
 from toygan_tui.core.losses import LOSSES
 from toygan_tui.core.problems import PROBLEMS
@@ -23,7 +23,7 @@ def train(runs: Path, name: str, *extra: object) -> Path:
 
 
 def rows(run: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return metrics_rows(run)
 
 
 # The image problems' samples are images, not rows of numbers: tests/test_digits_cli.py takes

@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from clikit import toygan, toygan_start, wait_for
+from clikit import metrics_rows, toygan, toygan_start, wait_for
 
 from toygan_tui.core.runfiles.sweeps import MEMBER_KEY
 from toygan_tui.core.sweep.saver import PENDING, SAVED_FILE, recover
@@ -66,7 +66,7 @@ def test_a_stop_signal_saves_every_member_and_the_resume_is_exact(
         assert a["step"] == b["step"] == step + 80
         for net in ("G", "D", "opt_G", "opt_D"):
             assert repr(a[net]) == repr(b[net])  # bit for bit
-    rows = [json.loads(line) for line in (sweep / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(sweep)
     keys = [(r[MEMBER_KEY], r["step"]) for r in rows]
     assert len(keys) == len(set(keys)) == 4 * (step + 80) // 40  # no report twice, none lost
     again = toygan("sweep", "--resume", sweep, "--no-live")
