@@ -64,6 +64,13 @@ def fresh_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     del os.environ["TOYGAN_CACHE_DIR"]
 
 
+@pytest.fixture
+def no_tf32(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full float32 matmuls on a GPU: TF32 (a user may turn it on) moves results by ~1e-3."""
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
+
+
 @pytest.fixture(scope="session")
 def digits_classifier(fresh_cache: Path) -> Path:
     """The digits classifier, trained once for the session and cached in its cache: the path

@@ -301,13 +301,6 @@ def test_train_reports_the_same_run_with_either_engine() -> None:
         np.testing.assert_allclose(a.curves, b.curves, atol=1e-4)
 
 
-@pytest.fixture
-def no_tf32(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Full float32 matmuls: TF32 (a user may turn it on) moves results by ~1e-3."""
-    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
-    monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)
-
-
 GPU_CONFIGS = {
     "tutorial": TrainConfig(device="cuda"),
     "ring, ns": TrainConfig(device="cuda", problem="ring", depth=2, loss="ns", beta1=0.5),
