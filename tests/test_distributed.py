@@ -20,7 +20,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from clikit import ROOT, toygan, toygan_env
+from clikit import ROOT, metrics_rows, toygan, toygan_env
 from watchkit import Terminal, wait_for
 
 from toygan_tui.core.engines.distributed import DistributedEngine
@@ -252,10 +252,65 @@ def test_rank_0_draws_the_dashboard_in_a_terminal_and_ctrl_c_stops_the_job(
         assert re.search(r"in_bounds\s+\d\.\d{3}", term.text()), term.text()
         assert "space pause" not in term.text()
         term.child.kill(signal.SIGINT)
-        term.exit_status(90)
+        code = term.exit_status(90)
     finally:
         term.close()
     output = term.output.decode(errors="replace")
+    # torchrun itself got the Ctrl-C: it passes it on, waits for its processes (they exit 130
+    # after the save below), then ends with its own SignalException: exit 1 (torch 2.4 to
+    # 2.15). Not 0: the job did not finish; not a kill's -1.
+    assert code == 1, output[-3000:]
+    assert "SignalException" in output and "got signal: 2" in output
     stopped = re.search(r"stopped by Ctrl-C at step (\d+)/1000000; checkpoint saved", output)
     assert stopped, output
     assert read_checkpoint(tmp_path / "runs" / "job" / "ckpt.pt")["step"] == int(stopped[1])
+
+
+@pytest.mark.slow  # the job, then the end of the job's processes
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the rank through /proc")
+def test_a_job_that_loses_a_process_stops_with_one_line_and_exit_1(tmp_path: Path) -> None:
+    """SIGKILL to rank 1 (as the OOM killer would): rank 0 says so in one line and exits 1,
+    torchrun reports its failure, and the last checkpoint still loads."""
+    runs = tmp_path / "runs"
+    argv = torchrun("--steps", 100_000, "--runs-dir", runs, "--name", "job", "--speed", 300,
+                    *COMMON)  # fmt: skip
+    launcher = subprocess.Popen(
+        argv, cwd=ROOT, env=toygan_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: (runs / "job" / "ckpt.pt").exists() or launcher.poll() is not None,
+                 120, "the job's first checkpoint")  # fmt: skip
+        pid = _rank_pid(launcher.pid, 1)
+        assert pid is not None and launcher.poll() is None
+        os.kill(pid, signal.SIGKILL)
+        _, err = launcher.communicate(timeout=120)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+    assert launcher.returncode == 1, err  # torchrun's ChildFailedError
+    assert err.count("toygan: error: the torchrun job lost a process") == 1, err
+    # torchrun's report: rank 0 exited 1 on its own, after rank 1's SIGKILL (the root cause).
+    assert re.search(r"rank\s*: 0 \(local_rank: 0\)\n\s*exitcode\s*: 1 ", err), err[-2500:]
+    assert re.search(r"rank\s*: 1 \(local_rank: 1\)\n\s*exitcode\s*: -9 ", err), err[-2500:]
+    assert "toygan_tui/" not in err  # no traceback of ours; torchrun's own report follows
+    assert read_checkpoint(runs / "job" / "ckpt.pt")["step"] % 20 == 0
+
+
+@pytest.mark.slow  # four launches (two of them torchrun jobs)
+def test_a_jobs_checkpoint_resumes_as_a_plain_run_and_back(tmp_path: Path) -> None:
+    """The state is the same: 2 processes to step 40, a plain run on to 60, 2 processes again
+    to 80, end where one process alone ends (to the job's float rounding)."""
+    runs, job = tmp_path / "runs", tmp_path / "runs" / "job"
+    first = run(torchrun("--steps", 40, "--runs-dir", runs, "--name", "job", *COMMON))
+    assert first.returncode == 0, first.stderr
+    middle = run(plain("--resume", job, "--steps", 60, "--engine", "reference", "--no-live"))
+    assert middle.returncode == 0 and "done at step 60/60" in middle.stdout, middle.stderr
+    last = run(torchrun("--resume", job, "--steps", 80, "--no-live"))
+    assert last.returncode == 0, last.stderr
+    assert last.stdout.count("done at step 80/80") == 1
+    alone = run(plain("--steps", 80, "--runs-dir", runs, "--name", "alone", "--engine",
+                      "reference", *COMMON))  # fmt: skip
+    assert alone.returncode == 0, alone.stderr
+    assert_close(job / "ckpt.pt", runs / "alone" / "ckpt.pt")
+    assert [row["step"] for row in metrics_rows(job)] == [20, 40, 60, 80]
