@@ -354,7 +354,17 @@ def test_asking_for_cuda_without_it_is_a_device_error(device: str) -> None:
     assert "\n" not in str(err.value)
 
 
-def test_cpu_and_auto_resolve_without_a_gpu() -> None:
+@pytest.mark.parametrize(
+    ("cuda", "mps", "auto"),
+    [(False, False, "cpu"), (False, True, "mps"), (True, True, "cuda:1"), (True, False, "cuda:1")],
+)
+def test_auto_takes_cuda_then_mps_then_the_cpu(
+    monkeypatch: pytest.MonkeyPatch, cuda: bool, mps: bool, auto: str
+) -> None:
+    # Each kind of machine, whatever this one has: torch's answers replaced (GPU 1 current).
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2 if cuda else 0)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert resolve_device("auto") == torch.device(auto)
     assert resolve_device("cpu") == CPU
-    if not torch.cuda.is_available():
-        assert resolve_device("auto").type in ("cpu", "mps")
