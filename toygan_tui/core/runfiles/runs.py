@@ -9,6 +9,7 @@ runs/
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
@@ -94,10 +95,20 @@ def write_config(run: RunDir, cfg: TrainConfig, extra: dict[str, Any]) -> None:
 
 
 def append_metrics(run: RunDir, snap: Snapshot) -> None:
-    """Append one line per report; non-finite numbers are written as null (valid JSON)."""
+    """Append one line per report; non-finite numbers are written as null (valid JSON). A
+    failed write is cut off again (OSError raised), so no torn line stays for the next row to
+    be glued to, as frames.append_frame does."""
     row = {k: (v if math.isfinite(v) else None) for k, v in snap.metrics_row().items()}
-    with run.metrics.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row) + "\n")
+    line = (json.dumps(row) + "\n").encode("utf-8")
+    with run.metrics.open("ab") as handle:
+        start = handle.tell()
+        try:
+            handle.write(line)
+            handle.flush()
+        except OSError:
+            with contextlib.suppress(OSError):
+                handle.truncate(start)
+            raise
 
 
 def parse_row(line: str | bytes) -> dict[str, Any] | None:
