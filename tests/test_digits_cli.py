@@ -5,13 +5,14 @@ torch), cond-digits' --label, and the bad inputs: one line and exit 2 each."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from clikit import ROOT, metrics_rows, quick, toygan, toygan_env
+from clikit import imports_of, metrics_rows, quick, toygan, toygan_env
 from PIL import Image
 
 from toygan_tui.core.runfiles.frames import read_frames
@@ -127,23 +128,31 @@ def test_plot_and_replay_show_the_run(digits_run: Path, tmp_path: Path) -> None:
     assert "▀" in svg.read_text()  # the image grid in half blocks
 
 
-MODULES_AT_EXIT = """
-import atexit, json, sys
-atexit.register(lambda: print(json.dumps("torch" in sys.modules)))
-from toygan_tui.cli import main
-main(sys.argv[1:])
-"""
+def test_runs_lists_a_digits_run_with_the_digits_measures(digits_run: Path, tmp_path: Path) -> None:
+    """README: `runs` names each run's own measures, the problem's two charted ones in the
+    table (the digits': confident and classes), every one in --format json."""
+    runs = tmp_path / "runs"
+    shutil.copytree(digits_run, runs / "d")
+    status = json.loads((runs / "d" / "status.json").read_text())
+    status["metrics"].update(confident=0.873, classes=9.0, fd=3.25)  # as a longer run's
+    (runs / "d" / "status.json").write_text(json.dumps(status))
+    table = toygan("runs", "--runs-dir", runs)
+    assert table.code == 0, table.err
+    (row,) = [line for line in table.out.splitlines() if line.startswith("d ")]
+    assert "digits" in row and "confident 0.873 classes 9" in row, table.out
+    assert "in_bounds" not in table.out and "a_w1" not in table.out
+    (listed,) = json.loads(toygan("runs", "--runs-dir", runs, "--format", "json").out)
+    assert (listed["confident"], listed["classes"], listed["fd"]) == (0.873, 9.0, 3.25)
+    assert listed["problem"] == "digits" and "in_bounds" not in listed
 
 
 @pytest.mark.parametrize("command", ["replay", "watch"])
 def test_replay_and_watch_of_a_digits_run_never_import_torch(
     digits_run: Path, command: str
 ) -> None:
-    argv = [sys.executable, "-c", MODULES_AT_EXIT, command, str(digits_run)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=toygan_env(),
-                          cwd=ROOT, stdin=subprocess.DEVNULL)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "false"
+    ran = imports_of(command, digits_run)
+    assert ran.result.code == 0, ran.result.err
+    assert "rich" in ran.packages and "torch" not in ran.packages
 
 
 HIDDEN = """
