@@ -10,7 +10,7 @@ ARGS ?=
 # CUDA build, a few GB; it runs on a CPU too). CI keeps the pinned build above.
 NEWEST_VENV ?= .venv-newest
 
-.PHONY: train test test-newest-torch lint install clean
+.PHONY: train test test-fast test-newest-torch lint install clean
 
 train: $(VENV)/.installed
 	$(BIN)/toygan train $(ARGS)
@@ -20,6 +20,14 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy toygan_tui
 	$(BIN)/python -m pytest
+
+# The developer's lane, about 2 minutes on 2 cores: lint and every test not marked slow (the
+# pseudo-terminal, fresh-interpreter and long training tests, which `make test` adds).
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy toygan_tui
+	$(BIN)/python -m pytest -m "not slow"
 
 test-newest-torch:
 	test -x $(NEWEST_VENV)/bin/python || $(PYTHON) -m venv $(NEWEST_VENV)

@@ -8,6 +8,7 @@ A model this small runs fastest and steadiest on one thread; two OpenMP threads 
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,16 @@ PINNED = {
 }
 
 
+# A shell that starts pytest in the background (`cmd &` in a script, nohup) leaves SIGINT,
+# SIGQUIT or SIGHUP ignored, and every child would inherit that: the Ctrl-C and hang-up tests
+# would wait for exits that never come. The tests start from the defaults, as a terminal's do.
+DEFAULT_HANDLERS = {
+    "SIGINT": signal.default_int_handler, "SIGQUIT": signal.SIG_DFL, "SIGHUP": signal.SIG_DFL,
+    "SIGTERM": signal.SIG_DFL, "SIGTSTP": signal.SIG_DFL, "SIGTTIN": signal.SIG_DFL,
+    "SIGTTOU": signal.SIG_DFL,
+}  # fmt: skip
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Before collection, so module-level code sees the pinned environment too."""
     for name in UNSET:
@@ -44,6 +55,10 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(PINNED)
     if hasattr(time, "tzset"):
         time.tzset()
+    for name, handler in DEFAULT_HANDLERS.items():
+        signum = getattr(signal, name, None)  # not every one exists on every platform
+        if signum is not None and signal.getsignal(signum) == signal.SIG_IGN:
+            signal.signal(signum, handler)
 
 
 @pytest.fixture(autouse=True)
