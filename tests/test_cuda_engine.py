@@ -39,6 +39,8 @@ from toygan_tui.core.training.loop import make_engine
 from toygan_tui.core.training.state import TrainState, indexed, new_state, resolve_device
 
 CPU = torch.device("cpu")
+# Replays of the 10-step graph alone, then the 1-step one, then both: 40 steps.
+GRAPH_CHUNKS = [2 * fast_cuda.UNROLL + 5, 1, fast_cuda.UNROLL + 4]
 
 
 # -- device names ------------------------------------------------------------------------------
@@ -268,11 +270,13 @@ def test_the_graphed_engine_takes_the_reference_steps_for_every_pair(
 ) -> None:
     # Every problem at its default depth with every hand-written loss, through capture and
     # replay (graphs of UNROLL steps and of one), against the reference on the same streams.
+    # The step's math at length is the eager engine's (test_engines_losses.py); here each
+    # graph is replayed, after capture, at every kind of chunk boundary.
     cfg = pair_config(problem, loss)
     fast, ref = fresh(cfg, True), fresh(cfg, True)
     engine = DeviceEngine(fast, graphed=True)
     assert engine.name == "fast (CUDA graph)"
-    run_side_by_side(engine, fast, ref, CHUNKS)
+    run_side_by_side(engine, fast, ref, GRAPH_CHUNKS)
 
 
 @pytest.mark.parametrize("fake_cuda", ["at its end", "in a step"], indirect=True)
@@ -293,7 +297,7 @@ def test_a_failed_capture_leaves_a_working_eager_engine_that_says_why(
     # Generators left in capture mode would fail at their next draw: the run has new ones.
     assert fast.noise_gen is not captured_generators[0]
     assert fast.data_gen is not captured_generators[1]
-    run_side_by_side(engine, fast, ref, CHUNKS)
+    run_side_by_side(engine, fast, ref, GRAPH_CHUNKS)
 
 
 @pytest.mark.parametrize("fake_cuda", ["never"], indirect=True)
