@@ -108,6 +108,7 @@ def test_a_pickle_payload_never_runs(
     assert os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD") == force  # left as it was
 
 
+@pytest.mark.slow
 def test_sample_refuses_a_payload_in_a_fresh_process_with_the_unsafe_variable_set(
     tmp_path: Path,
 ) -> None:

@@ -155,12 +155,14 @@ def test_a_bad_codes_is_one_line(bad: object) -> None:
 SMALL = ("--problem", "digits", "--batch-size", 16, "--hidden", 8, "--augment", 0)
 
 
+@pytest.mark.slow
 def test_a_run_with_codes_resumes_bit_for_bit_and_differs_from_one_without(
     tmp_path: Path,
 ) -> None:
     assert_option_resumes_and_counts(tmp_path / "runs", "--codes", 3, 0, *SMALL)
 
 
+@pytest.mark.slow
 def test_sample_draws_one_code_and_refuses_codes_the_run_lacks(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     for name, n_codes in (("coded", 3), ("plain", 0)):

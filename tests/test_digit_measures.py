@@ -28,6 +28,7 @@ def test_the_classifier_reads_the_held_out_digits(digits_classifier: Path) -> No
     assert m.accuracy() >= m.TEST_ACCURACY
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_is_trained_again_to_the_same_weights_and_replaced(
     digits_classifier: Path,
 ) -> None:

@@ -146,6 +146,7 @@ def test_runs_lists_a_digits_run_with_the_digits_measures(digits_run: Path, tmp_
     assert listed["problem"] == "digits" and "in_bounds" not in listed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["replay", "watch"])
 def test_replay_and_watch_of_a_digits_run_never_import_torch(
     digits_run: Path, command: str
@@ -163,6 +164,7 @@ main(sys.argv[1:])
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["sklearn", "PIL"])
 def test_without_the_images_extra_digits_says_what_to_install(tmp_path: Path, module: str) -> None:
     argv = [sys.executable, "-c", HIDDEN.format(module=module),
@@ -179,6 +181,7 @@ def test_without_the_images_extra_digits_says_what_to_install(tmp_path: Path, mo
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
+@pytest.mark.slow
 def test_a_digits_run_resumes_to_its_total(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     first = toygan(*quick(runs, "--name", "r", "--problem", "digits", *SMALL))

@@ -65,6 +65,7 @@ def _rank(rank: int, store: str, out: str) -> None:
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_ranks_hold_the_same_weights_and_match_one_process(tmp_path: Path) -> None:
     out = tmp_path / "weights"
     mp.spawn(_rank, args=(str(tmp_path / "store"), str(out)), nprocs=2, join=True)

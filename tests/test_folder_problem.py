@@ -35,6 +35,7 @@ def folder_with_a_bad_file(root: Path, count: int = 12) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_a_folder_run_trains_warns_once_samples_plots_and_resumes(tmp_path: Path) -> None:
     data, runs = folder_with_a_bad_file(tmp_path), tmp_path / "runs"
     run = toygan("train", "--problem", "images", "--data", data, *SMALL, "--steps", 2,

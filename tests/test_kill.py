@@ -27,9 +27,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from clikit import ROOT, quick, sample_json, toygan
 
 from toygan_tui.core.training.checkpoint import read_checkpoint
+
+pytestmark = pytest.mark.slow  # 25 SIGKILLed trainers, then two runs
 
 TRIALS = int(os.environ.get("TOYGAN_KILL_TRIALS", "25"))
 BIG = 10**7  # the resumed children's --steps: they never finish before the kill

@@ -48,6 +48,7 @@ def test_the_run_files_problems_and_losses_never_load_torch() -> None:
     assert "torch" not in loaded
 
 
+@pytest.mark.slow
 def test_core_never_loads_rich_plotext_or_typer() -> None:
     imports = "\n".join(f"import {module}" for module in modules_in("core"))
     loaded = loaded_after(imports)
@@ -103,6 +104,7 @@ READERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reader", READERS)
 def test_runs_and_plot_never_import_torch(tmp_path: Path, reader: str) -> None:
     """README: `runs` and `plot` read the run files only: no torch, with or without a

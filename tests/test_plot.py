@@ -82,6 +82,7 @@ def test_two_runs_are_overlaid_one_chart_per_measure_one_colour_each(
     assert "a 0.300" in legend and "b 0.700" in legend and "0.5" in legend  # last values, ref
 
 
+@pytest.mark.slow
 def test_the_overlay_in_a_real_terminal(runs: Path) -> None:
     argv = [sys.executable, "-m", "toygan_tui", "plot", "a", "b", "--runs-dir", str(runs)]
     term = Terminal(argv, cols=100, rows=100)

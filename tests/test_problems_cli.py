@@ -158,6 +158,7 @@ def test_sample_label_is_refused_where_the_problem_has_no_such_class(tmp_path: P
     assert result.code == 2 and "--label 2: cond-curves has the classes 0 or 1" in result.err
 
 
+@pytest.mark.slow
 def test_sample_label_1_draws_the_upper_half_after_a_short_run(tmp_path: Path) -> None:
     """The conditional GAN learns its classes: 4 000 steps at its own lr (1e-4), about 1 s.
 
@@ -184,6 +185,7 @@ def test_sample_label_1_draws_the_upper_half_after_a_short_run(tmp_path: Path) -
     assert upper[1] > 0.75 and upper[0] < 0.25, upper
 
 
+@pytest.mark.slow
 def test_watch_and_replay_show_a_2d_run_in_its_own_terms(tmp_path: Path) -> None:
     run = train(tmp_path / "runs", "ring", "--problem", "ring", "--loss", "wgan-gp")
     watched = toygan("watch", run)
@@ -202,6 +204,7 @@ def test_watch_and_replay_show_a_2d_run_in_its_own_terms(tmp_path: Path) -> None
     assert "G's points" in text and "critic gap" in text and "step 40/40" in text
 
 
+@pytest.mark.slow
 def test_a_2d_run_detaches_with_its_problem_and_loss(tmp_path: Path) -> None:
     from clikit import wait_for
 

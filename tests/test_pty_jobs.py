@@ -12,9 +12,12 @@ import sys
 import termios
 from pathlib import Path
 
+import pytest
 from watchkit import Terminal, wait_for
 
 from toygan_tui.core.training.checkpoint import read_checkpoint
+
+pytestmark = pytest.mark.slow  # every test: shell job control in a pseudo-terminal
 
 # What a shell does with `cmd &` (BACKGROUND) and with `cmd` (FOREGROUND): the command in a
 # process group of its own, the terminal's foreground given to it or kept by the shell (this

@@ -10,11 +10,14 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
 from clikit import toygan_env
 from test_ui_sweep import report
 from watchkit import Terminal, wait_for
 
 from toygan_tui.core.sweep.status import SweepStatus
+
+pytestmark = pytest.mark.slow  # every test: a sweep or watch in a pseudo-terminal
 
 COLS, ROWS = 72, 16
 

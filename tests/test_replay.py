@@ -50,6 +50,7 @@ def replay_in_pty(run: Path, *extra: str) -> Terminal:
     return Terminal(argv, 100, 30)
 
 
+@pytest.mark.slow
 def test_the_keys_move_through_the_reports(tmp_path: Path) -> None:
     run = finished_run(tmp_path)
     term = replay_in_pty(run, "--step", "500")  # starts there, paused
@@ -73,6 +74,7 @@ def test_the_keys_move_through_the_reports(tmp_path: Path) -> None:
         term.close()
 
 
+@pytest.mark.slow
 def test_one_space_after_playing_to_the_end_plays_again_from_the_start(tmp_path: Path) -> None:
     term = replay_in_pty(finished_run(tmp_path), "--fps", "50")  # plays from the first report
     try:
@@ -88,6 +90,7 @@ def test_one_space_after_playing_to_the_end_plays_again_from_the_start(tmp_path:
         term.close()
 
 
+@pytest.mark.slow
 def test_a_running_run_is_followed_at_its_end(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     with fake_trainer(runs, "live"):
@@ -183,6 +186,7 @@ def test_a_missing_run_or_one_without_reports_is_exit_2(tmp_path: Path) -> None:
     assert result.code == 2 and "no reports yet" in result.err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["plain", "pty", "svg", "cast"])
 def test_replay_never_imports_torch(tmp_path: Path, how: str) -> None:
     run = finished_run(tmp_path)
@@ -228,6 +232,7 @@ def test_a_damaged_frame_record_is_skipped_and_the_header_says_so(tmp_path: Path
         term.close()
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_write_replays_without_its_torn_frame(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     args = ["train", "--runs-dir", runs, "--name", "k", "--no-live", "--device", "cpu"]

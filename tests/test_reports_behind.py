@@ -61,6 +61,7 @@ def assert_same_reports(got: list[Snapshot], want: list[Snapshot]) -> None:
             assert np.array_equal(a.heat, b.heat), a.step
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "knobs",
     [

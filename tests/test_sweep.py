@@ -114,6 +114,7 @@ def untimed(rows: list[dict[str, object]]) -> list[dict[str, object]]:
 COND = ["--problem", "cond-curves"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("grid", "members", "engines"),
     [
@@ -144,6 +145,7 @@ def test_members_the_batched_engine_cannot_take_are_their_train_runs_bit_for_bit
         )  # every stat and measure of every report (the member's rows also name it)
 
 
+@pytest.mark.slow
 def test_a_sweep_of_a_2d_problem_batches_its_members_and_each_is_its_train_run(
     tmp_path: Path,
 ) -> None:

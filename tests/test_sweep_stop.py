@@ -31,6 +31,7 @@ def reported(sweep: Path) -> bool:
     return metrics.exists() and metrics.read_text().endswith("\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("signum", "code", "name"), [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")]
 )
@@ -75,6 +76,7 @@ def test_a_stop_signal_saves_every_member_and_the_resume_is_exact(
     assert again.code == 0 and "already finished" in again.out
 
 
+@pytest.mark.slow
 def test_a_second_ctrl_c_aborts_at_once_and_the_last_saved_step_stays(tmp_path: Path) -> None:
     """README: a second Ctrl-C aborts a sweep at once; every member keeps its last saved step.
     The members step on the reference engine (one chunk of 10^7 steps each), which marks the
@@ -104,6 +106,7 @@ def test_a_second_ctrl_c_aborts_at_once_and_the_last_saved_step_stays(tmp_path: 
     assert not list(sweep.rglob("*.tmp")) and not list(sweep.glob(f"members/*/{PENDING}*"))
 
 
+@pytest.mark.slow
 def test_resume_takes_the_steps_device_and_cadence_and_keeps_the_numbers(tmp_path: Path) -> None:
     """README: --resume takes --steps, --device, --report-every and --save-every. A sweep
     resumed at another cadence reports at it, and ends bit for bit where a sweep run straight
@@ -158,6 +161,7 @@ def test_resume_refuses_a_new_grid(tmp_path: Path) -> None:
     assert result.code == 2 and "not a sweep directory" in result.err
 
 
+@pytest.mark.slow
 def test_detach_runs_in_the_background_and_watch_follows_to_the_end(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     started = toygan("sweep", *OPTIONS, "--runs-dir", runs, "--steps", 400, "--detach")

@@ -148,6 +148,7 @@ def test_reference_engine_reproduces_the_tutorials_loop() -> None:
     assert snap.engine == "reference"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "spoil",
     [lambda state: state.noise(1), lambda state: state.real_batch()],
@@ -171,6 +172,7 @@ def run(cfg: TrainConfig) -> tuple[list[Snapshot], list[torch.Tensor]]:
     return snaps, params(state.G) + params(state.D)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["reference", "auto"])
 def test_same_seed_same_run_different_seed_different_run(engine: str) -> None:
     snaps_a, params_a = run(small(engine=engine, seed=5))

@@ -101,6 +101,7 @@ def test_a_run_with_ema_writes_both_measures_everywhere(runs: Path) -> None:
     assert f"ema_in_bounds {rows[-1]['ema_in_bounds']:.3f}" in watched.out
 
 
+@pytest.mark.slow
 def test_the_live_dashboard_shows_the_ema_column_in_a_real_terminal(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "toygan_tui", "train", "--steps", "1000000", "--live"]
     argv += ["--runs-dir", "runs", "--ema", "0.99", "--recipe", "tuned"]

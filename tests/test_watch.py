@@ -103,6 +103,7 @@ def test_no_runs_to_watch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 2 and "no runs in" in err and "toygan train" in err
 
 
+@pytest.mark.slow
 def test_watch_never_imports_torch(tmp_path: Path) -> None:
     make_run(tmp_path, "r1", [1000], total=1000, end="finished")
     ran = imports_of("watch", "--runs-dir", tmp_path)
@@ -168,6 +169,7 @@ class PlainWatch:
         return "".join(self.errors)
 
 
+@pytest.mark.slow
 def test_plain_lines_follow_a_running_run_until_its_process_is_gone(tmp_path: Path) -> None:
     with fake_trainer(tmp_path, "live") as trainer, PlainWatch(tmp_path) as watcher:
         deadline = time.monotonic() + 60
