@@ -95,11 +95,18 @@ def test_a_running_run_is_followed_at_its_end(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     with fake_trainer(runs, "live"):
         wait_for(lambda: len(read_frames(runs / "live" / FRAMES_FILE)) >= 3, 30, "reports")
-        term = replay_in_pty(runs / "live", "--fps", "50")
+        term = replay_in_pty(runs / "live", "--fps", "1")
         try:
+            # Sent to the end (End), it follows: each new report is shown as it comes (the
+            # fake trainer writes 20 a second, 10 steps apart), where playing at 1 report a
+            # second would take 50 s to move 500 steps. (Playing to the end is checked on a
+            # finished run above; on a loaded machine it might not catch up with this one.)
+            term.wait_for(r"replay \d+/\d+")
+            term.child.send("\x1b[F")  # End
             term.wait_for(r"following \(running\)")
             first = shown_step(term) or 0
-            wait_for(lambda: (shown_step(term) or 0) > first + 50, 30, "new reports shown")
+            wait_for(lambda: (shown_step(term) or 0) > first + 500, 20, "new reports followed")
+            assert "following (running)" in term.text()
             term.child.send("q")
             assert term.exit_status(30) == 0
         finally:

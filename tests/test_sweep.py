@@ -132,12 +132,13 @@ def test_members_the_batched_engine_cannot_take_are_their_train_runs_bit_for_bit
     """The conditional problem and wgan-gp (and a member alone in its group) take the engine
     `train` would, one member after another: each member is its train run, bit for bit, and
     the sweep's header names the engines."""
-    runs = tmp_path / "runs"
-    result = toygan(*SWEEP, "--runs-dir", runs, *grid)
+    runs, brief = tmp_path / "runs", ["--device", "cpu", "--no-live", "--steps", 40,
+                                      "--report-every", 20, "--save-every", 20]  # fmt: skip
+    result = toygan("sweep", *brief, "--runs-dir", runs, *grid)
     assert result.code == 0, result.err
     assert f"engine {engines}\n" in result.out
     for k, options in members.items():
-        assert toygan("train", *SHORT, "--runs-dir", runs, "--name", f"t{k}", *options).code == 0
+        assert toygan("train", *brief, "--runs-dir", runs, "--name", f"t{k}", *options).code == 0
         assert_same_checkpoint(runs / "sweep-1" / "members" / str(k) / "ckpt.pt",
                                runs / f"t{k}" / "ckpt.pt")  # fmt: skip
         assert untimed(metrics_rows(runs / "sweep-1", member=k)) == untimed(
