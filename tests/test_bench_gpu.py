@@ -11,8 +11,6 @@ import sys
 import pytest
 from clikit import ROOT
 
-pytestmark = pytest.mark.slow  # the GPU bench scripts' dry runs, each in fresh interpreters
-
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, str(ROOT / "bench" / args[0]), *args[1:]]

@@ -143,10 +143,6 @@ def torchrun(*args: object) -> list[str]:
     ]  # fmt: skip
 
 
-def plain(*args: object) -> list[str]:
-    return [sys.executable, "-m", "toygan_tui", "train", *map(str, args)]
-
-
 def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         argv, cwd=ROOT, env=toygan_env(), capture_output=True, text=True, timeout=240
@@ -166,23 +162,43 @@ def assert_close(a: Path, b: Path) -> None:
         assert (x - y).abs().max().item() < TOLERANCE
 
 
-@pytest.mark.slow  # two processes start torch, then one more: ~10 s alone, more on a busy CI
-def test_torchrun_trains_the_one_process_run_and_rank_0_alone_speaks(tmp_path: Path) -> None:
-    runs = tmp_path / "runs"
+def train_alone(runs: Path, name: str, *args: object) -> None:
+    """The 1-process run a job is compared with (in this process: no torchrun needed)."""
+    result = toygan("train", "--runs-dir", runs, "--name", name, "--engine", "reference", *args)
+    assert result.code == 0, result.err
+
+
+@pytest.mark.slow  # two torchrun jobs (each two processes and the launcher loading torch)
+def test_torchrun_trains_the_one_process_run_and_its_checkpoint_goes_on_plain_and_back(
+    tmp_path: Path,
+) -> None:
+    """2 processes train the 1-process run (rank 0 alone speaks and writes); the job's
+    checkpoint goes on as a plain run, then as a job again (the state is the same), and ends
+    where one process alone ends, to the job's float rounding."""
+    runs, job_dir = tmp_path / "runs", tmp_path / "runs" / "job"
     job = run(torchrun("--steps", 60, "--runs-dir", runs, "--name", "job", *COMMON))
     assert job.returncode == 0, job.stderr
-    alone = run(plain("--steps", 60, "--runs-dir", runs, "--name", "alone", "--engine",
-                      "reference", *COMMON))  # fmt: skip
-    assert alone.returncode == 0, alone.stderr
+    train_alone(runs, "alone", "--steps", 60, *COMMON)
     assert job.stdout.count("done at step 60/60") == 1  # rank 0's line, and no other rank's
     assert len(re.findall(r"^step \d+/60", job.stdout, re.M)) == 3
     assert "Traceback" not in job.stderr
     assert sorted(p.name for p in runs.iterdir()) == ["alone", "job", "last.pt"]
-    assert_close(runs / "job" / "ckpt.pt", runs / "alone" / "ckpt.pt")
-    config = read_checkpoint(runs / "job" / "ckpt.pt")["config"]
+    assert_close(job_dir / "ckpt.pt", runs / "alone" / "ckpt.pt")
+    config = read_checkpoint(job_dir / "ckpt.pt")["config"]
     assert config["engine"] == "auto" and config["batch_size"] == 64
-    status = json.loads((runs / "job" / "status.json").read_text())
+    status = json.loads((job_dir / "status.json").read_text())
     assert status["engine"] == "reference ×2 gloo"  # the dashboard's header names it
+
+    middle = toygan("train", "--resume", job_dir, "--steps", 80, "--engine", "reference",
+                    "--no-live")  # fmt: skip
+    assert middle.code == 0 and "done at step 80/80" in middle.out, middle.err
+    last = run(torchrun("--resume", job_dir, "--steps", 100, "--no-live"))
+    assert last.returncode == 0, last.stderr
+    assert last.stdout.count("done at step 100/100") == 1
+    more = toygan("train", "--resume", runs / "alone", "--steps", 100, "--no-live")
+    assert more.code == 0, more.err
+    assert_close(job_dir / "ckpt.pt", runs / "alone" / "ckpt.pt")
+    assert [row["step"] for row in metrics_rows(job_dir)] == [20, 40, 60, 80, 100]
 
 
 def _rank_pid(launcher: int, rank: int) -> int | None:
@@ -197,7 +213,7 @@ def _rank_pid(launcher: int, rank: int) -> int | None:
     return None
 
 
-@pytest.mark.slow  # three launches (the job, its resume, the plain run)
+@pytest.mark.slow  # two torchrun launches (the job, its resume)
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the rank through /proc")
 def test_sigterm_to_one_rank_stops_every_rank_at_one_step_and_resumes(tmp_path: Path) -> None:
     """SIGTERM to rank 1 alone: rank 0 hears of it at the next report's agreement, both stop
@@ -231,9 +247,7 @@ def test_sigterm_to_one_rank_stops_every_rank_at_one_step_and_resumes(tmp_path: 
     resumed = run(torchrun("--resume", runs / "job", "--steps", step + 20, "--speed", 1e9))
     assert resumed.returncode == 0, resumed.stderr
     assert f"done at step {step + 20}/{step + 20}" in resumed.stdout
-    alone = run(plain("--steps", step + 20, "--runs-dir", runs, "--name", "alone",
-                      "--engine", "reference", "--device", "cpu", "--no-live"))  # fmt: skip
-    assert alone.returncode == 0, alone.stderr
+    train_alone(runs, "alone", "--steps", step + 20, "--device", "cpu", "--no-live")
     assert_close(runs / "job" / "ckpt.pt", runs / "alone" / "ckpt.pt")
 
 
@@ -296,22 +310,3 @@ def test_a_job_that_loses_a_process_stops_with_one_line_and_exit_1(tmp_path: Pat
     assert re.search(r"rank\s*: 1 \(local_rank: 1\)\n\s*exitcode\s*: -9 ", err), err[-2500:]
     assert "toygan_tui/" not in err  # no traceback of ours; torchrun's own report follows
     assert read_checkpoint(runs / "job" / "ckpt.pt")["step"] % 20 == 0
-
-
-@pytest.mark.slow  # two torchrun jobs
-def test_a_jobs_checkpoint_resumes_as_a_plain_run_and_back(tmp_path: Path) -> None:
-    """The state is the same: 2 processes to step 40, a plain run on to 60, 2 processes again
-    to 80, end where one process alone ends (to the job's float rounding)."""
-    runs, job = tmp_path / "runs", tmp_path / "runs" / "job"
-    first = run(torchrun("--steps", 40, "--runs-dir", runs, "--name", "job", *COMMON))
-    assert first.returncode == 0, first.stderr
-    middle = toygan("train", "--resume", job, "--steps", 60, "--engine", "reference", "--no-live")
-    assert middle.code == 0 and "done at step 60/60" in middle.out, middle.err
-    last = run(torchrun("--resume", job, "--steps", 80, "--no-live"))
-    assert last.returncode == 0, last.stderr
-    assert last.stdout.count("done at step 80/80") == 1
-    alone = toygan("train", "--steps", 80, "--runs-dir", runs, "--name", "alone", "--engine",
-                   "reference", *COMMON)  # fmt: skip
-    assert alone.code == 0, alone.err
-    assert_close(job / "ckpt.pt", runs / "alone" / "ckpt.pt")
-    assert [row["step"] for row in metrics_rows(job)] == [20, 40, 60, 80]

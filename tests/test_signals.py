@@ -196,6 +196,9 @@ def live_in_pty(runs: Path, steps: int, *, ignore_sighup: bool = False) -> Itera
             child.close()
 
 
+HEADLESS = 6000  # steps: a few seconds past the hang-up, long enough to outlive the terminal
+
+
 def last_step(run: Path) -> int:
     return int(json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])["step"])
 
@@ -206,8 +209,8 @@ def test_closing_the_terminal_keeps_training_headless_to_the_end(
     tmp_path: Path, ignore_sighup: bool
 ) -> None:
     runs = tmp_path / "runs"
-    with live_in_pty(runs, 20000, ignore_sighup=ignore_sighup) as child:
-        assert last_step(runs / "a") < 20000  # the terminal goes while the run is going
+    with live_in_pty(runs, HEADLESS, ignore_sighup=ignore_sighup) as child:
+        assert last_step(runs / "a") < HEADLESS  # the terminal goes while the run is going
         child.fileobj.close()  # the SSH connection drops: the kernel hangs up the terminal
         child.closed = True
         wait_for(lambda: not child.isalive(), 2 * MINUTE, "the headless run to end")
@@ -215,8 +218,8 @@ def test_closing_the_terminal_keeps_training_headless_to_the_end(
 
     # Every later write, the final frame Rich draws included, met a dead terminal (EIO).
     assert status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-    assert read_checkpoint(runs / "a" / "ckpt.pt")["step"] == 20000
-    assert last_step(runs / "a") == 20000
+    assert read_checkpoint(runs / "a" / "ckpt.pt")["step"] == HEADLESS
+    assert last_step(runs / "a") == HEADLESS
 
 
 @pytest.mark.slow
