@@ -9,6 +9,10 @@ ARGS ?=
 # test-newest-torch's own venv: the newest torch and numpy on PyPI (on Linux PyPI's torch is the
 # CUDA build, a few GB; it runs on a CPU too). CI keeps the pinned build above.
 NEWEST_VENV ?= .venv-newest
+# The suite in one worker per core (pytest-xdist; at most 4: the pseudo-terminal tests wait on
+# their children, and more workers than that only add start-up): about 1.8x on 2 cores.
+# `make test PARALLEL=` runs it in one process.
+PARALLEL ?= -n auto --maxprocesses 4
 # Material for MkDocs prints a banner about MkDocs 2 on every build; the docs pin mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
@@ -21,7 +25,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy toygan_tui
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 	$(BIN)/mkdocs build --strict
 
 # The documentation site (docs/, mkdocs.yml). docs-gen writes the options tables from the CLI;
@@ -54,7 +58,7 @@ test-fast: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy toygan_tui
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest $(PARALLEL) -m "not slow"
 
 test-newest-torch:
 	test -x $(NEWEST_VENV)/bin/python || $(PYTHON) -m venv $(NEWEST_VENV)
@@ -62,7 +66,7 @@ test-newest-torch:
 	$(NEWEST_VENV)/bin/python -m pip install -q --upgrade torch numpy
 	$(NEWEST_VENV)/bin/python -m pip install -q -e ".[dev]"
 	$(NEWEST_VENV)/bin/python -c "import numpy, torch; print('torch', torch.__version__, 'numpy', numpy.__version__)"
-	$(NEWEST_VENV)/bin/python -m pytest
+	$(NEWEST_VENV)/bin/python -m pytest $(PARALLEL)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy toygan_tui
