@@ -11,12 +11,16 @@ counts its events, so a resumed run keeps exactly the events its checkpoint hold
 
 from __future__ import annotations
 
+import time
+
 import torch
 
 from toygan_tui.core.engines.adam import AdamState
 from toygan_tui.core.engines.autograd.single import single_update
 from toygan_tui.core.runfiles.events import Event, Request
+from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.training.member import Member
+from toygan_tui.core.training.reporter import ReportAt
 from toygan_tui.core.training.state import TrainState
 
 # The learning rates the knobs reach: a press that would leave this range does nothing.
@@ -28,25 +32,45 @@ def learning_rates(state: TrainState) -> dict[str, float]:
     return {"G": _lr(state.opt_G), "D": _lr(state.opt_D)}
 
 
-def take_requests(
-    members: list[Member], asked: list[Request], stats: list[torch.Tensor | None]
-) -> tuple[bool, list[torch.Tensor | None], list[str]]:
-    """Each request done on every live member, in turn, and appended to its events: whether
-    anything changed, each member's stats as they now stand (an update's, else as they were),
-    and what could not be written."""
-    changed, stats, problems = False, list(stats), []
-    for request in asked:
-        for i, member in enumerate(members):
-            if not member.live:
+class Lab:
+    """The trainer's side of the keys (training/trainer.py): what they ask, done on every live
+    member between two chunks, and the look that answers it."""
+
+    def __init__(self, members: list[Member]) -> None:
+        self.members = members
+        self.stats: list[torch.Tensor | None] = [None] * len(members)  # each one's latest
+        self.speed = 0.0  # steps/s at the latest report, for a look's header
+        self.started = time.monotonic()  # when this session's training started
+
+    def take(self, asked: list[Request]) -> tuple[bool, list[str]]:
+        """Each request done on every live member, in turn, and appended to its events:
+        whether anything changed, and what could not be written."""
+        changed, problems = False, []
+        for request in asked:
+            for i, member in enumerate(self.members):
+                if not member.live:
+                    continue
+                event, update_stats = take(member.state, request)
+                if event is None:
+                    continue
+                changed = True
+                if update_stats is not None:  # the stats as they stand after the update
+                    self.stats[i] = update_stats
+                if member.files is not None:
+                    problems += member.files.record_event(event)
+        return changed, problems
+
+    def look(self, step: int, engine: str) -> list[Snapshot | None]:
+        """Each live member's state as it stands, evaluated now (None: no report of it)."""
+        now, snaps = time.monotonic(), []
+        for member, stats in zip(self.members, self.stats, strict=True):
+            if member.reporter is None or stats is None or not member.live:
+                snaps.append(None)
                 continue
-            event, update_stats = take(member.state, request)
-            if event is None:
-                continue
-            changed = True
-            stats[i] = stats[i] if update_stats is None else update_stats
-            if member.files is not None:
-                problems += member.files.record_event(event)
-    return changed, stats, problems
+            elapsed = member.state.elapsed + now - self.started
+            at = ReportAt(step, engine, stats, self.speed, elapsed, learning_rates(member.state))
+            snaps.append(member.named(member.reporter.look(at)))
+        return snaps
 
 
 def take(state: TrainState, request: Request) -> tuple[Event | None, torch.Tensor | None]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from toygan_tui.core.errors import Diverged, InputError, SaveFailed
 from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
+from toygan_tui.core.runfiles.events import trim_events
 from toygan_tui.core.runfiles.frames import trim_frames
 from toygan_tui.core.runfiles.rundir import LAST_CHECKPOINT, RunDir, trim_metrics, write_config
 from toygan_tui.core.runfiles.saving import CheckpointWriter, write_run, write_sweep
@@ -136,6 +137,7 @@ class RunLayout(Layout):
             if resumed:
                 trim_metrics(self.run.metrics, trainer.step)  # no duplicate rows after resuming
                 trim_frames(self.run.path, trainer.step)  # nor frames
+                trim_events(self.run.path, member.state.events)  # the checkpoint's events only
             extra = {"run_id": self.run.run_id, "device": str(trainer.device)}
             write_config(self.run, member.state.cfg.to_dict(), extra)
             atomic_write(self.run.checkpoint, data)

@@ -42,7 +42,7 @@ from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import StatusWriter
 from toygan_tui.core.training.checkpoint import params_finite
 from toygan_tui.core.training.evaluator import Evaluator
-from toygan_tui.core.training.lab import learning_rates, take_requests
+from toygan_tui.core.training.lab import Lab, learning_rates
 from toygan_tui.core.training.layouts import Layout
 from toygan_tui.core.training.member import Member, non_finite
 from toygan_tui.core.training.reporter import ReportAt, Reporter, report_worker
@@ -71,8 +71,7 @@ class Trainer(Generic[R, L]):
         self._warned: set[str] = set()
         self._problems: queue.SimpleQueue[str] = queue.SimpleQueue()  # from the report worker
         self._groups: Groups | None = None
-        self._stats: list[torch.Tensor | None] = [None] * len(self.members)  # the latest
-        self._speed, self._started = 0.0, time.monotonic()  # for a look between two reports
+        self.lab = Lab(self.members)  # what the keys ask, between two chunks
         layout.prepare(self, resumed)
 
     @property
@@ -134,7 +133,7 @@ class Trainer(Generic[R, L]):
         requests: Callable[[], list[Request]],
     ) -> Iterator[R]:
         cfg = self.cfg
-        started = last_time = self._started = time.monotonic()
+        started = last_time = self.lab.started = time.monotonic()
         last_step = self.step
         waiting: list[Future[Snapshot] | None] | None = None  # evaluated behind the training
         while self.step < self.steps and not should_stop():
@@ -150,10 +149,10 @@ class Trainer(Generic[R, L]):
                 next_stop(self.step, cfg.report_every),
                 next_stop(self.step, cfg.save_every),
             )
-            stats = self._stats = self._run(min(report_at, save_at, self.steps) - self.step)
+            stats = self.lab.stats = self._run(min(report_at, save_at, self.steps) - self.step)
             if self.layout.reports and self.step in (report_at, self.steps):
                 now = time.monotonic()
-                speed = self._speed = (self.step - last_step) / max(now - last_time, 1e-9)
+                speed = self.lab.speed = (self.step - last_step) / max(now - last_time, 1e-9)
                 # Not behind a checkpoint (its step's report comes first) nor the run's end.
                 behind = self.step not in (save_at, self.steps) and ahead()
                 submitted = self._submit(stats, speed, now - started, behind)
@@ -237,7 +236,7 @@ class Trainer(Generic[R, L]):
     def _take(self, asked: list[Request]) -> bool:
         """Do what the keys asked of every live member; whether anything changed. The engines
         are built again: they hold the learning rates and Adam's step counts."""
-        changed, self._stats, problems = take_requests(self.members, asked, self._stats)
+        changed, problems = self.lab.take(asked)
         for problem in problems:
             self.warn(problem)
         self._groups = None if changed else self._groups
@@ -246,16 +245,7 @@ class Trainer(Generic[R, L]):
     def _look(self) -> R:
         """The state as it stands between two reports (after a key's update or new rate):
         shown and written to status.json, never to the run's metrics or frames."""
-        now, snaps = time.monotonic(), []
-        for member, stats in zip(self.members, self._stats, strict=True):
-            if member.reporter is None or stats is None or not member.live:
-                snaps.append(None)
-                continue
-            at = ReportAt(self.step, self.engine, stats, self._speed,
-                          member.state.elapsed + now - self._started,
-                          learning_rates(member.state))  # fmt: skip
-            snaps.append(member.named(member.reporter.look(at)))
-        view: R = self.layout.view(self, snaps)
+        view: R = self.layout.view(self, self.lab.look(self.step, self.engine))
         if self.status is not None:
             self.status.report(view)
         return view
