@@ -188,9 +188,11 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
 
 def _nested(array: np.ndarray | None) -> Any:
     """An array as nested lists of numbers (non-finite as null), or None."""
-    if array is None:
-        return None
-    return np.vectorize(_num, otypes=[object])(np.asarray(array, dtype=np.float64)).tolist()
+    return None if array is None else _lists(np.asarray(array, dtype=np.float64).tolist())
+
+
+def _lists(value: Any) -> Any:
+    return [_lists(v) for v in value] if isinstance(value, list) else _num(value)
 
 
 @dataclass(frozen=True)

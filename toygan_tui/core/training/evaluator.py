@@ -18,6 +18,8 @@ training has done since.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -28,6 +30,7 @@ import torch
 from torch import nn
 
 from toygan_tui.core.config import EVALUATOR_FIELDS, TrainConfig
+from toygan_tui.core.engines.flat import linear_layers
 from toygan_tui.core.losses import torch_ops
 from toygan_tui.core.nets import codes
 from toygan_tui.core.nets.inputs import with_labels
@@ -53,6 +56,12 @@ class Players:
         """Every parameter: G's, D's, then the EMA's, in module order."""
         modules = (self.G, self.D, self.G_ema)
         return [p for m in modules if m is not None for p in m.parameters()]
+
+    @functools.cached_property
+    def d_layers(self) -> list[nn.Linear]:
+        """D's Linear layers (an MLP's: the arrows' D), found once for these modules."""
+        assert self.D is not None
+        return linear_layers(self.D)
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,8 @@ class Evaluator:
         self.grid = None if points is None else _grid(points.box).to(device)
         flat = points is not None and not problem.cond_dim  # G maps the noise into the plane
         self.noise_grid = noise_grid(problem.noise_dim).to(device) if flat else None
-        self.n_arrows = min(ARROWS.get(problem.view, 0), cfg.n_show)
+        mlp = problem.nets == "mlp"  # D's input gradient is written out for an MLP
+        self.n_arrows = min(ARROWS.get(problem.view, 0), cfg.n_show) if mlp else 0
         self.ops = torch_ops()
 
     def players(self, state: TrainState) -> Players:
@@ -101,11 +111,11 @@ class Evaluator:
 
     @torch.no_grad()
     def evaluate(self, seen: Players) -> Evaluation:
-        samples = self._samples(seen.G)
+        samples = self._fakes(seen.G).double().cpu().numpy()
         eval_labels = None if self.labels is None else self.labels[: self.n_eval]
         ema_quality = {}
         if seen.G_ema is not None:  # the same noise, so the two readouts compare like for like
-            ema_samples = self._samples(seen.G_ema)[: self.n_eval]
+            ema_samples = self._fakes(seen.G_ema)[: self.n_eval].double().cpu().numpy()
             ema_quality = self.problem.measure(ema_samples, eval_labels)
         heat = None
         if self.grid is not None and seen.D is not None:
@@ -119,11 +129,11 @@ class Evaluator:
             heat=heat,
             ema_quality=ema_quality,
             manifold=self._manifold(seen.G),
-            arrows=self._arrows(seen),
+            arrows=self._arrows(seen, samples),
         )
 
-    def _samples(self, G: torch.nn.Module) -> np.ndarray:
-        return G(with_labels(self.z, self.column)).double().cpu().numpy()  # type: ignore[no-any-return]
+    def _fakes(self, G: torch.nn.Module) -> torch.Tensor:
+        return G(with_labels(self.z, self.column))  # type: ignore[no-any-return]
 
     def _manifold(self, G: torch.nn.Module) -> np.ndarray | None:
         """G on the noise grid, (rows × cols × 2): the warped grid the view draws."""
@@ -133,19 +143,48 @@ class Evaluator:
         flat = self.noise_grid.reshape(rows * cols, -1)
         return G(flat).double().cpu().numpy().reshape(rows, cols, -1)  # type: ignore[no-any-return]
 
-    def _arrows(self, seen: Players) -> np.ndarray | None:
-        """−∇ of G's loss at each of the first n_arrows shown samples, with respect to the
-        sample: where D's gradient pushes it. Per sample (the loss's mean times k), so the
-        length does not depend on how many get an arrow."""
+    def _arrows(self, seen: Players, samples: np.ndarray) -> np.ndarray | None:
+        """−∇ of G's loss at each of the first n_arrows samples, with respect to the sample:
+        where D's gradient pushes it. Per sample (the derivative of its own term of the loss),
+        so the length does not depend on how many get an arrow."""
         if not self.n_arrows or seen.D is None:
             return None
-        k = self.n_arrows
-        column = None if self.column is None else self.column[:k]
+        k, width = self.n_arrows, samples.shape[1]
+        x = samples[:k] if self.labels is None else np.column_stack([samples[:k], self.labels[:k]])
+        layers = [(m.weight.detach().cpu().numpy(), m.bias.detach().cpu().numpy())
+                  for m in seen.d_layers]  # fmt: skip
+        return -input_gradient(layers, x, self._dl)[:, :width]
+
+    def _dl(self, logits: np.ndarray) -> np.ndarray:
+        """G's loss differentiated by each sample's logit: the loss's own dL/dlogit where it
+        has one (the fast engines' formula), else autograd on its formula, over these few."""
+        if self.loss.logit_grads is not None:
+            return np.asarray(self.loss.logit_grads(logits, logits)[2])
         with torch.enable_grad():
-            fake = seen.G(with_labels(self.z[:k], column)).detach().requires_grad_(True)
-            logits = codes.logit(seen.D(with_labels(fake, column)))
-            (grad,) = torch.autograd.grad(self.loss.g_loss(logits, self.ops) * k, fake)
-        return (-grad).double().cpu().numpy()  # type: ignore[no-any-return]
+            leaf = torch.from_numpy(logits).requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.loss.g_loss(leaf, self.ops) * len(leaf), leaf)
+        return grad.numpy()  # type: ignore[no-any-return]
+
+
+Layer = tuple[np.ndarray, np.ndarray]  # a Linear layer's weight (out × in) and bias
+
+
+def input_gradient(
+    layers: list[Layer], x: np.ndarray, dl: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """d(loss)/d(input) of an MLP of Linear → ReLU layers ending in one logit per row, the
+    loss's derivative by the logits given as dl(logits): written out in numpy, a few small
+    matmuls (an autograd call on the module costs a report several times as much)."""
+    h, on = x, []
+    for w, b in layers[:-1]:
+        pre = h @ w.T + b
+        on.append(pre > 0)
+        h = np.maximum(pre, 0.0)
+    w, b = layers[-1]
+    delta = dl((h @ w.T + b)[:, 0])[:, None] * w
+    for (w, _), active in zip(reversed(layers[:-1]), reversed(on), strict=True):
+        delta = (delta * active) @ w
+    return delta  # type: ignore[no-any-return]
 
 
 def _grid(box: tuple[tuple[float, float], tuple[float, float]]) -> torch.Tensor:
