@@ -171,6 +171,15 @@ def test_a_look_is_shown_and_in_status_json_but_never_recorded(tmp_path: Path) -
     assert [f.step for f in read_frames(run / "frames")] == steps
 
 
+def test_a_key_that_changes_nothing_is_answered_by_a_look_all_the_same(tmp_path: Path) -> None:
+    # A rate already at the end of its range: no event, but a look, so a paused view (whose
+    # hold let the trainer take the request) is not handed a chunk of training instead.
+    trainer = run_trainer(config(steps=80), tmp_path, "r")
+    asked = {40: [Request("lr", "D", 1e9)]}
+    steps = [s.step for s in trainer.reports(requests=lambda: asked.pop(trainer.step, []))]
+    assert steps == [40, 40, 80] and read_events(tmp_path / "r") == []
+
+
 def test_a_checkpoint_with_damaged_events_is_refused(tmp_path: Path) -> None:
     trained(config(steps=40), tmp_path, "r", {})
     data = torch.load(tmp_path / "r" / "ckpt.pt", weights_only=True)

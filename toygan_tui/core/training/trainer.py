@@ -141,9 +141,9 @@ class Trainer(Generic[R, L]):
             if waiting is not None and (asked or not ahead()):
                 yield self._hand_out(waiting)  # the view must catch up before training goes on
                 waiting = None
-            if asked:
-                if self._take(asked):
-                    yield self._look()
+            if asked:  # answered by a look, whatever changed: a paused view stays paused
+                self._take(asked)
+                yield self._look()
                 continue
             report_at, save_at = (
                 next_stop(self.step, cfg.report_every),
@@ -233,14 +233,14 @@ class Trainer(Generic[R, L]):
             futures.append(member.reporter.submit(at, behind))
         return futures
 
-    def _take(self, asked: list[Request]) -> bool:
-        """Do what the keys asked of every live member; whether anything changed. The engines
-        are built again: they hold the learning rates and Adam's step counts."""
+    def _take(self, asked: list[Request]) -> None:
+        """Do what the keys asked of every live member. Where that changed anything, the
+        engines are built again: they hold the learning rates and Adam's step counts."""
         changed, problems = self.lab.take(asked)
         for problem in problems:
             self.warn(problem)
-        self._groups = None if changed else self._groups
-        return changed
+        if changed:
+            self._groups = None
 
     def _look(self) -> R:
         """The state as it stands between two reports (after a key's update or new rate):
