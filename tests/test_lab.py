@@ -66,7 +66,7 @@ def test_one_update_moves_its_player_alone_and_draws_what_a_step_draws(player: s
     other = "G" if player == "D" else "D"
     before, still = tensors(state, player), tensors(state, other)
     ema = [p.clone() for p in state.g_ema.parameters()]  # type: ignore[union-attr]
-    single_update(state, player)  # type: ignore[arg-type]
+    single_update(state, player)
     assert all(torch.equal(a, b) for a, b in zip(still, tensors(state, other), strict=True))
     assert not any(torch.equal(a, b) for a, b in zip(before, tensors(state, player), strict=True))
     moved = [not torch.equal(a, b) for a, b in zip(ema, state.g_ema.parameters(), strict=True)]  # type: ignore[union-attr]
@@ -92,7 +92,7 @@ def test_the_fast_engines_go_on_from_single_updates_as_the_reference_does(
             device_style(state)
         for what in ("D", 10, "D", "D", "G", 5, "G", "G", 7):
             if isinstance(what, str):
-                single_update(state, what)  # type: ignore[arg-type]
+                single_update(state, what)
             elif not fast:
                 ReferenceEngine(state).run(what)
             else:

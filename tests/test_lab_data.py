@@ -49,8 +49,14 @@ def test_a_2d_report_holds_g_on_the_grid() -> None:
     assert evaluated("curves")[2].manifold is None  # G's curves live in 15 dimensions
 
 
-KINDS = [("ring", "minimax"), ("ring", "ns"), ("curves", "minimax"), ("cond-curves", "lsgan"),
-         ("two", "wgan-gp")]  # fmt: skip  (wgan-gp: no dL/dlogit of its own)
+# wgan-gp has no dL/dlogit of its own: autograd on its formula, over the few logits.
+KINDS = [
+    ("ring", "minimax"),
+    ("ring", "ns"),
+    ("curves", "minimax"),
+    ("cond-curves", "lsgan"),
+    ("two", "wgan-gp"),
+]
 
 
 @pytest.mark.parametrize(("problem", "loss"), KINDS)

@@ -62,7 +62,7 @@ class Lab:
 
     def look(self, step: int, engine: str) -> list[Snapshot | None]:
         """Each live member's state as it stands, evaluated now (None: no report of it)."""
-        now, snaps = time.monotonic(), []
+        now, snaps = time.monotonic(), list[Snapshot | None]()
         for member, stats in zip(self.members, self.stats, strict=True):
             if member.reporter is None or stats is None or not member.live:
                 snaps.append(None)

@@ -15,8 +15,6 @@ engines keep a counter each: core/engines/flat.py).
 
 from __future__ import annotations
 
-from typing import Literal
-
 import torch
 
 from toygan_tui.core.engines.adam import AdamState, adam_update
@@ -30,8 +28,6 @@ from toygan_tui.core.engines.autograd.step import (
 from toygan_tui.core.engines.contract import RunState
 from toygan_tui.core.engines.ema import ema_step
 from toygan_tui.core.losses import torch_ops
-
-Player = Literal["G", "D"]
 
 
 class FusedAdam:
@@ -50,9 +46,9 @@ class FusedAdam:
         self.zero_grad()  # the gradients served their one update
 
 
-def single_update(state: RunState, player: Player) -> torch.Tensor:
-    """One update of `player` alone; returns the loss's stats of both players as they stand
-    after it, on the batch it took (not synced)."""
+def single_update(state: RunState, player: str) -> torch.Tensor:
+    """One update of `player` ("G" or "D") alone; returns the loss's stats of both players as
+    they stand after it, on the batch it took (not synced)."""
     cfg, loss, ops = state.cfg, state.loss, torch_ops()
     players = Players(state.G, state.D, FusedAdam(state.opt_G), FusedAdam(state.opt_D))
     batch = draw_batch(state)
