@@ -43,7 +43,7 @@ def test_the_lab_keys_on_a_training_run_and_the_run_resumes_bit_for_bit(tmp_path
     argv = [*TRAIN, "--steps", "1000000", "--runs-dir", str(runs), "--name", "lab"]
     term = Terminal([*argv, "--speed", "300", "--report-every", "50"], 120, 40)
     try:
-        term.wait_for(r"d/g update  \[ \] lr D  \{ \} lr G  m manifold  a arrows")
+        term.wait_for(r"d/g update  \[\]\{\} lr D G  m manifold  a arrows")
         term.child.send(" ")
         term.wait_for(r"status PAUSED")
         wait_for(lambda: status(run)["state"] == "paused", 30, "status.json to say paused")

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from rich.cells import cell_len
 from snapshots import draw, make_snapshot, visible
 from test_controls import FakeKeys, hold
 
 from toygan_tui.core.runfiles.events import Event, Request
+from toygan_tui.core.runfiles.snapshot import Diagnosis
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import events_note, learning_rate
 from toygan_tui.ui.history import History
+from toygan_tui.ui.i18n import _, use
 from toygan_tui.ui.overlays import (
     HEADS,
     LONGEST,
@@ -22,8 +25,9 @@ from toygan_tui.ui.overlays import (
 )
 from toygan_tui.ui.scatter import PointsChart
 from toygan_tui.ui.screens import RunScreen
-from toygan_tui.ui.terminal.controls import Controls
+from toygan_tui.ui.terminal.controls import KEYS, LAB_KEYS, Controls
 from toygan_tui.ui.terminal.signals import StopRequest
+from toygan_tui.ui.terminal.viewkeys import BAR
 
 BOX = ((-3.0, 3.0), (-3.0, 3.0))
 RNG = np.random.default_rng(0)
@@ -147,7 +151,7 @@ def test_d_pauses_and_asks_for_an_update_and_brackets_ask_for_new_rates() -> Non
     hold(c, 50)
     assert c.requests() == [Request("lr", "D", 0.5), Request("lr", "G", 2.0),
                             Request("update", "G")]  # fmt: skip
-    assert "d/g update  [ ] lr D  { } lr G" in bar(c, make_snapshot())
+    assert "d/g update  []{} lr D G" in bar(c, make_snapshot())
 
 
 def test_a_sweep_s_keys_take_no_update_and_no_rate() -> None:
@@ -155,3 +159,26 @@ def test_a_sweep_s_keys_take_no_update_and_no_rate() -> None:
     hold(c, 50)
     assert c.requests() == [] and not c.paused
     assert "update" not in bar(c, make_snapshot())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_lab_s_frame_fits_80_by_24_with_every_key_in_its_bar(lang: str) -> None:
+    """The ring paused with both drawings on: the header keeps the rates beside the diagnosis'
+    line, the legend names the manifold, and the bar lists every key (one space apart)."""
+    use(lang)
+    c = lab({0.0: "ma"})
+    ring = make_snapshot(
+        problem="ring", samples=FAKE, x=np.empty(0), manifold=GRID, arrows=PUSH,
+        lr={"G": 1e-4, "D": 2e-4}, extra={"speed": "max", "status": "PAUSED"},
+        diagnosis=Diagnosis("learning", "too early to tell ({n} reports)", {"n": "3"}, "good"),
+    )  # fmt: skip
+    c.hold(ring, lambda force: None)
+    drawn = visible(draw(c.frame(RunScreen(), ring), 80, 24))
+    lines = drawn[:24]
+    assert len(lines) == 24 and all(cell_len(line) <= 80 for line in lines)
+    assert f"{_('lr')} D 2e-4 G 1e-4" in lines[0] and lines[2].startswith(_("learning"))
+    assert _("G's manifold") in lines[3]  # the arrows' key follows, cut short at 80
+    bar = lines[-1]
+    assert "…" not in bar
+    for key, what in (*KEYS, *LAB_KEYS, *BAR.values()):
+        assert f"{key} {_(what)}" in bar

@@ -56,8 +56,8 @@ def run_in_foreground(
                 requests=controls.requests,
             )
             last = present(
-                reports, console, live=show, steering=controls, starting=start.starting,
-                screen=start.screen(),
+                reports, console, live=show, steering=start.steering(controls),
+                starting=start.starting, screen=start.screen(),
             )  # fmt: skip
         except KeyboardInterrupt:
             _aborted(start, stop)

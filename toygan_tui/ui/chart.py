@@ -24,6 +24,7 @@ from rich.text import Text
 from toygan_tui.core.problems.curve_data import lower_bound, upper_bound
 from toygan_tui.ui.braille import CELL_CHARS, Series, rasterize, segment_rows, series
 from toygan_tui.ui.cells import merge_cells
+from toygan_tui.ui.i18n import _
 from toygan_tui.ui.overlays import ARROW_STYLE, CurveArrows, Overlay
 
 CURVES_YLIM = (-0.5, 3.5)  # fixed, so frames stay comparable while the curves evolve
@@ -156,7 +157,7 @@ def curves_chart(
     else:
         drawn = _class_series(x, rows, np.asarray(classes))
     bounds = [
-        series("bounds x², 2x²+1", x, upper_bound(x), BOUND_COLOR, dashed_without_color=True),
+        series(_("bounds x², 2x²+1"), x, upper_bound(x), BOUND_COLOR, dashed_without_color=True),
         series("", x, lower_bound(x), BOUND_COLOR, dashed_without_color=True),
     ]
     finite = x[np.isfinite(x)]

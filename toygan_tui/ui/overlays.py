@@ -17,6 +17,7 @@ from rich.color import Color
 from rich.style import Style
 
 from toygan_tui.ui.braille import DOT_BITS, scaled
+from toygan_tui.ui.i18n import _
 
 # What each view can draw over its samples (core/problems/base.py View), by layer name.
 OFFERED: dict[str, tuple[str, ...]] = {
@@ -174,8 +175,8 @@ def arrows_label(magnitude: np.ndarray | None) -> str:
     finite = np.asarray([] if magnitude is None else magnitude, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     if not finite.size:
-        return "−∇ G's loss"
-    return f"−∇ G's loss (longest {finite.max():.2g})"
+        return _("−∇ G's loss")
+    return _("−∇ G's loss (longest {value})").format(value=f"{finite.max():.2g}")
 
 
 @dataclass(frozen=True)

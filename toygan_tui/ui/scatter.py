@@ -23,6 +23,7 @@ from rich.text import Text
 from toygan_tui.ui.braille import CELL_CHARS, DOT_BITS
 from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.chart import Axes, canvas_shape, draw_in_axes, nice_ticks, wants_color
+from toygan_tui.ui.i18n import _
 from toygan_tui.ui.overlays import (
     ARROW_STYLE,
     MANIFOLD_SHADES,
@@ -67,23 +68,24 @@ class PointsChart:
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.title:
             text.append(f"{self.title}  ", style="bold")
-        text.append("⣿ ", style=FAKE_COLOR if color else None).append("G's points  ")
+        text.append("⣿ ", style=FAKE_COLOR if color else None).append(_("G's points") + "  ")
         if color:
-            text.append("⣿ ", style=REAL_COLOR).append("real points")
+            text.append("⣿ ", style=REAL_COLOR).append(_("real points"))
         else:
-            text.append(f"{PLAIN_REAL} real points")
+            text.append(PLAIN_REAL + " " + _("real points"))
         if self._manifold() is not None:
             text.append("  ").append("⠉⠒ ", style=_hex(MANIFOLD_SHADES[-1]) if color else None)
-            text.append("G's manifold")
+            text.append(_("G's manifold"))
         if self._arrows() is not None:
             assert self.arrows is not None
             magnitude = np.linalg.norm(self.arrows, axis=1)
             text.append("  ").append("↗ ", style=ARROW_STYLE if color else None)
             text.append(arrows_label(magnitude))
         if color and self.heat is not None:
-            text.append("  D says ").append("  ", style=Style(bgcolor=_heat_color(1.0)))
-            text.append(" real ").append("  ", style=Style(bgcolor=_heat_color(0.0)))
-            text.append(" fake")
+            real, fake = Style(bgcolor=_heat_color(1.0)), Style(bgcolor=_heat_color(0.0))
+            text.append("  " + _("D says") + " ").append("  ", style=real)
+            text.append(" " + _("real") + " ").append("  ", style=fake)
+            text.append(" " + _("fake"))
         return text
 
     def _manifold(self) -> np.ndarray | None:

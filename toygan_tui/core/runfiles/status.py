@@ -183,6 +183,7 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
         "manifold": _nested(snap.manifold),
         "arrows": _nested(snap.arrows),
         "lr": {k: _num(v) for k, v in snap.lr.items()},
+        "diagnosis": None if snap.diagnosis is None else snap.diagnosis.to_dict(),
     }
 
 

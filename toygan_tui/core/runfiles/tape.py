@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.diagnosis import WINDOW, diagnose
 from toygan_tui.core.runfiles.events import Event, learning_rates, read_events
 from toygan_tui.core.runfiles.follow import MetricsTail
 from toygan_tui.core.runfiles.frames import FRAMES_FILE, Frame, FramesTail, view_fields
@@ -97,7 +98,8 @@ class Tape:
         return [e for e in self.events if since <= e.step < step]
 
     def snapshot(self, i: int, extra: dict[str, str]) -> Snapshot:
-        """Report i as the dashboard showed it: its row, and its frame where one was stored."""
+        """Report i as the dashboard showed it: its row, its frame where one was stored, and
+        the diagnosis of the rows up to it."""
         row = self.rows[i]
         kind = run_kind(self.info.problem, self.info.loss)
         view = view_fields(self.frames.get(row["step"]))
@@ -118,6 +120,7 @@ class Tape:
             engine=self.info.engine,
             extra=extra,
             lr=learning_rates(self.events, self.start_rates, row["step"])[0],
+            diagnosis=diagnose(self.rows[max(0, i + 1 - WINDOW) : i + 1], kind),
             **view,
         )
 

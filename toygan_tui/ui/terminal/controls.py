@@ -50,7 +50,8 @@ R = TypeVar("R")  # a report: a run's Snapshot, a sweep's SweepReport
 # Speed caps in steps per second, fastest first; None is full speed.
 LADDER: tuple[float | None, ...] = (None, 1000, 300, 100, 30, 10)
 KEYS = (("space", "pause"), ("s/n", "step"), ("+/-", "speed"), ("q", "quit"))
-LAB_KEYS = (("d/g", "update"), ("[ ]", "lr D"), ("{ }", "lr G"))  # a run's, not a sweep's
+# A run's, not a sweep's: d and g one update of D or G, [ ] D's learning rate, { } G's.
+LAB_KEYS = (("d/g", "update"), ("[]{}", "lr D G"))
 POLL_S = 0.1  # while holding, keys are looked at this often: the keys' reaction time
 HEARTBEAT_S = 10.0  # a held run rewrites status.json this often, so it never reads as stalled
 
@@ -112,8 +113,7 @@ class Controls:
         while the keys do something: a terminal's keys are read (not with stdin from a file,
         nor from the background, nor after a hang-up), training has started and not yet ended."""
         frame = screen.frame(self._dressed(report), starting, self.layers)
-        reading = self.keys is not None and self.keys.fd is not None
-        if reading and report is not None and not final:
+        if self.reading and report is not None and not final:
             lab = LAB_KEYS if self.lab else ()
             return WithKeyBar(frame, key_bar((*KEYS, *lab, *bar_entries(drawings(report)))))
         return frame
@@ -123,6 +123,15 @@ class Controls:
         between chunks of steps)."""
         asked, self.asked = self.asked, []
         return asked
+
+    @property
+    def reading(self) -> bool:
+        """Whether a terminal's keys are read: there is someone to press space."""
+        return self.keys is not None and self.keys.fd is not None
+
+    def pause(self) -> None:
+        """Pause here, as space does (a lesson's moment); space goes on."""
+        self._pause(True)
 
     def _dressed(self, report: Any) -> Any:
         if report is None:
