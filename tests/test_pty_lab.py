@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from clikit import toygan
 from labkit import plan_of, trained
 from snapshots import make_snapshot
@@ -23,6 +24,8 @@ from toygan_tui.core.runfiles.events import Event, append_event, read_events
 from toygan_tui.core.runfiles.frames import append_frame, view_arrays
 from toygan_tui.core.runfiles.rundir import RunDir, append_metrics, write_config
 from toygan_tui.core.runfiles.status import StatusWriter
+
+pytestmark = pytest.mark.slow  # every test: a pseudo-terminal, or a fresh interpreter
 
 TRAIN = [sys.executable, "-m", "toygan_tui", "train", "--problem", "ring", "--live"]
 
