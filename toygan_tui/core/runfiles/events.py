@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.atomic import append_whole, atomic_write
 
 EVENTS_FILE = "events.jsonl"
 PLAYERS = ("G", "D")
@@ -51,9 +51,9 @@ class Event:
 
 
 def append_event(run_dir: Path, event: Event) -> None:
-    """Append one event (OSError if it cannot be written)."""
-    with (Path(run_dir) / EVENTS_FILE).open("a", encoding="utf-8") as handle:
-        handle.write(event.line() + "\n")
+    """Append one event in one write (OSError if it cannot be written: then cut off again, as
+    metrics' and frames' appends are)."""
+    append_whole(Path(run_dir) / EVENTS_FILE, (event.line() + "\n").encode("utf-8"))
 
 
 def parse_event(line: str) -> Event | None:
