@@ -2,12 +2,13 @@
 language's catalogue, and compile it.
 
 The messages: every _("...") and N_("...") in the package (Babel's extractor), the lessons'
-texts (core/lessons/*.toml), the words of the key bars (ui/terminal/controls.py's and
-replay's KEYS) and the losses' stat labels (core/losses.py). It writes
-toygan_tui/locale/toygan.pot, merges it into toygan_tui/locale/<lang>/LC_MESSAGES/toygan.po (a
-new message comes in untranslated, a message gone goes) and compiles the
-toygan.mo beside it with Babel's tools. The .mo is committed: installing toygan needs no Babel.
-tests/test_i18n.py checks that the .mo is the .po compiled and every message is translated.
+texts (core/lessons/*.toml), the words of the key bars (ui/terminal/controls.py's KEYS and
+LAB_KEYS, ui/terminal/viewkeys.py's BAR, replay's KEYS) and the losses' stat labels
+(core/losses.py). It writes toygan_tui/locale/toygan.pot, merges it into
+toygan_tui/locale/<lang>/LC_MESSAGES/toygan.po (a new message comes in untranslated, a message
+gone goes) and compiles the toygan.mo beside it with Babel's tools. The .mo is committed:
+installing toygan needs no Babel. tests/test_i18n.py checks that the .mo is the .po compiled
+and every message is translated.
 
 Translate by editing the .po (msgstr), then run `make i18n` again.
 """
@@ -35,7 +36,8 @@ def template() -> Catalog:
     from toygan_tui.commands.replay import KEYS as REPLAY_KEYS
     from toygan_tui.core.lessons import lessons
     from toygan_tui.core.losses import LOSSES
-    from toygan_tui.ui.terminal.controls import KEYS
+    from toygan_tui.ui.terminal.controls import KEYS, LAB_KEYS
+    from toygan_tui.ui.terminal.viewkeys import BAR
 
     catalog = Catalog(project="toygan", domain=DOMAIN)
     for filename, lineno, message, _, _ in extract_from_dir(PACKAGE):
@@ -48,7 +50,7 @@ def template() -> Catalog:
             texts += [part.title, part.intro, *(pause.text for pause in part.pauses)]
         for text in filter(None, texts):
             catalog.add(text, locations=where)
-    for _, what in (*KEYS, *REPLAY_KEYS):
+    for _, what in (*KEYS, *LAB_KEYS, *REPLAY_KEYS, *BAR.values()):
         catalog.add(what, locations=[("toygan_tui/ui/terminal/controls.py", 0)])
     for loss in LOSSES.values():
         for stat in loss.stats:

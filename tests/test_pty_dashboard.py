@@ -47,7 +47,7 @@ def assert_dashboard_moves(term: Terminal) -> None:
     # labels above it. A frame too tall or too wide (wrapped) would have scrolled its header
     # away or moved the labels.
     assert "toygan run" in rows[0], screen
-    assert rows[-2].startswith("space pause  s step"), screen
+    assert rows[-2].startswith("space pause  s/n step"), screen
     assert X_LABELS.search(rows[-3]), screen
     assert rows[-1].strip() == "", screen
     assert rows[-4].endswith("┘"), screen  # the curves chart ends in the last column

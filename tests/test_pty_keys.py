@@ -46,7 +46,7 @@ def test_pause_step_speed_and_quit(tmp_path: Path) -> None:
     try:
         term.wait_for(r"speed ≤300 steps/s")  # --speed starts there, from the first report on
         assert "speed ≤300 steps/s" in header(term)
-        assert "space pause  s step  +/- speed  q quit" in term.text()  # the key bar
+        assert "space pause  s/n step  +/- speed  q quit" in term.text()  # the key bar
         # space: the training stops, and says so on screen and in status.json.
         term.child.send(" ")
         term.wait_for(r"status PAUSED")

@@ -48,7 +48,7 @@ def test_a_lesson_pauses_at_its_moments_and_goes_on_with_space(tmp_path: Path) -
         term.wait_for(r"space: go on", STARTUP_S)
         term.settle(0.3)
         assert "status PAUSED" in term.text() and "D(real) and D(fake) are D's" in term.text()
-        assert_whole(term, "toygan run", "space pause  s step")
+        assert_whole(term, "toygan run", "space pause  s/n step")
         held = step_on(term)
         time.sleep(1.0)  # 2 000 steps a second, were it going
         term.settle(0.3)
@@ -73,7 +73,7 @@ def test_a_lesson_in_chinese_fits_80_by_24(tmp_path: Path) -> None:
         screen = term.text()
         assert "第 1 课：读懂信号" in screen and "GAN 信号" in screen and "质量" in screen
         assert "状态 已暂停" in screen and "D(real) 和 D(fake) 是 D" in screen
-        assert_whole(term, "toygan 运行", "space 暂停  s 单步  +/- 速度  q 退出")
+        assert_whole(term, "toygan 运行", "space 暂停  s/n 单步  +/- 速度  q 退出")
         term.child.send(" ")
         term.wait_for(r"质量区可以", 60)
         term.settle(0.3)

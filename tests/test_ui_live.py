@@ -54,9 +54,9 @@ def frames(monkeypatch: pytest.MonkeyPatch) -> list[Snapshot | None]:
     """The snapshot of every frame the dashboard builds."""
     drawn: list[Snapshot | None] = []
 
-    def counting_render(snapshot, history, starting=None):  # type: ignore[no-untyped-def]
+    def counting_render(snapshot, *args):  # type: ignore[no-untyped-def]
         drawn.append(snapshot)
-        return render(snapshot, history, starting)
+        return render(snapshot, *args)
 
     monkeypatch.setattr(screens, "render", counting_render)  # the dashboard's screen draws it
     return drawn
@@ -105,10 +105,10 @@ def test_live_mode_draws_nothing_new_without_new_data(clock: FakeClock, frames: 
 def test_slow_frames_are_drawn_less_often(
     clock: FakeClock, frames: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def costly_render(snapshot, history, starting=None):  # type: ignore[no-untyped-def]
+    def costly_render(snapshot, *args):  # type: ignore[no-untyped-def]
         frames.append(snapshot)
         clock.now += 0.1  # a frame that takes 100 ms to draw...
-        return render(snapshot, history, starting)
+        return render(snapshot, *args)
 
     monkeypatch.setattr(screens, "render", costly_render)
     stream = make_stream(100, total=5000)
@@ -122,11 +122,11 @@ def test_slow_frames_are_drawn_less_often(
 def test_one_slow_frame_does_not_stall_the_screen(
     clock: FakeClock, frames: list, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def first_frame_slow(snapshot, history, starting=None):  # type: ignore[no-untyped-def]
+    def first_frame_slow(snapshot, *args):  # type: ignore[no-untyped-def]
         frames.append(snapshot)
         if len(frames) == 2:  # the first real frame: plotext's import, the first axes
             clock.now += 0.2
-        return render(snapshot, history, starting)
+        return render(snapshot, *args)
 
     monkeypatch.setattr(screens, "render", first_frame_slow)
     live.present(paced(make_stream(40, total=2000), clock, 0.05), terminal(), live=True)

@@ -206,6 +206,8 @@ class ScriptedKeys:
     """The viewer's keys, in this process: each wait (the pause between two looks at the files)
     is recorded and, instead of waiting, makes the test's move for that look; then `q`."""
 
+    fd = None  # no terminal is read: the view draws no key bar
+
     def __init__(self, moves: dict[int, Callable[[], object]], looks: int) -> None:
         self.moves, self.looks = moves, looks
         self.waits: list[float] = []

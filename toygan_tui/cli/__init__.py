@@ -186,6 +186,13 @@ def replay(
     width: Annotated[int, typer.Option(help="Columns of --out.")] = 100,
     height: Annotated[int, typer.Option(help="Lines of --out.")] = 30,
     member: Member = None,
+    manifold: Annotated[
+        bool, typer.Option("--manifold", help="Draw G's manifold (2-D problems; the key m).")
+    ] = False,
+    arrows: Annotated[
+        bool,
+        typer.Option("--arrows", help="Draw the arrows of G's loss (points, curves; the key a)."),
+    ] = False,
     lang: Lang = None,
 ) -> None:
     """Replay a run's dashboard from its files: arrows step, space plays, q leaves."""
@@ -196,7 +203,7 @@ def replay(
 
     run_replay(
         run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height,
-        member=member,
+        member=member, manifold=manifold, arrows=arrows,
     )  # fmt: skip
 
 

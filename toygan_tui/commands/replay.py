@@ -1,7 +1,10 @@
 """`toygan replay`: a run's dashboard again, report by report, from the files it stored.
 
 The frames file gives G's curves at each report, metrics.jsonl the numbers and the history;
-the frame is the one `train` and `watch` draw (ui/dashboard.render). Read-only and torch-free,
+the frame is the one `train` and `watch` draw (ui/dashboard.render), with the learning rates in
+force and, at the first report after them, what the keys changed (events.jsonl); `m` and `a`
+(or --manifold and --arrows, for --out) draw G's manifold and the arrows where the run stored
+them. Read-only and torch-free,
 like `watch`: it works on finished, interrupted and running runs (at the end of a running run
 it follows new reports), and on runs from before the frames file (numbers and history only,
 said in the header). Without a terminal it prints the plain lines; `--out` writes a recording
@@ -24,12 +27,14 @@ from toygan_tui.core.runfiles.sweeps import run_or_member
 from toygan_tui.core.runfiles.tape import Tape
 from toygan_tui.ui.dashboard import Dashboard, render
 from toygan_tui.ui.export import asciicast, svg
-from toygan_tui.ui.format import plain_line
+from toygan_tui.ui.format import events_note, plain_line
 from toygan_tui.ui.history import History
 from toygan_tui.ui.keybar import WithKeyBar, key_bar
 from toygan_tui.ui.live import fit_to_screen, wants_live
+from toygan_tui.ui.overlays import NO_LAYERS, Layers
 from toygan_tui.ui.terminal.keys import Keys, key_names
 from toygan_tui.ui.terminal.player import QUIT, Player
+from toygan_tui.ui.terminal.viewkeys import bar_entries, drawings_of, toggle
 
 KEYS = (
     ("←/→", "report"), ("PgUp/PgDn", "tenth"), ("Home/End", "ends"),
@@ -52,16 +57,20 @@ def run_replay(
     width: int,
     height: int,
     member: int | None = None,
+    manifold: bool = False,
+    arrows: bool = False,
 ) -> None:
     _check_options(out, step, fps, width, height)
     tape = Tape(run_or_member(find_run(run, runs_dir), member), member)
     if not len(tape) and (out is not None or tape.info.ended or not wants_live(Console())):
         raise UsageError(f"run {tape.info.run_id} has no reports yet: nothing to replay")
     start = tape.index_at(step) if step is not None else None
+    layers = Layers(manifold=manifold, arrows=arrows)
     if out is not None:
-        _export(tape, out, start, fps, width, height)
+        _export(tape, out, start, (fps, width, height), layers)
     elif wants_live(console := Console()):
-        _replay_live(tape, console, Player(len(tape), start or 0, fps, playing=start is None))
+        player = Player(len(tape), start or 0, fps, playing=start is None)
+        _replay_live(tape, console, player, layers)
     else:
         for i in range(start or 0, len(tape)):
             print(plain_line(tape.snapshot(i, {})), flush=True)
@@ -80,7 +89,7 @@ def _check_options(out: Path | None, step: int | None, fps: float, width: int, h
         raise UsageError(f"--out {out}: give a .cast (a recording) or an .svg (one frame) file")
 
 
-def frame_at(tape: Tape, i: int, extra: dict[str, str]) -> Dashboard:
+def frame_at(tape: Tape, i: int, extra: dict[str, str], layers: Layers = NO_LAYERS) -> Dashboard:
     """The dashboard as it stood at report i: that report, and the history up to it."""
     history = History()
     rows = tape.rows[: i + 1]
@@ -88,17 +97,22 @@ def frame_at(tape: Tape, i: int, extra: dict[str, str]) -> Dashboard:
     for row in rows[::-stride][::-1]:  # every stride-th row back from this one, which is in
         history.add_row(row)
     where = {"replay": f"{i + 1}/{len(tape)}", **extra}
-    return render(tape.snapshot(i, where), history)
+    changed = events_note(tape.events_before(i))
+    if changed:  # what the keys did since the report before: shown with the first one after
+        where["keys"] = changed
+    return render(tape.snapshot(i, where), history, layers=layers)
 
 
-def _export(tape: Tape, out: Path, start: int | None, fps: float, width: int, height: int):
-    run_id = tape.info.run_id
+def _export(
+    tape: Tape, out: Path, start: int | None, size: tuple[float, int, int], layers: Layers
+) -> None:
+    run_id, (fps, width, height) = tape.info.run_id, size
     if out.suffix == ".svg":
         i = len(tape) - 1 if start is None else start
         step = tape.rows[i]["step"]
-        text = svg(frame_at(tape, i, {}), width, height, f"toygan {run_id} step {step}")
+        text = svg(frame_at(tape, i, {}, layers), width, height, f"toygan {run_id} step {step}")
     else:
-        frames = (frame_at(tape, i, {}) for i in range(start or 0, len(tape)))
+        frames = (frame_at(tape, i, {}, layers) for i in range(start or 0, len(tape)))
         lines = asciicast(frames, width, height, fps, f"toygan replay {run_id}")
         text = "".join(line + "\n" for line in lines)
     try:
@@ -108,10 +122,12 @@ def _export(tape: Tape, out: Path, start: int | None, fps: float, width: int, he
     print(f"wrote {out}")
 
 
-def _replay_live(tape: Tape, console: Console, player: Player) -> None:
-    """The dashboard at the player's report, redrawn when it moves, the run grows or the
-    terminal is resized; `q` or Ctrl-C leaves."""
+def _replay_live(tape: Tape, console: Console, player: Player, layers: Layers) -> None:
+    """The dashboard at the player's report, redrawn when it moves, the run grows, a drawing
+    is toggled or the terminal is resized; `q` or Ctrl-C leaves."""
     shown: tuple[object, ...] | None = None
+    offered = drawings_of(tape.info.problem)
+    bar = key_bar((*KEYS[:-1], *bar_entries(offered), KEYS[-1]))
     polled = time.monotonic()
     with Keys() as keys, Live(console=console, auto_refresh=False, transient=False) as live:
         while True:
@@ -122,16 +138,19 @@ def _replay_live(tape: Tape, console: Console, player: Player) -> None:
                     player.grown(len(tape))
             wait = min(player.tick(now), MIN_INTERVAL_S)
             state = (player.position, player.playing, player.fps, len(tape), tape.info.status)
-            if state + (console.size,) != shown:
+            if state + (layers, console.size) != shown:
                 frame = (
-                    frame_at(tape, player.position, _state(player, tape))
+                    frame_at(tape, player.position, _state(player, tape), layers)
                     if len(tape)
                     else render(None, History())  # a run still starting: its first report comes
                 )
-                live.update(fit_to_screen(WithKeyBar(frame, key_bar(KEYS))), refresh=True)
-                shown = state + (console.size,)
+                live.update(fit_to_screen(WithKeyBar(frame, bar)), refresh=True)
+                shown = state + (layers, console.size)
             for key in key_names(keys.wait(wait)):
-                if player.press(key) == QUIT:
+                toggled = toggle(layers, key, offered)
+                if toggled is not None:
+                    layers = toggled
+                elif player.press(key) == QUIT:
                     return
 
 

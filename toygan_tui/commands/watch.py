@@ -24,7 +24,10 @@ from toygan_tui.core.runfiles.sweeps import is_sweep
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import plain_line
 from toygan_tui.ui.history import History
+from toygan_tui.ui.overlays import Layers
+from toygan_tui.ui.screens import Framed
 from toygan_tui.ui.sweep_view import SweepView, plain_lines
+from toygan_tui.ui.terminal.viewkeys import drawings
 from toygan_tui.ui.terminal.watching import Look, ended_at, follow
 
 MIN_INTERVAL_S = 0.25  # never look (or redraw) more than ~4 times a second
@@ -63,7 +66,10 @@ class RunLooker:
                 return [f"run {info.run_id}: {info.status}, no report yet"]
             return [plain_line(snap)]
 
-        return Look(info, update.changed, lambda: render(snap, history), lines)
+        def frame(layers: Layers) -> Framed:
+            return render(snap, history, None, layers)
+
+        return Look(info, update.changed, frame, lines, drawings(snap))
 
 
 class SweepLooker:
@@ -84,7 +90,7 @@ class SweepLooker:
         def lines() -> list[str]:
             return plain_lines(report) if report else [f"sweep {info.run_id}: {info.status}"]
 
-        return Look(info, changed, lambda: SweepView(report, info.run_id), lines)
+        return Look(info, changed, lambda layers: SweepView(report, info.run_id), lines)
 
 
 def ending(info: RunInfo) -> str:

@@ -45,7 +45,7 @@ def run_in_foreground(
     last = None
     # Keys outside the signal handlers: theirs (SIGTERM: checkpoint, then 143) come first.
     with keys_for(show and alone) as keys, stop_on_signals(stop_drawing, not alone) as stop:
-        controls = Controls(keys, stop, start.status, speed)
+        controls = Controls(keys, stop, start.status, speed, lab=start.lab and alone)
         try:
             # torch loads in the stream: the first frame comes first
             reports = start.reports(
@@ -53,6 +53,7 @@ def run_in_foreground(
                 on_warning=warn,
                 on_begin=controls.begin,
                 ahead=controls.full_speed,
+                requests=controls.requests,
             )
             last = present(
                 reports, console, live=show, steering=start.steering(controls),

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.runfiles.events import Request
 from toygan_tui.core.runfiles.rundir import CONFIG_FILE, claim_run_dir
 from toygan_tui.core.runfiles.snapshot import Starting
 from toygan_tui.core.runfiles.status import StatusWriter
@@ -47,6 +48,8 @@ TRAINERS = "toygan_tui.core.training.trainers"  # imports torch: the long wait
 class Start:
     """A training about to start: what its first frame says, and its trainer, once built."""
 
+    lab = False  # whether GAN Lab's keys (one update of D or G, the learning rates) apply
+
     def __init__(
         self,
         starting: Starting,
@@ -66,10 +69,12 @@ class Start:
         on_warning: Callable[[str], None],
         on_begin: Callable[[int], None] = lambda step: None,
         ahead: Callable[[], bool] = lambda: False,
+        requests: Callable[[], list[Request]] = lambda: [],
     ) -> Iterator[Any]:
         """Import torch, build the trainer, then train (Trainer.reports); on_begin(step) hears
-        when training is about to start, at which step. Stopped while torch loaded: nothing
-        is built, nothing handed out, and `trainer` stays None."""
+        when training is about to start, at which step; requests() is what the lab's keys ask
+        (a run's only: `lab`). Stopped while torch loaded: nothing is built, nothing handed
+        out, and `trainer` stays None."""
         importlib.import_module(TRAINERS)
         if should_stop():
             self.abandon()
@@ -80,7 +85,7 @@ class Start:
             self.abandon()
             raise
         on_begin(self.trainer.step)
-        yield from self.trainer.reports(should_stop, on_warning, ahead)
+        yield from self.trainer.reports(should_stop, on_warning, ahead, requests)
 
     def status(self) -> StatusWriter | None:
         """The training's status.json writer, once it has started (the keys tell it of a
@@ -121,6 +126,8 @@ class Start:
 
 class RunStart(Start):
     """A run: runs/<id>/, shown as a dashboard."""
+
+    lab = True  # a sweep's table shows no player to step (and batches its members' Adam)
 
     @classmethod
     def fresh(

@@ -78,8 +78,8 @@ def _dots(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     # Clip to a band around the axes first: lines still leave the canvas at the right angle,
     # nothing overflows, and the number of samples stays bounded whatever the values.
-    fx = _scaled(s.x, xlim) * 2 * (cols - 1) + 0.5  # cell centres: dot 0.5 of 2, 1.5 of 4
-    fy = _scaled(s.y, ylim) * 4 * (rows - 1) + 1.5
+    fx = scaled(s.x, xlim) * 2 * (cols - 1) + 0.5  # cell centres: dot 0.5 of 2, 1.5 of 4
+    fy = scaled(s.y, ylim) * 4 * (rows - 1) + 1.5
     if s.x.size > 1:
         steps = np.maximum(np.abs(np.diff(fx)), np.abs(np.diff(fy)))
         moves = np.concatenate([[True], steps > 0])  # np.interp needs strictly rising `along`
@@ -94,7 +94,7 @@ def _dots(
     return px[inside], py[inside]
 
 
-def _scaled(values: np.ndarray, lim: Limits) -> np.ndarray:
+def scaled(values: np.ndarray, lim: Limits) -> np.ndarray:
     """Where values sit between lim's ends (0 and 1), clipped to [-1, 2]."""
     lo, hi = lim
     span = hi - lo

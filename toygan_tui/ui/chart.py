@@ -22,8 +22,10 @@ from rich.style import Style
 from rich.text import Text
 
 from toygan_tui.core.problems.curve_data import lower_bound, upper_bound
-from toygan_tui.ui.braille import Series, rasterize, segment_rows, series
+from toygan_tui.ui.braille import CELL_CHARS, Series, rasterize, segment_rows, series
+from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.i18n import _
+from toygan_tui.ui.overlays import ARROW_STYLE, CurveArrows, Overlay
 
 CURVES_YLIM = (-0.5, 3.5)  # fixed, so frames stay comparable while the curves evolve
 MIN_WIDTH, MIN_HEIGHT = 16, 5  # below this there is no room for a plot inside the axes
@@ -51,6 +53,7 @@ class Chart:
     lines: list[Series] = field(default_factory=list)
     height: int | None = None  # None: the height Rich offers (or up to 20 lines when printed)
     title: str = ""
+    arrows: CurveArrows | None = None  # drawn over the lines (the curves view's `a`)
 
     def legend(self, color: bool = True) -> Text:
         """The title, then the labelled series in their colours: one line to go above the chart
@@ -62,6 +65,8 @@ class Chart:
             if s.label:
                 mark = MARKS[s.pattern(color)]
                 text.append(mark, style=s.color).append(f"{s.label}  ")
+        if self.arrows is not None:
+            text.append("↕ ", style=ARROW_STYLE if color else None).append(self.arrows.label)
         text.rstrip()
         return text
 
@@ -95,10 +100,35 @@ class Chart:
         codes, owner = rasterize(lines, xlim, ylim, frame.rows, frame.cols, color)
         styles = [Style(color=s.color) if color else Style() for s in lines]
         rows = [list(line) for line in frame.lines]
-        for r, row in enumerate(segment_rows(codes, owner, styles)):
+        if self.arrows is None:
+            canvas = segment_rows(codes, owner, styles)
+        else:
+            over = self.arrows.overlay(xlim, ylim, frame.rows, frame.cols)
+            canvas = _overlaid(codes, owner, styles, over, ARROW_STYLE if color else Style())
+        for r, row in enumerate(canvas):
             prefix, _, suffix = frame.split[r]
             rows[frame.top + r] = prefix + row + suffix
         return rows
+
+
+def _overlaid(
+    codes: np.ndarray, owner: np.ndarray, styles: list[Style], over: Overlay, arrow: Style
+) -> list[list[Segment]]:
+    """The lines' cells with the arrows over them: a head takes its cell, a shaft adds its
+    dots to the cell's and takes its colour."""
+    out = []
+    for r in range(codes.shape[0]):
+        cells: list[tuple[str, Style | None]] = []
+        for c in range(codes.shape[1]):
+            if over.glyphs[r, c]:
+                cells.append((str(over.glyphs[r, c]), arrow))
+            elif over.codes[r, c]:
+                cells.append((str(CELL_CHARS[codes[r, c] | over.codes[r, c]]), arrow))
+            else:
+                who = owner[r, c]
+                cells.append((str(CELL_CHARS[codes[r, c]]), styles[who] if who >= 0 else None))
+        out.append(merge_cells(cells))
+    return out
 
 
 def wants_color(console: Console) -> bool:

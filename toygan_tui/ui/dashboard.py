@@ -22,9 +22,10 @@ from toygan_tui.core.runfiles.catalog import RunKind, run_kind
 from toygan_tui.core.runfiles.snapshot import Snapshot, Starting, engine_label
 from toygan_tui.ui.chart import Chart, history_chart, wants_color
 from toygan_tui.ui.diagnosis_line import diagnosis_text
-from toygan_tui.ui.format import duration, rate
+from toygan_tui.ui.format import duration, lr_text, rate
 from toygan_tui.ui.history import History
 from toygan_tui.ui.i18n import _
+from toygan_tui.ui.overlays import NO_LAYERS, Layers
 from toygan_tui.ui.readouts import measures_text, stats_text
 from toygan_tui.ui.views import Picture, problem_view
 
@@ -42,18 +43,25 @@ UNIT_RANGE = (0.0, 1.0)  # a chart shorter than this shows axes and little else
 
 
 def render(
-    snapshot: Snapshot | None, history: History, starting: Starting | None = None
+    snapshot: Snapshot | None,
+    history: History,
+    starting: Starting | None = None,
+    layers: Layers = NO_LAYERS,
 ) -> Dashboard:
     """The frame for the latest snapshot (None: training is starting, as `starting` says if
-    given) and the history so far."""
-    return Dashboard(snapshot, history, starting)
+    given) and the history so far, G's picture with the drawings `layers` turns on."""
+    return Dashboard(snapshot, history, starting, layers)
 
 
 class Dashboard:
     """A frame that lays itself out for the width and height Rich offers when it is drawn."""
 
     def __init__(
-        self, snapshot: Snapshot | None, history: History, starting: Starting | None = None
+        self,
+        snapshot: Snapshot | None,
+        history: History,
+        starting: Starting | None = None,
+        layers: Layers = NO_LAYERS,
     ) -> None:
         self.snapshot = snapshot
         self.starting = starting
@@ -68,7 +76,7 @@ class Dashboard:
             NUMBER_ROWS - 1, len(kind.loss.stats), len(kind.problem.measures)
         )
         # Charts capture their data now, so a later History.add cannot change this frame.
-        self.curves = problem_view(kind.problem, snapshot)
+        self.curves = problem_view(kind.problem, snapshot, layers)
         total = snapshot.total if snapshot else (starting.total if starting else 0)
         self.d_history = _d_history(history, total, kind)
         self.q_history = _quality_history(history, total, kind)
@@ -191,6 +199,9 @@ def _head(
         # and engine: on a narrow terminal the line loses its end, and that must not be it.
         for key, value in snap.extra.items():
             title.append(f"  {_(key)} ", style="dim").append(_(value), style="bold cyan")
+        if snap.lr:  # the learning rates in force: the keys [ ] { } change them
+            title.append("  " + _("lr") + " ", style="dim")
+            title.append(lr_text(snap.lr), style="bold cyan")
         title.append(f"  {snap.device}")
         engine = _("engine {name}").format(name=engine_label(snap.engine))
         title.append(f"  {engine}" if snap.engine else "")

@@ -10,7 +10,9 @@ from rich.cells import cell_len, chop_cells, set_cell_size
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import Stat, get_loss
 from toygan_tui.core.problems import get_problem
+from toygan_tui.core.runfiles.events import Event
 from toygan_tui.core.runfiles.snapshot import EMA_PREFIX, Snapshot, Starting
+from toygan_tui.ui.i18n import _
 
 
 def duration(seconds: float) -> str:
@@ -125,3 +127,33 @@ def plain_key(stat: Stat) -> str:
     """A stat's word in a plain line: its label where that is one word ("D(real)"), else its
     name ("d_loss")."""
     return stat.label if " " not in stat.label else stat.name
+
+
+def learning_rate(value: float) -> str:
+    """A learning rate, short: 1e-4, 2.5e-5, 6e-4 (0.01 and up as they are)."""
+    if not math.isfinite(value) or value <= 0 or value >= 0.01:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:.3e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
+def lr_text(rates: dict[str, float]) -> str:
+    """'D 1e-4 G 1e-4': each player's learning rate, D's first (the keys' order: [ ] then { })."""
+    return " ".join(f"{who} {learning_rate(rates[who])}" for who in ("D", "G") if who in rates)
+
+
+def events_note(events: list[Event]) -> str:
+    """What the keys changed, short: 'D update ×2, lr D 5e-5' (the last rate of each player;
+    in the language in use: a header's words)."""
+    parts, rates = [], {}
+    for player in ("D", "G"):
+        count = sum(e.action == "update" and e.player == player for e in events)
+        if count:
+            parts.append(_("{player} update").format(player=player))
+            parts[-1] += f" ×{count}" if count > 1 else ""
+    for e in events:
+        if e.action == "lr":
+            rates[e.player] = e.lr
+    for who, lr in sorted(rates.items()):
+        parts.append(_("lr {player} {rate}").format(player=who, rate=learning_rate(lr)))
+    return ", ".join(parts)

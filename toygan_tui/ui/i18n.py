@@ -31,7 +31,7 @@ SHOWN_WORDS = (
     N_("speed"), N_("status"), N_("PAUSED"), N_("max"), N_("note"), N_("replay"), N_("play"),
     N_("running"), N_("paused"), N_("finished"), N_("interrupted"), N_("diverged"),
     N_("stalled"), N_("pause"), N_("step"), N_("quit"), N_("report"), N_("tenth"),
-    N_("ends"), N_("leave"), N_("go on"),
+    N_("ends"), N_("leave"), N_("go on"), N_("keys"),
 )  # fmt: skip
 
 _speaking: gettext.NullTranslations = gettext.NullTranslations()

@@ -2,13 +2,15 @@
 do what.
 
 It is the first thing to go when space runs out: it takes the frame's last line only where
-that line costs the frame nothing (no line of numbers, no chart), and it is cut short (never
-wrapped) when narrow.
+that line costs the frame nothing (no line of numbers, no chart). Where its keys do not fit
+two spaces apart it sets them one apart (a run's lab keys at 80 columns), and it is cut short
+(never wrapped) when narrower still.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
@@ -18,19 +20,36 @@ from toygan_tui.ui.i18n import _
 from toygan_tui.ui.screens import Framed
 
 
-def key_bar(keys: Sequence[tuple[str, str]]) -> Text:
+@dataclass(frozen=True)
+class KeyBar:
     """'space pause  s step  +/- speed  q quit', keys in bold, what they do dimmed (in the
-    language in use)."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    for i, (key, what) in enumerate(keys):
-        text.append("  " if i else "").append(key, style="bold").append(f" {_(what)}", style="dim")
-    return text
+    language in use), drawn as wide as the width it is given allows."""
+
+    keys: tuple[tuple[str, str], ...]
+
+    def text(self, width: int | None = None) -> Text:
+        """The bar, its keys two spaces apart, or one where two would not fit `width`."""
+        for gap in ("  ", " "):
+            text = Text(no_wrap=True, overflow="ellipsis")
+            for i, (key, what) in enumerate(self.keys):
+                text.append(gap if i else "").append(key, style="bold")
+                text.append(f" {_(what)}", style="dim")
+            if width is None or text.cell_len <= width:
+                break
+        return text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.text(options.max_width)
+
+
+def key_bar(keys: Sequence[tuple[str, str]]) -> KeyBar:
+    return KeyBar(tuple(keys))
 
 
 class WithKeyBar:
     """A frame with the key bar under it, when the bar fits without costing the frame."""
 
-    def __init__(self, frame: Framed, bar: Text) -> None:
+    def __init__(self, frame: Framed, bar: KeyBar) -> None:
         self.frame = frame
         self.bar = bar
         self.spare_lines = 0

@@ -25,6 +25,7 @@ from toygan_tui.core.lessons import Lesson, Pause
 from toygan_tui.core.runfiles.snapshot import Snapshot, Starting
 from toygan_tui.ui.format import wrap
 from toygan_tui.ui.i18n import _
+from toygan_tui.ui.overlays import NO_LAYERS, Layers
 from toygan_tui.ui.screens import Framed, RunScreen, Screen
 from toygan_tui.ui.terminal.controls import Controls
 
@@ -88,8 +89,10 @@ class LessonScreen:
         self.run.add(report)
         self.guide.see(report)
 
-    def frame(self, report: Snapshot | None, starting: Starting | None = None) -> Framed:
-        return WithPanel(self.run.frame(report, starting), self.guide.panel())
+    def frame(
+        self, report: Snapshot | None, starting: Starting | None = None, layers: Layers = NO_LAYERS
+    ) -> Framed:
+        return WithPanel(self.run.frame(report, starting, layers), self.guide.panel())
 
     def first_line(self, starting: Starting) -> str:
         return "\n".join([*self.guide.plain(), self.run.first_line(starting)])

@@ -1,6 +1,7 @@
 """The 2-D view (GAN Lab's signature picture): real points dim and G's points bright, in
 braille, over a background heatmap of D's output on a grid over the problem's box (where D
-says "real" and where "fake"), with a legend line.
+says "real" and where "fake"), with a legend line; on demand (the keys m and a) G's manifold
+and the arrows of G's loss over them (ui/overlays.py).
 
 Sizes: axes and canvas when there is room; the axes go first as space runs out, then the view
 says it is too small; the legend's heat key is cut before its point key. Every line is exactly
@@ -23,6 +24,16 @@ from toygan_tui.ui.braille import CELL_CHARS, DOT_BITS
 from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.chart import Axes, canvas_shape, draw_in_axes, nice_ticks, wants_color
 from toygan_tui.ui.i18n import _
+from toygan_tui.ui.overlays import (
+    ARROW_STYLE,
+    MANIFOLD_SHADES,
+    NO_LAYERS,
+    Layers,
+    Overlay,
+    arrows_label,
+    arrows_overlay,
+    manifold_overlay,
+)
 
 Box = tuple[tuple[float, float], tuple[float, float]]
 
@@ -47,23 +58,43 @@ class PointsChart:
     box: Box
     heat: np.ndarray | None = None
     title: str = ""
+    manifold: np.ndarray | None = None  # G on the noise grid (rows × cols × 2)
+    arrows: np.ndarray | None = None  # −∇ of G's loss at fake[:k] (k × 2)
+    layers: Layers = NO_LAYERS  # which of the two are drawn
 
     def legend(self, color: bool = True) -> Text:
-        """'G's points · real points · D says: real ▆ … ▆ fake' (cut from the right)."""
+        """'G's points · real points · [the drawings shown] · D says: real ▆ … ▆ fake' (cut
+        from the right: the heat's key goes first)."""
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.title:
             text.append(f"{self.title}  ", style="bold")
+        text.append("⣿ ", style=FAKE_COLOR if color else None).append(_("G's points") + "  ")
         if color:
-            text.append("⣿ ", style=FAKE_COLOR).append(_("G's points") + "  ")
             text.append("⣿ ", style=REAL_COLOR).append(_("real points"))
-            if self.heat is not None:
-                real, fake = Style(bgcolor=_heat_color(1.0)), Style(bgcolor=_heat_color(0.0))
-                text.append("  " + _("D says") + " ").append("  ", style=real)
-                text.append(" " + _("real") + " ").append("  ", style=fake)
-                text.append(" " + _("fake"))
         else:
-            text.append("⣿ " + _("G's points") + "  ").append(PLAIN_REAL + " " + _("real points"))
+            text.append(PLAIN_REAL + " " + _("real points"))
+        if self._manifold() is not None:
+            text.append("  ").append("⠉⠒ ", style=_hex(MANIFOLD_SHADES[-1]) if color else None)
+            text.append(_("G's manifold"))
+        if self._arrows() is not None:
+            assert self.arrows is not None
+            magnitude = np.linalg.norm(self.arrows, axis=1)
+            text.append("  ").append("↗ ", style=ARROW_STYLE if color else None)
+            text.append(arrows_label(magnitude))
+        if color and self.heat is not None:
+            real, fake = Style(bgcolor=_heat_color(1.0)), Style(bgcolor=_heat_color(0.0))
+            text.append("  " + _("D says") + " ").append("  ", style=real)
+            text.append(" " + _("real") + " ").append("  ", style=fake)
+            text.append(" " + _("fake"))
         return text
+
+    def _manifold(self) -> np.ndarray | None:
+        shown = self.layers.manifold and self.manifold is not None and self.manifold.size
+        return self.manifold if shown else None
+
+    def _arrows(self) -> np.ndarray | None:
+        shown = self.layers.arrows and self.arrows is not None and len(self.arrows)
+        return self.arrows if shown else None
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """Printed on its own: the legend line, then the view in the remaining height."""
@@ -106,11 +137,34 @@ class PointsChart:
         fake = _cells(self.fake, axes, rows, cols)
         real = _cells(self.real, axes, rows, cols)
         heat = _heat_levels(self.heat, self.box, axes, rows, cols) if color else None
+        lines, arrows = self._overlays(axes, rows, cols)
         out: list[list[Segment]] = []
         for r in range(rows):
-            cells = [_cell(fake[r, c], real[r, c], heat, r, c, color) for c in range(cols)]
+            if lines is None and arrows is None:
+                cells = [_cell(fake[r, c], real[r, c], heat, r, c, color) for c in range(cols)]
+            else:
+                cells = [
+                    _over(lines, arrows, fake[r, c], (r, c), color, heat)
+                    or _cell(fake[r, c], real[r, c], heat, r, c, color)
+                    for c in range(cols)
+                ]  # fmt: skip
             out.append(merge_cells(cells))
         return out
+
+    def _overlays(self, axes: Axes, rows: int, cols: int) -> tuple[Overlay | None, Overlay | None]:
+        """The manifold and the arrows in this canvas, where they are shown."""
+        manifold, arrows = self._manifold(), self._arrows()
+        lines = (
+            None
+            if manifold is None
+            else manifold_overlay(_dots(manifold, axes, rows, cols), rows, cols)
+        )
+        if arrows is None:
+            return lines, None
+        starts = _dots(self.fake[: len(arrows)], axes, rows, cols)
+        pushes = _dots(arrows, axes, rows, cols, shift=False)
+        magnitude = np.linalg.norm(arrows, axis=1)
+        return lines, arrows_overlay(starts, pushes, magnitude, rows, cols)
 
 
 def _ticks(lo: float, hi: float) -> tuple[float, ...]:
@@ -140,6 +194,14 @@ def _cells(points: np.ndarray, axes: Axes, rows: int, cols: int) -> np.ndarray:
     return codes
 
 
+def _dots(points: np.ndarray, axes: Axes, rows: int, cols: int, shift: bool = True) -> np.ndarray:
+    """Points (… × 2) in dots from the canvas' bottom-left corner (shift=False: vectors)."""
+    (x0, x1), (y0, y1) = axes.xlim, axes.ylim
+    p = np.asarray(points, dtype=np.float64)
+    scale = np.array([2 * cols / (x1 - x0), 4 * rows / (y1 - y0)])
+    return (p - np.array([x0, y0]) * shift) * scale  # type: ignore[no-any-return]
+
+
 def _heat_levels(
     heat: np.ndarray | None, box: Box, axes: Axes, rows: int, cols: int
 ) -> np.ndarray | None:
@@ -159,6 +221,31 @@ def _heat_levels(
     return np.where(off_box, -1, levels).astype(np.int64)
 
 
+def _over(
+    lines: Overlay | None,
+    arrows: Overlay | None,
+    fake: int,
+    at: tuple[int, int],
+    color: bool,
+    heat: np.ndarray | None,
+) -> tuple[str, Style] | None:
+    """A cell of the drawings over the points, else None (the points' own cell): an arrow's
+    head over everything, G's points over a shaft, a shaft over the manifold's lines."""
+    r, c = at
+    level = -1 if heat is None else int(heat[r, c])
+    arrow = ARROW_STYLE if color else None
+    if arrows is not None and arrows.glyphs[r, c]:
+        return str(arrows.glyphs[r, c]), _style(arrow, level)
+    if fake:
+        return None
+    if arrows is not None and arrows.codes[r, c]:
+        return str(CELL_CHARS[arrows.codes[r, c]]), _style(arrow, level)
+    if lines is not None and lines.codes[r, c]:
+        shade = _hex(MANIFOLD_SHADES[lines.shade[r, c]]) if color else None
+        return str(CELL_CHARS[lines.codes[r, c]]), _style(shade, level)
+    return None
+
+
 def _cell(
     fake: int, real: int, heat: np.ndarray | None, r: int, c: int, color: bool
 ) -> tuple[str, Style]:
@@ -172,15 +259,21 @@ def _cell(
     return " ", _style(None, level)
 
 
-_STYLES: dict[tuple[str | None, int], Style] = {}
+_STYLES: dict[tuple[str | Style | None, int], Style] = {}
 
 
-def _style(fg: str | None, level: int) -> Style:
+def _style(fg: str | Style | None, level: int) -> Style:
+    """A foreground (a colour, or a whole style) over the heat's shade at `level` (-1: none)."""
     key = (fg, level)
     if key not in _STYLES:
         bg = _heat_color(level / (HEAT_LEVELS - 1)) if level >= 0 else None
-        _STYLES[key] = Style(color=fg, bgcolor=bg)
+        base = fg if isinstance(fg, Style) else Style(color=fg)
+        _STYLES[key] = base + Style(bgcolor=bg)
     return _STYLES[key]
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def _heat_color(value: float) -> Color:

@@ -13,6 +13,7 @@ from toygan_tui.core.runfiles.sweepreport import SweepReport
 from toygan_tui.ui.dashboard import render
 from toygan_tui.ui.format import plain_line, starting_line
 from toygan_tui.ui.history import History
+from toygan_tui.ui.overlays import NO_LAYERS, Layers
 from toygan_tui.ui.sweep_view import SweepView, plain_lines
 
 
@@ -36,8 +37,11 @@ class Screen(Protocol):
     def add(self, report: Any) -> None:
         """Remember a report that came (a dashboard's history charts draw them all)."""
 
-    def frame(self, report: Any, starting: Starting | None = None) -> Framed:
-        """The frame of the latest report (None: starting, as `starting` says if given)."""
+    def frame(
+        self, report: Any, starting: Starting | None = None, layers: Layers = NO_LAYERS
+    ) -> Framed:
+        """The frame of the latest report (None: starting, as `starting` says if given), with
+        the drawings over G's samples that `layers` turns on (where the screen has them)."""
         ...
 
     def first_line(self, starting: Starting) -> str:
@@ -60,8 +64,10 @@ class RunScreen:
     def add(self, report: Snapshot) -> None:
         self.history.add(report)
 
-    def frame(self, report: Snapshot | None, starting: Starting | None = None) -> Framed:
-        return render(report, self.history, starting)
+    def frame(
+        self, report: Snapshot | None, starting: Starting | None = None, layers: Layers = NO_LAYERS
+    ) -> Framed:
+        return render(report, self.history, starting, layers)
 
     def first_line(self, starting: Starting) -> str:
         return starting_line(starting)
@@ -78,7 +84,12 @@ class SweepScreen:
     def add(self, report: SweepReport) -> None:
         pass  # the table shows the latest report only
 
-    def frame(self, report: SweepReport | None, starting: Starting | None = None) -> Framed:
+    def frame(
+        self,
+        report: SweepReport | None,
+        starting: Starting | None = None,
+        layers: Layers = NO_LAYERS,
+    ) -> Framed:
         return SweepView(report, starting.run_id if starting else "")
 
     def first_line(self, starting: Starting) -> str:

@@ -120,3 +120,42 @@ def torch_adam(adam: AdamState) -> torch.optim.Optimizer:
     opt.param_groups = adam.param_groups
     opt.state = adam.state
     return opt
+
+
+def fresh_state(group: dict[str, Any], p: torch.Tensor) -> dict[str, torch.Tensor]:
+    """What torch.optim.Adam creates for a parameter on its first step (same dtypes/devices)."""
+    on_device = group["capturable"] or group["fused"]
+    step = (
+        torch.zeros((), dtype=torch.float32, device=p.device)
+        if on_device
+        else torch.tensor(0.0, dtype=torch.float32)
+    )
+    return {
+        "step": step,
+        "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+        "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
+    }
+
+
+@torch.no_grad()
+def adam_update(adam: AdamState, grads: list[torch.Tensor]) -> None:
+    """One Adam update of `adam`'s parameters by `grads`, on its own state (moments and step
+    counts, made as torch's Adam makes them on a first step): torch's fused kernel, which the
+    fast engines run too, so no torch.optim (whose first step imports torch._dynamo, seconds).
+    For one player's single update (core/engines/autograd/single.py)."""
+    group = adam.param_groups[0]
+    params = group["params"]
+    for p in params:
+        if "step" not in adam.state[p]:
+            adam.state[p].update(fresh_state(group, p))
+    count = float(adam.state[params[0]]["step"]) + 1
+    steps = [torch.full((), count, device=p.device) for p in params]  # what the kernel reads
+    beta1, beta2 = group["betas"]
+    torch._fused_adam_(
+        params, grads, [adam.state[p]["exp_avg"] for p in params],
+        [adam.state[p]["exp_avg_sq"] for p in params], [], steps, lr=float(group["lr"]),
+        beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"], eps=group["eps"],
+        amsgrad=False, maximize=False,
+    )  # fmt: skip
+    for p in params:
+        adam.state[p]["step"].fill_(count)

@@ -8,6 +8,8 @@ tensors (plain, contiguous, what checkpoints expect): `load()` copies them in at
 a run and `store()` copies the results back at its end (one foreach copy each way).
 A run that keeps an EMA of G (core/engines/ema.py) has one more flat buffer, `ema`, laid
 out like G's part of `params`, so one lerp per step updates the whole average.
+Adam's step counts: G's and D's are one count, except after a single player's update (the
+keys' `d` and `g`, core/training/lab.py) put them apart; each then has its own counter.
 This module knows the optimizer contract (torch.optim.Adam's state) and nothing of the math.
 """
 
@@ -19,7 +21,7 @@ from itertools import accumulate
 import torch
 from torch import nn
 
-from toygan_tui.core.engines.adam import AdamState
+from toygan_tui.core.engines.adam import AdamState, fresh_state
 from toygan_tui.core.engines.contract import NotApplicable, RunState
 
 _BUFFERS = ("params", "grads", "exp_avg", "exp_avg_sq")
@@ -144,25 +146,37 @@ class FlatBuffers:
         self._ema_views = [] if self.ema is None else self.views(self.ema, layers=self.n_g_layers)
         self._step_values: dict[torch.device, torch.Tensor] = {}
         self._stored: list[tuple[int, int]] | None = None
-        self.adam_steps = 0  # Adam steps taken, as the optimizers count them
+        self.adam_steps = (0, 0)  # Adam steps G's and D's optimizers have taken
+        self.lead: int | None = None  # D's count less G's, as this engine's Adam calls take it
         self.load()
+        # What the fused kernel reads: one count for both players, or one each when a single
+        # player's update put them apart (fixed for this engine: the trainer builds a new one).
+        self.lead = self.adam_steps[1] - self.adam_steps[0]
+        self.counters = [torch.zeros((), device=state.device) for _ in range(1 + bool(self.lead))]
 
     @property
     def all_params(self) -> list[torch.Tensor]:
         return [*self.g_params, *self.d_params]
 
-    def adam_parts(self) -> list[AdamPart]:
-        """Adam for both players: one fused call over the whole buffers when their settings
-        agree (the tutorial's case), else one per player."""
+    def adam_parts(self) -> list[tuple[AdamPart, torch.Tensor]]:
+        """Adam for both players, each call with the step counter it reads: one fused call
+        over the whole buffers when their settings and step counts agree (the tutorial's
+        case), else one per player."""
         buffers = (self.params, self.grads, self.exp_avg, self.exp_avg_sq)
-        if self.adam_g == self.adam_d:
+        if self.adam_g == self.adam_d and not self.lead:
             whole = ([self.params], [self.grads], [self.exp_avg], [self.exp_avg_sq])
-            return [AdamPart(whole, self.adam_g)]
+            return [(AdamPart(whole, self.adam_g), self.counters[0])]
         parts = []
         for i, settings in enumerate((self.adam_g, self.adam_d)):
             p, g, m, v = (self.segments(t)[i] for t in buffers)
-            parts.append(AdamPart(([p], [g], [m], [v]), settings))
+            parts.append((AdamPart(([p], [g], [m], [v]), settings), self.counters[-1 if i else 0]))
         return parts
+
+    def fill_counters(self) -> None:
+        """Set the counters to the players' step counts (before a run's steps, each of which
+        adds one to every counter)."""
+        for counter, steps in zip(self.counters, self.adam_steps, strict=False):  # G's, D's
+            counter.fill_(steps)
 
     def block(self, flat: torch.Tensor, layer: int) -> torch.Tensor:
         """Layer `layer`'s (out × in+1) block [W | b] of a flat buffer (G's layers, then D's)."""
@@ -202,42 +216,48 @@ class FlatBuffers:
         """
         if self._fingerprint() == self._stored:
             return
-        steps = {self._adam_step_of(opt, params) for opt, params in self._players()}
-        if len(steps) != 1:
-            raise NotApplicable("G's and D's optimizers are at different Adam steps")
-        self.adam_steps = steps.pop()
+        g_steps, d_steps = (self._adam_step_of(opt, params) for opt, params in self._players())
+        if self.lead is not None and d_steps - g_steps != self.lead:
+            raise NotApplicable("a single player's update changed Adam's counts: a new engine")
+        self.adam_steps = (g_steps, d_steps)
+        n_g = len(self.g_params)
         with torch.no_grad():
             torch._foreach_copy_(self._views["params"], self.all_params)
             for name in ("exp_avg", "exp_avg_sq"):
-                if self.adam_steps:
-                    torch._foreach_copy_(self._views[name], self._state_tensors(name))
-                else:
-                    getattr(self, name).zero_()
+                views = self._views[name]
+                players = zip(self._players(), self.adam_steps, (views[:n_g], views[n_g:]),
+                              self.segments(getattr(self, name)), strict=True)  # fmt: skip
+                for (opt, params), count, own_views, segment in players:
+                    if count:
+                        torch._foreach_copy_(own_views, [opt.state[p][name] for p in params])
+                    else:
+                        segment.zero_()
             if self.ema_params:
                 torch._foreach_copy_(self._ema_views, self.ema_params)
 
     def store(self, steps_taken: int) -> None:
         """After `steps_taken` Adam steps in the buffers: write parameters and the state Adam
         would have back, so checkpoints and the reference engine carry on from here."""
-        self.adam_steps += steps_taken
+        self.adam_steps = (self.adam_steps[0] + steps_taken, self.adam_steps[1] + steps_taken)
         for opt, params in self._players():
             for p in params:
                 if "step" not in opt.state[p]:
-                    opt.state[p].update(_fresh_adam_state(opt.param_groups[0], p))
+                    opt.state[p].update(fresh_state(opt.param_groups[0], p))
         with torch.no_grad():
             torch._foreach_copy_(self.all_params, self._views["params"])
             if self.ema_params:
                 torch._foreach_copy_(self.ema_params, self._ema_views)
             for name in ("exp_avg", "exp_avg_sq"):
                 torch._foreach_copy_(self._state_tensors(name), self._views[name])
-            steps = self._state_tensors("step")
-            torch._foreach_copy_(steps, [self._step_value(t) for t in steps])
+            for (opt, params), count in zip(self._players(), self.adam_steps, strict=True):
+                steps = [opt.state[p]["step"] for p in params]
+                torch._foreach_copy_(steps, [self._step_value(t, count) for t in steps])
         self._stored = self._fingerprint()
 
-    def _step_value(self, like: torch.Tensor) -> torch.Tensor:
+    def _step_value(self, like: torch.Tensor, count: int) -> torch.Tensor:
         if like.device not in self._step_values:
             self._step_values[like.device] = torch.zeros((), device=like.device)
-        return self._step_values[like.device].fill_(self.adam_steps)
+        return self._step_values[like.device].fill_(count)
 
     def _players(self) -> list[tuple[AdamState, list[torch.Tensor]]]:
         return [(self.state.opt_G, self.g_params), (self.state.opt_D, self.d_params)]
@@ -259,18 +279,3 @@ class FlatBuffers:
         if len(steps) != 1:
             raise NotApplicable("the optimizer's parameters are at different Adam steps")
         return steps.pop()
-
-
-def _fresh_adam_state(group: dict, p: torch.Tensor) -> dict[str, torch.Tensor]:
-    """What torch.optim.Adam creates for a parameter on its first step (same dtypes/devices)."""
-    on_device = group["capturable"] or group["fused"]
-    step = (
-        torch.zeros((), dtype=torch.float32, device=p.device)
-        if on_device
-        else torch.tensor(0.0, dtype=torch.float32)
-    )
-    return {
-        "step": step,
-        "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
-        "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
-    }

@@ -2,7 +2,9 @@
 
 One record per report, named float32 arrays and the step, so any problem can keep what its
 view needs (the curve problem: `x` and G's fixed-noise `curves`; 2-D points as `curves` too;
-an image problem G's fixed-noise `images`, as uint8 pixels) without a new file format:
+an image problem G's fixed-noise `images`, as uint8 pixels; a 2-D problem's `manifold`, the
+`arrows` of the views that draw them) without a new file format: a reader takes the arrays it
+knows, so older files (without the newer arrays) and newer ones read alike:
 
     record := MAGIC  u32 length  u32 crc32(body)  body          (little-endian)
     body   := u32 n  JSON{"step": int, "arrays": [[name, dtype, shape], ...]} (n bytes)  data
@@ -178,6 +180,10 @@ def view_arrays(snap: Snapshot) -> dict[str, np.ndarray]:
         arrays["labels"] = snap.labels
     if snap.heat is not None:
         arrays["heat"] = snap.heat
+    if snap.manifold is not None:
+        arrays["manifold"] = snap.manifold
+    if snap.arrows is not None:
+        arrays["arrows"] = snap.arrows
     return arrays
 
 
@@ -200,4 +206,9 @@ def view_fields(frame: Frame | None) -> dict[str, Any] | None:
         fields["labels"] = frame.arrays["labels"].astype(np.int64)
     if "heat" in frame.arrays:
         fields["heat"] = frame.arrays["heat"].astype(np.float64)
+    manifold, arrows = frame.arrays.get("manifold"), frame.arrays.get("arrows")
+    if manifold is not None and manifold.ndim == 3 and manifold.shape[2] == samples.shape[1]:
+        fields["manifold"] = manifold.astype(np.float64)
+    if arrows is not None and arrows.ndim == 2 and arrows.shape[1] == samples.shape[1]:
+        fields["arrows"] = arrows[: len(samples)].astype(np.float64)
     return fields

@@ -74,6 +74,9 @@ class Snapshot:
     heat: np.ndarray | None = None  # D's output on a grid over a 2-D problem's box (rows: y)
     ema_quality: dict[str, float] = field(default_factory=dict)  # the EMA of G's measures, by
     #                     the problem's names (empty when the run keeps no EMA: no --ema)
+    manifold: np.ndarray | None = None  # G on a grid of noise (rows × cols × 2), 2-D problems
+    arrows: np.ndarray | None = None  # −∇ of G's loss at samples[:k] (k × sample size)
+    lr: dict[str, float] = field(default_factory=dict)  # the learning rates in force, by player
     diagnosis: Diagnosis | None = None  # the run's state at this report, where it was judged
 
     @property

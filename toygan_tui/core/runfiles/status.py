@@ -2,8 +2,9 @@
 
 The trainer rewrites runs/<id>/status.json at the report rate: the step, the speed (the
 engine's, and the cap `--speed` or the keys set, if any: the run goes at the lower), the latest
-metrics row, the fixed-noise curves the chart draws, and who is training (pid, host) and in
-which state (running, then finished / interrupted / diverged). Readers never write, so any
+metrics row, the fixed-noise curves the chart draws (with G's manifold and the arrows where the
+view has them), the learning rates in force, and who is training (pid, host) and in which
+state (running, then finished / interrupted / diverged). Readers never write, so any
 number of viewers can follow a run without disturbing it or each other.
 
 Pure stdlib + numpy: a viewer builds Snapshots from this file without importing torch.
@@ -179,8 +180,20 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
         **_samples(snap.samples),
         "labels": None if snap.labels is None else [int(c) for c in snap.labels],
         "heat": None if snap.heat is None else [[_num(v) for v in r] for r in snap.heat.tolist()],
+        "manifold": _nested(snap.manifold),
+        "arrows": _nested(snap.arrows),
+        "lr": {k: _num(v) for k, v in snap.lr.items()},
         "diagnosis": None if snap.diagnosis is None else snap.diagnosis.to_dict(),
     }
+
+
+def _nested(array: np.ndarray | None) -> Any:
+    """An array as nested lists of numbers (non-finite as null), or None."""
+    return None if array is None else _lists(np.asarray(array, dtype=np.float64).tolist())
+
+
+def _lists(value: Any) -> Any:
+    return [_lists(v) for v in value] if isinstance(value, list) else _num(value)
 
 
 @dataclass(frozen=True)
@@ -237,6 +250,9 @@ def snapshot_from_status(
             loss=kind.loss.name,
             labels=_array(data.get("labels"), np.int64),
             heat=_array(data.get("heat"), np.float64),
+            manifold=_nested_array(data.get("manifold"), 3),
+            arrows=_nested_array(data.get("arrows"), 2),
+            lr=_rates(data.get("lr")),
         )
         return at_speed(snap, speed_cap(data))
     except (KeyError, TypeError, ValueError, AttributeError, InputError):
@@ -263,6 +279,23 @@ def _array(value: Any, dtype: type) -> np.ndarray | None:
     if dtype is np.float64:
         return np.asarray([[json_number(v) for v in row] for row in value], dtype=np.float64)
     return np.asarray(value, dtype=dtype)
+
+
+def _nested_array(value: Any, ndim: int) -> np.ndarray | None:
+    """Nested lists of numbers (null as NaN) as an array of `ndim` dimensions, else None."""
+    if value is None:
+        return None
+    array = np.asarray(value, dtype=object)
+    if array.ndim != ndim:
+        return None
+    return np.vectorize(json_number, otypes=[np.float64])(array) if array.size else None
+
+
+def _rates(value: Any) -> dict[str, float]:
+    """The learning rates a status holds ({} before they were written, or if damaged)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): json_number(v) for k, v in value.items()}
 
 
 def speed_cap(data: dict[str, Any]) -> float | None:

@@ -1,5 +1,7 @@
 """A run's reports as it stored them, for `toygan replay`: metrics rows and the frames beside
-them, read incrementally so a replay of a running run grows as the run reports.
+them, read incrementally so a replay of a running run grows as the run reports, and what the
+keys changed (events.jsonl): the learning rates in force at each report, and the events since
+the report before.
 
 Read-only and torch-free (stdlib + numpy), like every reader of runs/.
 """
@@ -7,6 +9,7 @@ Read-only and torch-free (stdlib + numpy), like every reader of runs/.
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,9 +18,10 @@ import numpy as np
 
 from toygan_tui.core.runfiles.catalog import run_kind
 from toygan_tui.core.runfiles.diagnosis import WINDOW, diagnose
+from toygan_tui.core.runfiles.events import Event, learning_rates, read_events
 from toygan_tui.core.runfiles.follow import MetricsTail
 from toygan_tui.core.runfiles.frames import FRAMES_FILE, Frame, FramesTail, view_fields
-from toygan_tui.core.runfiles.rundir import METRICS_FILE
+from toygan_tui.core.runfiles.rundir import CONFIG_FILE, METRICS_FILE
 from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.sweeps import member_dir, member_run_id, rows_of
@@ -39,7 +43,9 @@ class Tape:
         self.frames_tail = FramesTail(self.own / FRAMES_FILE)
         self.rows: list[dict[str, Any]] = []
         self.frames: dict[int, Frame] = {}
+        self.events: list[Event] = []
         self.info: RunInfo = self._info()
+        self.start_rates = _configured_rates(self.own)
         self.poll()
 
     def _info(self) -> RunInfo:
@@ -71,8 +77,10 @@ class Tape:
                 self.rows.append(row)
                 last = row["step"]
         self.frames.update((frame.step, frame) for frame in frames)
+        events, self.events = self.events, read_events(self.own)
         info, self.info = self.info, self._info()
-        return bool(rows or reset or frames or frames_reset) or info.status != self.info.status
+        changed = bool(rows or reset or frames or frames_reset) or events != self.events
+        return changed or info.status != self.info.status
 
     @property
     def has_frames(self) -> bool:
@@ -81,6 +89,13 @@ class Tape:
     def index_at(self, step: int) -> int:
         """The report at or before `step` (the first one if `step` comes before all)."""
         return max(bisect.bisect_right([row["step"] for row in self.rows], step) - 1, 0)
+
+    def events_before(self, i: int) -> list[Event]:
+        """The events between report i - 1 and report i (an event at step s comes after the
+        report of step s): what the keys changed that report i is the first to show."""
+        step = self.rows[i]["step"]
+        since = self.rows[i - 1]["step"] if i else -1
+        return [e for e in self.events if since <= e.step < step]
 
     def snapshot(self, i: int, extra: dict[str, str]) -> Snapshot:
         """Report i as the dashboard showed it: its row, its frame where one was stored, and
@@ -104,6 +119,17 @@ class Tape:
             device=self.info.device,
             engine=self.info.engine,
             extra=extra,
+            lr=learning_rates(self.events, self.start_rates, row["step"])[0],
             diagnosis=diagnose(self.rows[max(0, i + 1 - WINDOW) : i + 1], kind),
             **view,
         )
+
+
+def _configured_rates(run_dir: Path) -> dict[str, float]:
+    """The learning rates a run started with, from its config.json ({} if unreadable)."""
+    try:
+        config = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        rates = {"G": float(config["lr_g"]), "D": float(config["lr_d"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return rates

@@ -60,6 +60,7 @@ def state_to_dict(state: TrainState, run_id: str = "") -> dict[str, Any]:
         "config": state.cfg.to_dict(),
         "step": state.step,
         "elapsed": state.elapsed,
+        "events": state.events,  # how many lines of events.jsonl this state holds
         "G": state.G.state_dict(),
         "G_ema": None if state.g_ema is None else state.g_ema.state_dict(),
         "D": state.D.state_dict(),
@@ -142,6 +143,9 @@ def _validate(path: Path, data: Any) -> None:
             raise CheckpointError(f"{path}: damaged checkpoint ({key!r} has the wrong type)")
     if data["step"] < 0:
         raise CheckpointError(f"{path}: damaged checkpoint (step {data['step']})")
+    events = data.setdefault("events", 0)  # checkpoints from before the keys' events: none
+    if not isinstance(events, int) or isinstance(events, bool) or events < 0:
+        raise CheckpointError(f"{path}: damaged checkpoint (events {events!r})")
     if version >= 3 and "G_ema" not in data:
         raise CheckpointError(f"{path}: damaged checkpoint (no 'G_ema')")
     # Formats 1 and 2 kept no EMA: theirs reads as None, as a run without --ema writes it.
@@ -201,6 +205,7 @@ def restore_state(
         raise CheckpointError(f"{path}: cannot restore ({_first_line(exc)})") from None
     state.step = int(data["step"])
     state.elapsed = float(data.get("elapsed", 0.0))
+    state.events = data["events"]
     return state
 
 

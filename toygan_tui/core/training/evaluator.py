@@ -1,6 +1,14 @@
 """What a report shows of G and D, off the training stream: G's samples on a fixed noise batch
 (and fixed labels) with the problem's measures, and, for a 2-D problem, D's say on a grid over
-its box. One host sync per report (a GPU's results are copied once).
+its box and G's manifold (G on a fixed grid of noise, GAN Lab's 20 × 20). For the problems drawn
+as curves or points, the arrows: where G's loss pushes a few of the shown samples (−∇ of G's
+loss with respect to each sample, D as it stands; a small autograd call on the report's copies).
+One host sync per report (a GPU's results are copied once).
+
+The manifold's grid: G's noise is N(0, I), so the grid's lines sit at the normal quantiles
+(i + ½)/20 of the first two noise dimensions, the others at 0 (the 2-D problems have exactly
+two): every cell holds the same share of the noise, and where G's image of a cell is small, G
+puts that share of its samples densely (the view shades it). One noise dimension: one row.
 
 An Evaluator holds no run's state: runs equal in its READS (a sweep's members) share one. A
 report may be evaluated behind the training on copies of the players at the report's step
@@ -10,8 +18,11 @@ training has done since.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import cast
 
 import numpy as np
@@ -19,12 +30,17 @@ import torch
 from torch import nn
 
 from toygan_tui.core.config import EVALUATOR_FIELDS, TrainConfig
+from toygan_tui.core.engines.flat import linear_layers
+from toygan_tui.core.losses import torch_ops
 from toygan_tui.core.nets import codes
 from toygan_tui.core.nets.inputs import with_labels
 from toygan_tui.core.problems.base import PointsProblem
 from toygan_tui.core.training.state import TrainState
 
 HEAT_CELLS = 40  # D is evaluated on a 40 × 40 grid over a 2-D problem's box
+MANIFOLD_CELLS = 20  # G on a 20 × 20 grid of noise (GAN Lab's)
+# How many of the shown samples get an arrow, by view: points (of 500) and curves (of 8).
+ARROWS = {"points": 40, "curves": 3}
 
 
 @dataclass
@@ -41,6 +57,12 @@ class Players:
         modules = (self.G, self.D, self.G_ema)
         return [p for m in modules if m is not None for p in m.parameters()]
 
+    @functools.cached_property
+    def d_layers(self) -> list[nn.Linear]:
+        """D's Linear layers (an MLP's: the arrows' D), found once for these modules."""
+        assert self.D is not None
+        return linear_layers(self.D)
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -49,6 +71,8 @@ class Evaluation:
     labels: np.ndarray | None  # the classes those were asked for (conditional problems)
     heat: np.ndarray | None  # D's say (0 fake … 1 real) on the grid, rows from the bottom
     ema_quality: dict[str, float]  # the EMA of G's measures on the same batch ({} without one)
+    manifold: np.ndarray | None = None  # G on the noise grid (rows × cols × 2), 2-D problems
+    arrows: np.ndarray | None = None  # −∇ of G's loss at the first shown samples (k × size)
 
 
 class Evaluator:
@@ -74,18 +98,24 @@ class Evaluator:
         self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
         points = cast(PointsProblem, problem) if problem.view == "points" else None
         self.grid = None if points is None else _grid(points.box).to(device)
+        flat = points is not None and not problem.cond_dim  # G maps the noise into the plane
+        self.noise_grid = noise_grid(problem.noise_dim).to(device) if flat else None
+        mlp = problem.nets == "mlp"  # D's input gradient is written out for an MLP
+        self.n_arrows = min(ARROWS.get(problem.view, 0), cfg.n_show) if mlp else 0
+        self.ops = torch_ops()
 
     def players(self, state: TrainState) -> Players:
         """The state's own modules: for an evaluation done before the training goes on."""
-        return Players(state.G, None if self.grid is None else state.D, state.g_ema)
+        needs_d = self.grid is not None or self.n_arrows > 0
+        return Players(state.G, state.D if needs_d else None, state.g_ema)
 
     @torch.no_grad()
     def evaluate(self, seen: Players) -> Evaluation:
-        samples = self._samples(seen.G)
+        samples = self._fakes(seen.G).double().cpu().numpy()
         eval_labels = None if self.labels is None else self.labels[: self.n_eval]
         ema_quality = {}
         if seen.G_ema is not None:  # the same noise, so the two readouts compare like for like
-            ema_samples = self._samples(seen.G_ema)[: self.n_eval]
+            ema_samples = self._fakes(seen.G_ema)[: self.n_eval].double().cpu().numpy()
             ema_quality = self.problem.measure(ema_samples, eval_labels)
         heat = None
         if self.grid is not None and seen.D is not None:
@@ -98,10 +128,63 @@ class Evaluator:
             labels=None if self.labels is None else self.labels[: self.n_show],
             heat=heat,
             ema_quality=ema_quality,
+            manifold=self._manifold(seen.G),
+            arrows=self._arrows(seen, samples),
         )
 
-    def _samples(self, G: torch.nn.Module) -> np.ndarray:
-        return G(with_labels(self.z, self.column)).double().cpu().numpy()  # type: ignore[no-any-return]
+    def _fakes(self, G: torch.nn.Module) -> torch.Tensor:
+        return G(with_labels(self.z, self.column))  # type: ignore[no-any-return]
+
+    def _manifold(self, G: torch.nn.Module) -> np.ndarray | None:
+        """G on the noise grid, (rows × cols × 2): the warped grid the view draws."""
+        if self.noise_grid is None:
+            return None
+        rows, cols = self.noise_grid.shape[:2]
+        flat = self.noise_grid.reshape(rows * cols, -1)
+        return G(flat).double().cpu().numpy().reshape(rows, cols, -1)  # type: ignore[no-any-return]
+
+    def _arrows(self, seen: Players, samples: np.ndarray) -> np.ndarray | None:
+        """−∇ of G's loss at each of the first n_arrows samples, with respect to the sample:
+        where D's gradient pushes it. Per sample (the derivative of its own term of the loss),
+        so the length does not depend on how many get an arrow."""
+        if not self.n_arrows or seen.D is None:
+            return None
+        k, width = self.n_arrows, samples.shape[1]
+        x = samples[:k] if self.labels is None else np.column_stack([samples[:k], self.labels[:k]])
+        layers = [(m.weight.detach().cpu().numpy(), m.bias.detach().cpu().numpy())
+                  for m in seen.d_layers]  # fmt: skip
+        return -input_gradient(layers, x, self._dl)[:, :width]
+
+    def _dl(self, logits: np.ndarray) -> np.ndarray:
+        """G's loss differentiated by each sample's logit: the loss's own dL/dlogit where it
+        has one (the fast engines' formula), else autograd on its formula, over these few."""
+        if self.loss.logit_grads is not None:
+            return np.asarray(self.loss.logit_grads(logits, logits)[2])
+        with torch.enable_grad():
+            leaf = torch.from_numpy(logits).requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.loss.g_loss(leaf, self.ops) * len(leaf), leaf)
+        return grad.numpy()  # type: ignore[no-any-return]
+
+
+Layer = tuple[np.ndarray, np.ndarray]  # a Linear layer's weight (out × in) and bias
+
+
+def input_gradient(
+    layers: list[Layer], x: np.ndarray, dl: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """d(loss)/d(input) of an MLP of Linear → ReLU layers ending in one logit per row, the
+    loss's derivative by the logits given as dl(logits): written out in numpy, a few small
+    matmuls (an autograd call on the module costs a report several times as much)."""
+    h, on = x, []
+    for w, b in layers[:-1]:
+        pre = h @ w.T + b
+        on.append(pre > 0)
+        h = np.maximum(pre, 0.0)
+    w, b = layers[-1]
+    delta = dl((h @ w.T + b)[:, 0])[:, None] * w
+    for (w, _), active in zip(reversed(layers[:-1]), reversed(on), strict=True):
+        delta = (delta * active) @ w
+    return delta  # type: ignore[no-any-return]
 
 
 def _grid(box: tuple[tuple[float, float], tuple[float, float]]) -> torch.Tensor:
@@ -111,3 +194,15 @@ def _grid(box: tuple[tuple[float, float], tuple[float, float]]) -> torch.Tensor:
     ys = y0 + (np.arange(HEAT_CELLS) + 0.5) * (y1 - y0) / HEAT_CELLS
     gx, gy = np.meshgrid(xs, ys)  # gy varies along rows: row i is y = ys[i]
     return torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], axis=1)).float()
+
+
+def noise_grid(noise_dim: int, cells: int = MANIFOLD_CELLS) -> torch.Tensor:
+    """(rows × cells × noise_dim): the normal quantiles (i + ½)/cells along the first two
+    noise dimensions (x along a row, y down the rows), 0 in the others; one row for 1-D noise."""
+    q = torch.tensor([NormalDist().inv_cdf((i + 0.5) / cells) for i in range(cells)])
+    rows = cells if noise_dim >= 2 else 1
+    grid = torch.zeros(rows, cells, noise_dim)
+    grid[:, :, 0] = q[None, :]
+    if noise_dim >= 2:
+        grid[:, :, 1] = q[:, None]
+    return grid

@@ -27,6 +27,7 @@ from toygan_tui.core.errors import Diverged, InputError, SaveFailed
 from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
 from toygan_tui.core.runfiles.catalog import run_kind
 from toygan_tui.core.runfiles.diagnosis import WINDOW, Recent
+from toygan_tui.core.runfiles.events import trim_events
 from toygan_tui.core.runfiles.frames import trim_frames
 from toygan_tui.core.runfiles.rundir import LAST_CHECKPOINT, RunDir, trim_metrics, write_config
 from toygan_tui.core.runfiles.runinfo import tail_rows
@@ -143,6 +144,7 @@ class RunLayout(Layout):
             if resumed:
                 trim_metrics(self.run.metrics, trainer.step)  # no duplicate rows after resuming
                 trim_frames(self.run.path, trainer.step)  # nor frames
+                trim_events(self.run.path, member.state.events)  # the checkpoint's events only
                 self.recent.extend(tail_rows(self.run.metrics, WINDOW))
             extra = {"run_id": self.run.run_id, "device": str(trainer.device)}
             write_config(self.run, member.state.cfg.to_dict(), extra)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from toygan_tui.core.runfiles.events import Event, append_event
 from toygan_tui.core.runfiles.frames import append_frame, view_arrays
 from toygan_tui.core.runfiles.rundir import append_metrics
 from toygan_tui.core.runfiles.snapshot import Snapshot
@@ -45,6 +46,14 @@ class MemberFiles:
         except OSError as exc:
             problems.append(f"could not append to the frames in {self.directory} ({exc.strerror})")
         return problems
+
+    def record_event(self, event: Event) -> list[str]:
+        """Append what a key changed to events.jsonl; what could not be written, as messages."""
+        try:
+            append_event(self.directory, event)
+        except OSError as exc:
+            return [f"could not append to the events in {self.directory} ({exc.strerror})"]
+        return []
 
 
 @dataclass(eq=False)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -39,6 +39,7 @@ class ReportAt:
     stats: torch.Tensor  # the loss's stats of the step (a tensor the engine made for it)
     steps_per_s: float  # since the previous report
     elapsed: float  # seconds since the run started
+    lr: dict[str, float] = field(default_factory=dict)  # the players' learning rates in force
 
 
 def report_worker(threads: int) -> ThreadPoolExecutor:
@@ -108,6 +109,11 @@ class Reporter:
         future = self._last = seen.busy = self.worker.submit(self.snapshot, at, seen)
         return future
 
+    def look(self, at: ReportAt) -> Snapshot:
+        """The state as it stands, evaluated here and not passed through on_report: a look
+        between two reports (after a key's update), which the run's files do not keep."""
+        return report(self.state, self.evaluator, at, self.evaluator.players(self.state))
+
     def snapshot(self, at: ReportAt, seen: Players) -> Snapshot:
         """The report, passed through on_report."""
         return self.on_report(report(self.state, self.evaluator, at, seen))
@@ -134,4 +140,7 @@ def report(state: TrainState, evaluator: Evaluator, at: ReportAt, seen: Players)
         labels=evaluation.labels,
         heat=evaluation.heat,
         ema_quality=evaluation.ema_quality,
+        manifold=evaluation.manifold,
+        arrows=evaluation.arrows,
+        lr=at.lr,
     )

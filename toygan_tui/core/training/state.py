@@ -32,6 +32,7 @@ class TrainState:
     data_gen: torch.Generator | None  # real samples off the CPU, drawn on the device
     step: int = 0
     elapsed: float = 0.0  # seconds spent training in earlier sessions of this run
+    events: int = 0  # what the keys changed so far (core/training/lab.py: events.jsonl's lines)
     g_ema: nn.Module | None = None  # the EMA of G's weights (core/engines/ema.py), if cfg.ema
     world: World | None = None  # the torchrun job this process trains in (None: alone)
 

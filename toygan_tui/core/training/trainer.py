@@ -19,6 +19,9 @@ It prints nothing; the caller decides pacing and presentation.
   checkpoint (its measures read NaN from then on) while the others go on; when none is left
   the training ends with Diverged (a run: at once). Nothing non-finite is ever saved.
 - In a torchrun job only rank 0 evaluates and writes; the others train the same chunks.
+- What the keys ask (`requests()`, polled between chunks: one D or G update, a learning rate;
+  training/lab.py) is done between two chunks, recorded as the run's events, and answered by
+  a look: a report of the state as it then stands, shown and in status.json, not recorded.
 """
 
 from __future__ import annotations
@@ -34,10 +37,12 @@ import torch
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.engines import GroupEngine, make_groups
 from toygan_tui.core.errors import Diverged
+from toygan_tui.core.runfiles.events import Request
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import StatusWriter
 from toygan_tui.core.training.checkpoint import params_finite
 from toygan_tui.core.training.evaluator import Evaluator
+from toygan_tui.core.training.lab import Lab, learning_rates
 from toygan_tui.core.training.layouts import Layout
 from toygan_tui.core.training.member import Member, non_finite
 from toygan_tui.core.training.reporter import ReportAt, Reporter, report_worker
@@ -66,6 +71,7 @@ class Trainer(Generic[R, L]):
         self._warned: set[str] = set()
         self._problems: queue.SimpleQueue[str] = queue.SimpleQueue()  # from the report worker
         self._groups: Groups | None = None
+        self.lab = Lab(self.members)  # what the keys ask, between two chunks
         layout.prepare(self, resumed)
 
     @property
@@ -88,12 +94,14 @@ class Trainer(Generic[R, L]):
         should_stop: Callable[[], bool] = lambda: False,
         on_warning: Callable[[str], None] | None = None,
         ahead: Callable[[], bool] = lambda: False,
+        requests: Callable[[], list[Request]] = lambda: [],
     ) -> Iterator[R]:
         """Train to --steps, handing out a report at every report and saving as it goes.
 
         should_stop() is polled between chunks; on_warning(message) hears of writes that failed
         while training went on, and of frozen members; ahead() says whether the training may
-        go on while a report is evaluated (polled at every report)."""
+        go on while a report is evaluated (polled at every report); requests() what the keys
+        ask (polled between chunks): each answered by a look."""
         self._warn = on_warning or (lambda message: None)
         self.status = self.layout.status(self)
         threads = torch.get_num_threads()
@@ -103,7 +111,7 @@ class Trainer(Generic[R, L]):
         self._attach_reporters(worker)
         diverged = False
         try:
-            yield from self._loop(should_stop, ahead)
+            yield from self._loop(should_stop, ahead, requests)
         except Diverged:
             diverged = True
             raise
@@ -118,23 +126,33 @@ class Trainer(Generic[R, L]):
         if saved != self.step:
             raise self.layout.save_failed(self, self.save_error)
 
-    def _loop(self, should_stop: Callable[[], bool], ahead: Callable[[], bool]) -> Iterator[R]:
+    def _loop(
+        self,
+        should_stop: Callable[[], bool],
+        ahead: Callable[[], bool],
+        requests: Callable[[], list[Request]],
+    ) -> Iterator[R]:
         cfg = self.cfg
-        started = last_time = time.monotonic()
+        started = last_time = self.lab.started = time.monotonic()
         last_step = self.step
         waiting: list[Future[Snapshot] | None] | None = None  # evaluated behind the training
         while self.step < self.steps and not should_stop():
-            if waiting is not None and not ahead():
+            asked = requests()
+            if waiting is not None and (asked or not ahead()):
                 yield self._hand_out(waiting)  # the view must catch up before training goes on
                 waiting = None
+            if asked:  # answered by a look, whatever changed: a paused view stays paused
+                self._take(asked)
+                yield self._look()
+                continue
             report_at, save_at = (
                 next_stop(self.step, cfg.report_every),
                 next_stop(self.step, cfg.save_every),
             )
-            stats = self._run(min(report_at, save_at, self.steps) - self.step)
+            stats = self.lab.stats = self._run(min(report_at, save_at, self.steps) - self.step)
             if self.layout.reports and self.step in (report_at, self.steps):
                 now = time.monotonic()
-                speed = (self.step - last_step) / max(now - last_time, 1e-9)
+                speed = self.lab.speed = (self.step - last_step) / max(now - last_time, 1e-9)
                 # Not behind a checkpoint (its step's report comes first) nor the run's end.
                 behind = self.step not in (save_at, self.steps) and ahead()
                 submitted = self._submit(stats, speed, now - started, behind)
@@ -211,9 +229,26 @@ class Trainer(Generic[R, L]):
                 futures.append(None)
                 continue
             at = ReportAt(self.step, self.engine, member_stats, speed,
-                          member.state.elapsed + elapsed)  # fmt: skip
+                          member.state.elapsed + elapsed, learning_rates(member.state))  # fmt: skip
             futures.append(member.reporter.submit(at, behind))
         return futures
+
+    def _take(self, asked: list[Request]) -> None:
+        """Do what the keys asked of every live member. Where that changed anything, the
+        engines are built again: they hold the learning rates and Adam's step counts."""
+        changed, problems = self.lab.take(asked)
+        for problem in problems:
+            self.warn(problem)
+        if changed:
+            self._groups = None
+
+    def _look(self) -> R:
+        """The state as it stands between two reports (after a key's update or new rate):
+        shown and written to status.json, never to the run's metrics or frames."""
+        view: R = self.layout.view(self, self.lab.look(self.step, self.engine))
+        if self.status is not None:
+            self.status.report(view)
+        return view
 
     def _hand_out(self, futures: list[Future[Snapshot] | None]) -> R:
         """The reports of one step, once evaluated: a member whose numbers are not finite is

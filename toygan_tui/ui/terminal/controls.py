@@ -1,10 +1,15 @@
 """Keys while a training is shown (`train`'s dashboard, `sweep`'s table): pause, step, slow
-motion, quit.
+motion, quit; on a run's dashboard also GAN Lab's: the drawings over G's samples, one update of
+D or G, and the learning rates.
 
 Training is a generator the dashboard pulls reports from, so holding between two reports
 really stops it: nothing runs until the next report is asked for. space pauses and resumes,
-`s` lets exactly one more report through while paused, + and - move along a ladder of speed
-caps (steps per second), `q` stops the run as Ctrl-C does (checkpoint, resume line, 130).
+`s` (or `n`) lets exactly one more report through while paused, + and - move along a ladder of
+speed caps (steps per second), `q` stops the run as Ctrl-C does (checkpoint, resume line, 130).
+`m` and `a` toggle G's manifold and the arrows (view state only). A run's lab keys: `d` / `g`
+one update of D / G (pausing first), `[` `]` halve / double D's learning rate, `{` `}` G's;
+each is a Request the trainer takes between two chunks (`requests()`), answering with a look
+at the state as it then stands (core/training/lab.py).
 At full speed a report costs one zero-timeout select() on stdin (microseconds against the
 milliseconds of a report). A cap from `--speed` also paces a run with no terminal (no keys).
 """
@@ -20,26 +25,33 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from toygan_tui.core.errors import UsageError
+from toygan_tui.core.runfiles.events import Request
 from toygan_tui.core.runfiles.snapshot import Starting
 from toygan_tui.core.runfiles.status import StatusWriter, at_speed
 from toygan_tui.ui.keybar import WithKeyBar, key_bar
+from toygan_tui.ui.overlays import NO_LAYERS
 from toygan_tui.ui.screens import Framed, Screen
 from toygan_tui.ui.terminal.keys import (
     FASTER_KEYS,
+    LR_KEYS,
     PAUSE_KEYS,
     QUIT_KEYS,
     SLOWER_KEYS,
     STEP_KEYS,
+    UPDATE_KEYS,
     Keys,
     key_names,
 )
 from toygan_tui.ui.terminal.signals import StopRequest
+from toygan_tui.ui.terminal.viewkeys import bar_entries, drawings, toggle
 
 R = TypeVar("R")  # a report: a run's Snapshot, a sweep's SweepReport
 
 # Speed caps in steps per second, fastest first; None is full speed.
 LADDER: tuple[float | None, ...] = (None, 1000, 300, 100, 30, 10)
-KEYS = (("space", "pause"), ("s", "step"), ("+/-", "speed"), ("q", "quit"))
+KEYS = (("space", "pause"), ("s/n", "step"), ("+/-", "speed"), ("q", "quit"))
+# A run's, not a sweep's: d and g one update of D or G, [ ] D's learning rate, { } G's.
+LAB_KEYS = (("d/g", "update"), ("[]{}", "lr D G"))
 POLL_S = 0.1  # while holding, keys are looked at this often: the keys' reaction time
 HEARTBEAT_S = 10.0  # a held run rewrites status.json this often, so it never reads as stalled
 
@@ -77,8 +89,13 @@ class Controls:
         status: Callable[[], StatusWriter | None],
         cap: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        lab: bool = False,
     ) -> None:
         self.keys = keys  # None: no terminal to read (plain output): only the cap applies
+        self.lab = lab  # a run's dashboard: d, g and the learning rates ask the trainer
+        self.layers = NO_LAYERS  # the drawings over G's samples (m, a)
+        self.drawings: tuple[str, ...] = ()  # the ones the latest report's view has
+        self.asked: list[Request] = []  # for the trainer, taken by requests()
         self.stop = stop
         self.status = status  # the run's status.json writer, once training has started
         self.cap = cap
@@ -95,11 +112,17 @@ class Controls:
         """The screen's frame with what the keys set in its header, and the key bar under it
         while the keys do something: a terminal's keys are read (not with stdin from a file,
         nor from the background, nor after a hang-up), training has started and not yet ended."""
-        frame = screen.frame(self._dressed(report), starting)
-        reading = self.keys is not None and self.keys.fd is not None
-        if reading and report is not None and not final:
-            return WithKeyBar(frame, key_bar(KEYS))
+        frame = screen.frame(self._dressed(report), starting, self.layers)
+        if self.reading and report is not None and not final:
+            lab = LAB_KEYS if self.lab else ()
+            return WithKeyBar(frame, key_bar((*KEYS, *lab, *bar_entries(drawings(report)))))
         return frame
+
+    def requests(self) -> list[Request]:
+        """What the keys asked of the training since the last call (the trainer polls it
+        between chunks of steps)."""
+        asked, self.asked = self.asked, []
+        return asked
 
     @property
     def reading(self) -> bool:
@@ -136,6 +159,7 @@ class Controls:
     def hold(self, report: Any, show: Callable[[bool], None]) -> None:
         """Between two reports: look at the keys; wait while paused or ahead of the cap."""
         self.step = report.step
+        self.drawings = drawings(report)
         self._status(lambda writer: writer.limit(self.cap))  # for `watch`: the speed it goes
         if self.anchor is None:  # begin() was not called: count from the first report
             self.anchor = (self.clock(), report.step)
@@ -152,6 +176,8 @@ class Controls:
                 show(True)
             if self.stepping:
                 self.stepping = False
+                return
+            if self.asked:  # the trainer takes them now, and answers with a look
                 return
             if not self.paused and self._due() <= self.clock():
                 return
@@ -182,6 +208,12 @@ class Controls:
         if key in QUIT_KEYS:
             self.stop.signum, self.stop.key = signal.SIGINT, "q"  # as Ctrl-C, said as q
             return False
+        layers = toggle(self.layers, key, self.drawings)
+        if layers is not None:
+            self.layers = layers
+            return True
+        if self.lab and (key in UPDATE_KEYS or key in LR_KEYS):
+            return self._ask(key)
         if key in PAUSE_KEYS:
             self._pause(not self.paused)
         elif key in STEP_KEYS:
@@ -196,6 +228,18 @@ class Controls:
             return False
         self.anchor = (self.clock(), self.step)  # a new speed, or going again, counts from now
         return True
+
+    def _ask(self, key: str) -> bool:
+        """A lab key: one update (pausing first: a single update is for looking at), or a
+        learning rate halved or doubled."""
+        if key in UPDATE_KEYS:
+            if not self.paused:
+                self._pause(True)
+            self.asked.append(Request("update", UPDATE_KEYS[key]))
+            return True
+        player, factor = LR_KEYS[key]
+        self.asked.append(Request("lr", player, factor))
+        return False
 
     def _pause(self, paused: bool) -> None:
         self.paused = paused

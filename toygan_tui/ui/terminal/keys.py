@@ -26,9 +26,14 @@ from typing import IO, Any
 # What each key group is, for every view that reads keys (train, watch, replay).
 QUIT_KEYS = ("q", "Q")
 PAUSE_KEYS = (" ", "p")
-STEP_KEYS = ("s", "S")
+STEP_KEYS = ("s", "S", "n", "N")
 FASTER_KEYS = ("+", "=")
 SLOWER_KEYS = ("-", "_")
+# The drawings over G's samples each key toggles (ui/overlays.py), in every view that has them.
+LAYER_KEYS = {"m": "manifold", "M": "manifold", "a": "arrows", "A": "arrows"}
+# GAN Lab's controls of a training run: one update of a player, its learning rate ½ or ×2.
+UPDATE_KEYS = {"d": "D", "D": "D", "g": "G", "G": "G"}
+LR_KEYS = {"[": ("D", 0.5), "]": ("D", 2.0), "{": ("G", 0.5), "}": ("G", 2.0)}
 
 
 class Keys:

@@ -40,7 +40,7 @@ class ReferenceEngine:
         self.ops = _TORCH_OPS
         # torch's own Adam, on the state's optimizer containers: a checkpoint sees its steps.
         self.players = Players(state.G, state.D, torch_adam(state.opt_G), torch_adam(state.opt_D))
-        self.ema = _ema_pairs(state)
+        self.ema = ema_pairs(state)
 
     def run(self, n: int) -> torch.Tensor:
         """Take n steps; return the loss's stats of the last one (not synced)."""
@@ -60,18 +60,22 @@ class ReferenceEngine:
         return stats
 
     def _batch(self) -> Batch:
-        """One update's draws, in the tutorial's order: real samples, then noise (then ε, then
-        the shifts of an augmenting run, from the noise stream too)."""
-        s, n = self.state, self.state.cfg.batch_size
-        real, labels = s.real_batch_with_labels()
-        z = s.noise(n)
-        eps = s.uniform(n) if s.cfg.gp_weight else None
-        most = s.cfg.augment
-        shifts = Shifts.draw(s.noise_gen, n, most, s.device) if most else None
-        return Batch(real, labels, z, eps, shifts)
+        return draw_batch(self.state)
 
 
-def _ema_pairs(state: RunState) -> tuple[list[torch.Tensor], list[torch.Tensor]] | None:
+def draw_batch(state: RunState) -> Batch:
+    """One update's draws, in the tutorial's order: real samples, then noise (then ε, then the
+    shifts of an augmenting run, from the noise stream too)."""
+    n = state.cfg.batch_size
+    real, labels = state.real_batch_with_labels()
+    z = state.noise(n)
+    eps = state.uniform(n) if state.cfg.gp_weight else None
+    most = state.cfg.augment
+    shifts = Shifts.draw(state.noise_gen, n, most, state.device) if most else None
+    return Batch(real, labels, z, eps, shifts)
+
+
+def ema_pairs(state: RunState) -> tuple[list[torch.Tensor], list[torch.Tensor]] | None:
     """The EMA's tensors and G's (detached views of them), in the same order (None when the
     run keeps no EMA)."""
     if state.g_ema is None:

@@ -59,7 +59,15 @@ class Optimizer(Protocol):
     def step(self) -> Any: ...
 
 
-__all__ = ["Batch", "Optimizer", "Players", "critic_step", "joint_step"]
+__all__ = [
+    "Batch",
+    "Optimizer",
+    "Players",
+    "critic_step",
+    "generator_update",
+    "joint_step",
+    "standing",
+]
 
 
 @dataclass(frozen=True)
@@ -72,19 +80,24 @@ class Players:
 
 def joint_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> torch.Tensor:
     """The tutorial's simultaneous update; returns the loss's stats (detached, not synced)."""
-    fake = batch.seen_fake(p.G(with_labels(batch.z, batch.labels)))
+    fake, g_loss = generator_update(p, batch, loss, ops)
+    # (2) Update D on the real batch and the fakes made before G's step (detached).
+    d_loss, logit_real, logit_fake = _critic_update(p, batch, fake.detach(), loss, gp_weight, ops)
+    return _stats(loss, d_loss, g_loss, logit_real, logit_fake, ops)
 
-    # (1) Update G against the current D: G's gradient only, D's parameters untouched.
+
+def generator_update(
+    p: Players, batch: Batch, loss: Loss, ops: Ops
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(1) G's update against the current D: G's gradient only, D's parameters untouched.
+    Returns the fakes made before it (as D saw them) and G's loss."""
+    fake = batch.seen_fake(p.G(with_labels(batch.z, batch.labels)))
     out = p.D(with_labels(fake, batch.labels))
     g_loss = loss.g_loss(codes.logit(out), ops) + codes.code_loss(out, batch.z)
     p.opt_G.zero_grad(set_to_none=True)
     g_loss.backward(inputs=list(p.G.parameters()))
     p.opt_G.step()
-
-    # (2) Update D on the real batch and the fakes made before G's step (detached).
-    d_loss, logit_real, logit_fake = _critic_update(p, batch, fake.detach(), loss, gp_weight, ops)
-    stats = loss.report(d_loss, g_loss, logit_real, logit_fake, ops)
-    return torch.stack([torch.as_tensor(s) for s in stats]).detach()
+    return fake, g_loss
 
 
 def critic_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> None:
@@ -94,10 +107,35 @@ def critic_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops
     _critic_update(p, batch, fake, loss, gp_weight, ops)
 
 
+def standing(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> torch.Tensor:
+    """The loss's stats of the players as they stand, on this batch (no update): what a
+    single player's update changed, seen on the batch it took."""
+    fake = batch.seen_fake(p.G(with_labels(batch.z, batch.labels))).detach()
+    d_loss, logit_real, logit_fake, out_fake = _critic_loss(p, batch, fake, loss, gp_weight, ops)
+    g_loss = loss.g_loss(logit_fake, ops) + codes.code_loss(out_fake, batch.z)
+    return _stats(loss, d_loss, g_loss, logit_real, logit_fake, ops)
+
+
+def _stats(loss: Loss, d_loss: Any, g_loss: Any, real: Any, fake: Any, ops: Ops) -> torch.Tensor:
+    stats = loss.report(d_loss, g_loss, real, fake, ops)
+    return torch.stack([torch.as_tensor(s) for s in stats]).detach()
+
+
 def _critic_update(
     p: Players, batch: Batch, fake: torch.Tensor, loss: Loss, gp_weight: float, ops: Ops
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """D's update on the real batch and `fake` (both as D sees them: shifted when augmenting)."""
+    d_loss, logit_real, logit_fake, _ = _critic_loss(p, batch, fake, loss, gp_weight, ops)
+    p.opt_D.zero_grad(set_to_none=True)
+    d_loss.backward()
+    p.opt_D.step()
+    return d_loss, logit_real, logit_fake
+
+
+def _critic_loss(
+    p: Players, batch: Batch, fake: torch.Tensor, loss: Loss, gp_weight: float, ops: Ops
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """D's loss on the real batch and `fake`, its logits on both, and its output on `fake`."""
     real = batch.seen_real()
     logit_real = codes.logit(p.D(with_labels(real, batch.labels)))
     out_fake = p.D(with_labels(fake, batch.labels))
@@ -107,7 +145,4 @@ def _critic_update(
         assert batch.eps is not None, "a penalised loss needs the batch's ε"
         x_hat = interpolate(real, fake, batch.eps)
         d_loss = d_loss + gp_weight * gradient_penalty(p.D, x_hat, batch.labels)
-    p.opt_D.zero_grad(set_to_none=True)
-    d_loss.backward()
-    p.opt_D.step()
-    return d_loss, logit_real, logit_fake
+    return d_loss, logit_real, logit_fake, out_fake

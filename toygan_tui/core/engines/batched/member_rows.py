@@ -17,15 +17,10 @@ from collections import defaultdict
 
 import torch
 
-from toygan_tui.core.engines.adam import AdamState
+from toygan_tui.core.engines.adam import AdamState, fresh_state
 from toygan_tui.core.engines.batched.stacked import StackedMLP
 from toygan_tui.core.engines.contract import NotApplicable, RunState
-from toygan_tui.core.engines.flat import (
-    AdamPart,
-    AdamSettings,
-    _fresh_adam_state,
-    adam_settings,
-)
+from toygan_tui.core.engines.flat import AdamPart, AdamSettings, adam_settings
 
 
 class MemberPlayers:
@@ -91,7 +86,7 @@ class MemberPlayers:
         for opt, params in zip(self.opts, self.params, strict=True):
             for p in params:
                 if "step" not in opt.state[p]:
-                    opt.state[p].update(_fresh_adam_state(opt.param_groups[0], p))
+                    opt.state[p].update(fresh_state(opt.param_groups[0], p))
         with torch.no_grad():
             torch._foreach_copy_(self._flat(self.params), self.rows["params"])
             for name in ("exp_avg", "exp_avg_sq"):

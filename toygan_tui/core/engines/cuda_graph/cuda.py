@@ -49,7 +49,7 @@ class DeviceEngine:
     def run(self, n: int) -> torch.Tensor:
         """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last one (unsynced)."""
         self.flat.load()
-        self.step_fn.adam_step.fill_(self.flat.adam_steps)
+        self.flat.fill_counters()
         if self.graphs is None:
             for _ in range(n):
                 self.step_fn()

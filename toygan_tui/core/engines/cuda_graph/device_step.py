@@ -34,9 +34,8 @@ class DeviceStep:
         # minimax: dL/dlogit = σ(l)/B − label/B, with −label/B for [real; fake] made once.
         self.mirror = g_mirrors_d(self.loss)  # then G's dL/dlogit is minus D's
         self.minus_labels_over_b = torch.cat([-torch.ones(B, 1) / B, torch.zeros(B, 1)]).to(dev)
-        # Adam's step count lives on the device so the fused kernel can read it in a graph.
-        on_device = dev.type != "cpu"
-        self.adam_step = torch.zeros((), device=dev if on_device else "cpu")
+        # Adam's step counts live on the device (flat.counters) so the fused kernel can read
+        # them in a graph.
         self.G, self.D = _players(flat, flat.views(flat.params))
         self.gG, self.gD = _players(flat, flat.views(flat.grads))
         self.adam_parts = flat.adam_parts()
@@ -66,9 +65,10 @@ class DeviceStep:
         else:
             d_fake = self._fake_gradient(gl, [x[B:] for x in d_inputs])
         _backward(self.G, self.gG, g_inputs, d_fake)
-        self.adam_step.add_(1)
-        for part in self.adam_parts:
-            part.step([self.adam_step])
+        for counter in self.flat.counters:
+            counter.add_(1)
+        for part, counter in self.adam_parts:
+            part.step([counter])
         if self.ema is not None:  # after G's update, inside the captured graph
             ema_step(*self.ema, s.cfg.ema)
 

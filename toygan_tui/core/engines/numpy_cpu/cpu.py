@@ -37,7 +37,6 @@ class CpuEngine:
         self.state = state
         self.flat = FlatBuffers(state)
         self.streams = CpuStreams(state)
-        self.adam_step = torch.zeros((), dtype=torch.float32)  # the fused Adam kernel reads it
         self.logits = np.zeros((1, 2 * state.cfg.batch_size), dtype=np.float32)
         self.adam_parts = self.flat.adam_parts()
         self.ema = self.flat.ema_pair()
@@ -46,15 +45,16 @@ class CpuEngine:
     def run(self, n: int) -> torch.Tensor:
         """Take n steps; return [d_loss, g_loss, d_real, d_fake] of the last one."""
         self.flat.load()
-        self.adam_step.fill_(self.flat.adam_steps)
-        step, adam_step = self.step, self.adam_step.numpy()
+        self.flat.fill_counters()
+        step, counters = self.step, [c.numpy() for c in self.flat.counters]
         done = 0
         # A diverging run overflows quietly, as torch does; the trainer checks the losses.
         with blas_threads(self.state.cfg.threads), np.errstate(all="ignore"):
             while done < n:
                 batches = self.streams.draw(min(n - done, self.streams.chunk))
                 for batch in batches:
-                    adam_step += 1
+                    for counter in counters:  # the step counts the fused Adam kernel reads
+                        counter += 1
                     step(batch)
                 done += len(batches)
         self.flat.store(n)
@@ -62,8 +62,8 @@ class CpuEngine:
         return self.stats()
 
     def _adam(self) -> None:
-        for part in self.adam_parts:
-            part.step([self.adam_step])
+        for part, counter in self.adam_parts:
+            part.step([counter])
         if self.ema is not None:  # after G's update: one lerp over G's part of the buffer
             ema_step(*self.ema, self.state.cfg.ema)
 
