@@ -115,4 +115,4 @@ def test_the_dashboard_shows_the_grid_before_the_first_report_as_blank() -> None
 
 def test_a_conditional_grid_names_the_digits_asked_for() -> None:
     grid = ImageGrid(DIGITS[:12], labels=np.arange(12) % 10)
-    assert "asked for 0 1 2 3 4 5 6 7 8 9 … in turn" in grid.legend().plain
+    assert "asked for 0 1 2 3 4 5 6 7 8 9" in grid.legend().plain

@@ -25,11 +25,13 @@ STATUS_STYLES = {
     "diverged": "bold red",
     "stalled": "bold yellow",
 }
-COLUMNS = ("id", "status", "step", "problem", "loss", "signals", "quality", "started", "device")
-LEFT = ("id", "status", "problem", "loss", "signals", "quality", "started", "device")
+COLUMNS = (
+    "id", "status", "step", "problem", "loss", "signals", "quality", "best", "started", "device",
+)  # fmt: skip
+LEFT = ("id", "status", "problem", "loss", "signals", "quality", "best", "started", "device")
 # On a narrow terminal these go first, in this order, rather than wrap every row; the problem
 # and the loss go last: without them the numbers cannot be read.
-DROPPABLE = ("device", "started", "signals", "quality", "loss", "problem")
+DROPPABLE = ("device", "started", "best", "signals", "quality", "loss", "problem")
 
 
 def runs_table(infos: Sequence[RunInfo], console: Console) -> Table:
@@ -67,7 +69,24 @@ def _cell(info: RunInfo, column: str) -> Text | str:
         return info.device or "-"
     if column in ("problem", "loss"):
         return getattr(info, column)
+    if column == "best":
+        return best(info)
     return _named_values(info, column)
+
+
+def best(info: RunInfo) -> str:
+    """'swd_x 0.910 at 6 500': the first headline measure of the run's best.pt, and its step
+    ('-' where the run kept none)."""
+    if info.best is None:
+        return "-"
+    try:
+        problem = get_problem(info.problem)
+    except InputError:
+        return "-"
+    name = problem.headline[0]
+    decimals = {m.name: m.decimals for m in problem.measures}.get(name, 3)
+    step = f"{info.best['step']:,}".replace(",", " ")
+    return f"{name} {number(info.best['quality'].get(name, float('nan')), decimals)} at {step}"
 
 
 def _named_values(info: RunInfo, column: str) -> str:

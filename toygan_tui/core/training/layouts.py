@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from toygan_tui.core.errors import Diverged, InputError, SaveFailed
+from toygan_tui.core.problems.base import ReadsData
 from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
+from toygan_tui.core.runfiles.best import BEST_FILE
 from toygan_tui.core.runfiles.frames import trim_frames
 from toygan_tui.core.runfiles.rundir import LAST_CHECKPOINT, RunDir, trim_metrics, write_config
 from toygan_tui.core.runfiles.saving import CheckpointWriter, write_run, write_sweep
@@ -30,6 +32,7 @@ from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import StatusWriter
 from toygan_tui.core.runfiles.sweepreport import MemberResult, SweepReport, status_fields
 from toygan_tui.core.runfiles.sweeps import SweepDir
+from toygan_tui.core.training.keeper import BestWriter, MemberBest
 
 if TYPE_CHECKING:
     import torch
@@ -62,6 +65,16 @@ class Training(Protocol):
     def write_failed(self, path: Any, step: int, exc: OSError) -> None: ...
 
 
+def config_extra(member: Member, run_id: str, trainer: Training) -> dict[str, Any]:
+    """What a run's config.json holds besides its options: its id, its device, and what was
+    found in the files it reads (a folder's counts)."""
+    extra: dict[str, Any] = {"run_id": run_id, "device": str(trainer.device)}
+    problem = member.state.problem
+    if isinstance(problem, ReadsData):
+        extra["folder"] = problem.record()
+    return extra
+
+
 class Layout:
     """No files: reports are handed out as the member's Snapshot, nothing is saved."""
 
@@ -76,6 +89,25 @@ class Layout:
         self.on_save = on_save  # a library caller's hooks: on_save(state) at each save,
         self.on_report = on_report  # on_report(snap) where each report is built
         self.writer: CheckpointWriter | None = None
+        self.best: BestWriter | None = None  # writes each member's best.pt (a run's, a sweep's)
+        self.resumed = False
+
+    def keep_best(self, trainer: Training, resumed: bool) -> None:
+        """Keep every member's best.pt from now on (training/keeper.py)."""
+        self.resumed = resumed
+
+        def failed(directory: Path, step: int, exc: OSError) -> None:
+            trainer.warn(f"could not save {directory / BEST_FILE} at step {step} "
+                         f"({exc.strerror or exc}); training goes on")  # fmt: skip
+
+        self.best = BestWriter(failed)
+
+    def keeper(self, member: Member) -> MemberBest | None:
+        """What decides and keeps the member's best (None where nothing is kept)."""
+        if self.best is None or member.files is None:
+            return None
+        files = member.files
+        return MemberBest(files.directory, member.state.cfg, files.run_id, self.best, self.resumed)
 
     def prepare(self, trainer: Training, resumed: bool) -> None:
         """The files before the first step (none here)."""
@@ -128,16 +160,17 @@ class RunLayout(Layout):
         data = member.checkpoint()
         runs_dir = self.run.path.parent
         try:
-            # Room for a checkpoint and its temp copy, twice over (ckpt.pt and last.pt).
-            check_writable(runs_dir, 2 * len(data))
+            # Room for a checkpoint and its temp copy, twice over (ckpt.pt and last.pt), and
+            # best.pt (smaller: G alone).
+            check_writable(runs_dir, 3 * len(data))
             self.run.path.mkdir(parents=True, exist_ok=True)
             for directory in (runs_dir, self.run.path):
                 clean_stale_temps(directory)  # leftovers of a writer killed mid-write
             if resumed:
                 trim_metrics(self.run.metrics, trainer.step)  # no duplicate rows after resuming
                 trim_frames(self.run.path, trainer.step)  # nor frames
-            extra = {"run_id": self.run.run_id, "device": str(trainer.device)}
-            write_config(self.run, member.state.cfg.to_dict(), extra)
+            write_config(self.run, member.state.cfg.to_dict(),
+                         config_extra(member, self.run.run_id, trainer))  # fmt: skip
             atomic_write(self.run.checkpoint, data)
             atomic_write(self.last_checkpoint, data)
         except OSError as exc:
@@ -145,6 +178,7 @@ class RunLayout(Layout):
             raise InputError(f"cannot write the run into {runs_dir}: {reason}") from None
         self.writer = CheckpointWriter(write_run(self.last_checkpoint), trainer.write_failed)
         self.writer.saved_step = trainer.step
+        self.keep_best(trainer, resumed)
 
     def status(self, trainer: Training) -> StatusWriter:
         cfg = trainer.members[0].state.cfg
@@ -178,6 +212,7 @@ class SweepLayout(Layout):
     def prepare(self, trainer: Training, resumed: bool) -> None:
         """config.json and every member's files, and the first checkpoints."""
         self.writer = CheckpointWriter(write_sweep(self.files.path), trainer.write_failed)
+        self.keep_best(trainer, resumed)
         try:
             check_writable(self.files.path, 4 * len(trainer.members[0].checkpoint()))
             clean_stale_temps(self.files.path)
@@ -187,8 +222,8 @@ class SweepLayout(Layout):
                 directory = member.files.directory
                 directory.mkdir(parents=True, exist_ok=True)
                 clean_stale_temps(directory)
-                extra = {"run_id": member.files.run_id, "device": str(trainer.device)}
-                write_config(RunDir(directory), member.state.cfg.to_dict(), extra)
+                write_config(RunDir(directory), member.state.cfg.to_dict(),
+                             config_extra(member, member.files.run_id, trainer))  # fmt: skip
                 if resumed:
                     trim_frames(directory, trainer.step)
             if resumed:

@@ -50,7 +50,7 @@ class CpuEngine:
         step, adam_step = self.step, self.adam_step.numpy()
         done = 0
         # A diverging run overflows quietly, as torch does; the trainer checks the losses.
-        with blas_threads(self.state.cfg.threads), np.errstate(all="ignore"):
+        with blas_threads(self.state.cfg.cpu_threads), np.errstate(all="ignore"):
             while done < n:
                 batches = self.streams.draw(min(n - done, self.streams.chunk))
                 for batch in batches:
