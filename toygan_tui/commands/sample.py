@@ -41,9 +41,10 @@ def run_sample(
 ) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    if (fmt in BINARY or interpolate is not None) and out is None:
-        what = "--interpolate" if interpolate is not None else f"--format {fmt}"
-        raise UsageError(f"{what} writes files: give a file or a folder with --out")
+    if interpolate is not None and out is None:
+        raise UsageError("--interpolate writes pictures: give --out FILE.gif or --out DIR")
+    if fmt in BINARY and out is None:
+        raise UsageError(f"--format {fmt} writes binary: give a file with --out")
     if out is not None and not out.parent.is_dir():
         raise UsageError(f"--out: directory {out.parent} does not exist")
     if member is not None or is_sweep(ckpt):  # a sweep's member: its own checkpoint

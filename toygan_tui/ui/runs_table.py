@@ -36,12 +36,15 @@ DROPPABLE = ("device", "started", "best", "signals", "quality", "loss", "problem
 
 def runs_table(infos: Sequence[RunInfo], console: Console) -> Table:
     """The runs as given (newest first), with as many columns as fit the console's width."""
-    columns = list(COLUMNS)
+    # A best column only where a run kept a best.pt (runs of older toygans kept none).
+    columns = [c for c in COLUMNS if c != "best" or any(info.best for info in infos)]
     table = _table(infos, columns)
     unbounded = console.options.update_width(10_000)  # the width the table wants, not gets
     for name in DROPPABLE:
         if Measurement.get(console, unbounded, table).maximum <= console.width:
             break
+        if name not in columns:
+            continue
         columns.remove(name)
         table = _table(infos, columns)
     return table

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.problems import folder_measures
+from toygan_tui.core.problems import folder_measures, folder_sets
 from toygan_tui.core.problems.base import Defaults, Measure, Nets, View
 from toygan_tui.core.problems.folder_data import BACKGROUNDS, FITS, Decoding, FolderError
 from toygan_tui.core.problems.folder_sets import (
@@ -211,6 +211,14 @@ def _on(source: Source, channels: int, device: torch.device) -> tuple[Any, Any]:
     labels = folder_set(source).labels
     on = torch.from_numpy(images).to(device)
     return on, None if labels is None else torch.from_numpy(labels).to(device)
+
+
+def forget() -> None:
+    """Drop every folder this process has read, and what was drawn from them (tests: as a new
+    process would start)."""
+    folder_sets.forget()
+    folder_measures.forget()
+    _on.cache_clear()
 
 
 IMAGES = ImageFolder()
