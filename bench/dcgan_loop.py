@@ -44,8 +44,9 @@ def generator(side: int, nc: int = 3) -> nn.Sequential:
     n_in = NZ
     for i in range(k):
         n_out = NGF * 2 ** (k - 1 - i)
-        layers += [nn.ConvTranspose2d(n_in, n_out, 4, 1 if i == 0 else 2, 0 if i == 0 else 1,
-                                      bias=False), nn.BatchNorm2d(n_out), nn.ReLU(True)]  # fmt: skip
+        stride, pad = (1, 0) if i == 0 else (2, 1)
+        layers += [nn.ConvTranspose2d(n_in, n_out, 4, stride, pad, bias=False),
+                   nn.BatchNorm2d(n_out), nn.ReLU(True)]  # fmt: skip
         n_in = n_out
     layers += [nn.ConvTranspose2d(n_in, nc, 4, 2, 1, bias=False), nn.Tanh()]
     return nn.Sequential(*layers)

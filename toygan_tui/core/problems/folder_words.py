@@ -39,18 +39,22 @@ class FolderRun(Protocol):
     def data(self, on_decode: Callable[[int], None] | None = None) -> FolderSet: ...
 
 
-def say_found(
-    problem: FolderRun, note: Callable[[str], None], warn: Callable[[str], None]
-) -> FolderSet:
-    """Read the problem's folder, saying what was found; its FolderSet."""
-    side = f"{problem.side}×{problem.side}"
+def read_folder(problem: FolderRun, note: Callable[[str], None]) -> FolderSet:
+    """The problem's folder, read now (note() hears first if that takes a while)."""
 
     def decoding(count: int) -> None:
         if count >= NOTE_AT:  # a small folder decodes at once: nothing to say
-            where = cache_dir() / "folders"
+            side, where = f"{problem.side}×{problem.side}", cache_dir() / "folders"
             note(f"decoding {count} images of {problem.folder} at {side}, once (cached in {where})")
 
-    data = problem.data(decoding)
+    return problem.data(decoding)
+
+
+def say_found(
+    problem: FolderRun, data: FolderSet, note: Callable[[str], None], warn: Callable[[str], None]
+) -> None:
+    """Say what was found in the folder: the images used, what was skipped, what may hurt."""
+    side = f"{problem.side}×{problem.side}"
     colour = "grey" if channels_of(data, problem.channels) == 1 else "RGB"
     used = f"{len(data)} images of {problem.folder} at {side}, {colour}"
     if problem.conditional:
@@ -68,7 +72,6 @@ def say_found(
         shift = max(1, problem.side // 16)
         warn(f"a small folder ({len(data)} images, under {SMALL_FOLDER}): G may learn them by "
              f"heart (the `copies` measure tells); --augment {shift} helps D not to")  # fmt: skip
-    return data
 
 
 def data_record(data: FolderSet, channels: int) -> dict[str, Any]:

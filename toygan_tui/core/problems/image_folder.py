@@ -41,7 +41,7 @@ from toygan_tui.core.problems.folder_sets import (
     pixels,
     split_classes,
 )
-from toygan_tui.core.problems.folder_words import data_record, say_found
+from toygan_tui.core.problems.folder_words import data_record, read_folder, say_found
 
 if TYPE_CHECKING:
     import torch
@@ -149,12 +149,13 @@ class ImageFolder:
     def prepare(self, note: Callable[[str], None], warn: Callable[[str], None]) -> dict[str, Any]:
         """Read the folder now, say what was found, and return what it settles in the config:
         the channels and the classes (a resumed run's must still be the folder's)."""
-        data = say_found(self, note, warn)
+        data = read_folder(self, note)
         if self.conditional and self.classes and self.classes != data.classes:
             raise FolderError(
                 f"--data {self.folder}: its classes are now {', '.join(data.classes)}; the run "
                 f"was trained on {', '.join(self.classes)}"
             )
+        say_found(self, data, note, warn)
         settled: dict[str, Any] = {"channels": channels_of(data, self.channels)}
         if self.conditional:
             settled["classes"] = join_classes(data.classes)
