@@ -133,9 +133,10 @@ def test_sample_best_runs_and_resume_know_best_pt(
     value = f"{best['quality']['in_bounds']:.3f}"
     listed = toygan("runs", "--runs-dir", runs)
     assert f"in_bounds {value} at {best['step']}" in listed.out
-    assert json.loads(toygan("runs", "--runs-dir", runs, "--format", "json").out)[0]["best"][
-        "step"
-    ] == best["step"]
+    assert (
+        json.loads(toygan("runs", "--runs-dir", runs, "--format", "json").out)[0]["best"]["step"]
+        == best["step"]
+    )
     refused = toygan("train", "--resume", runs / "r" / "best.pt", "--steps", 300)
     assert refused.code == 2 and refused.err.count("\n") == 1
     assert "best.pt keeps G at the run's best report, for sampling; resume from the run" in (
