@@ -22,8 +22,8 @@ from toygan_tui.core.runfiles.best import read_best
 from toygan_tui.core.runfiles.frames import read_frames
 from toygan_tui.core.runfiles.rundir import read_metrics
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.core.training.checkpoint import load_generator
 from toygan_tui.core.training import layouts
+from toygan_tui.core.training.checkpoint import load_generator
 from toygan_tui.core.training.evaluator import Players
 from toygan_tui.core.training.keeper import BestWriter, MemberBest
 from toygan_tui.core.training.trainers import run_trainer
