@@ -50,7 +50,7 @@ def _images(problem: Problem, snap: Snapshot) -> Any:
     samples = snap.samples
     if not len(samples):
         return Image.new("RGB", (SIDE, SIDE), BACKGROUND)
-    return Image.fromarray(enlarged(grid(samples))).convert("RGB")
+    return Image.fromarray(enlarged(grid(samples)))  # grey images stay grey: a smaller GIF
 
 
 def _canvas() -> tuple[Any, Any]:
@@ -103,7 +103,9 @@ PICTURES: dict[View, Callable[[Problem, Snapshot], Any]] = {
 def _captioned(picture: Any, text: str) -> Any:
     from PIL import Image, ImageDraw
 
-    out = Image.new("RGB", (picture.width, picture.height + CAPTION), BACKGROUND)
+    grey = picture.mode == "L"
+    out = Image.new(picture.mode, (picture.width, picture.height + CAPTION),
+                    255 if grey else BACKGROUND)  # fmt: skip
     out.paste(picture, (0, CAPTION))
-    ImageDraw.Draw(out).text((4, 2), text, fill=INK)
+    ImageDraw.Draw(out).text((4, 2), text, fill=INK[0] if grey else INK)
     return out
