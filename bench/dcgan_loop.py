@@ -96,10 +96,10 @@ def train(data: torch.Tensor, side: int, steps: int, warmup: int, batch: int,
     opt_d = torch.optim.Adam(net_d.parameters(), lr=LR, betas=(BETA1, 0.999))
     opt_g = torch.optim.Adam(net_g.parameters(), lr=LR, betas=(BETA1, 0.999))
     order, at = torch.randperm(len(data)), 0
-    started = 0.0
+    started = cpu = 0.0
     for step in range(warmup + steps):
         if step == warmup:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
         if at + batch > len(order):  # a new epoch, reshuffled (the DataLoader's shuffle=True)
             order, at = torch.randperm(len(data)), 0
         real = data[order[at : at + batch]].contiguous(memory_format=fmt)
@@ -121,7 +121,11 @@ def train(data: torch.Tensor, side: int, steps: int, warmup: int, batch: int,
         err_g = criterion(net_d(fake).view(-1), label)
         err_g.backward()
         opt_g.step()
+    CPU_SECONDS.append((time.process_time() - cpu) / steps)
     return steps / (time.perf_counter() - started)
+
+
+CPU_SECONDS: list[float] = []  # the process's CPU seconds a step (all threads), of each train()
 
 
 def main() -> None:
@@ -139,7 +143,8 @@ def main() -> None:
     data = load(args.data, args.image_size)
     speed = train(data, args.image_size, args.steps, args.warmup, args.batch_size,
                   args.channels_last)  # fmt: skip
-    print(json.dumps({"steps_per_s": speed, "threads": torch.get_num_threads()}))
+    print(json.dumps({"steps_per_s": speed, "threads": torch.get_num_threads(),
+                      "cpu_s_per_step": CPU_SECONDS[-1]}))  # fmt: skip
 
 
 if __name__ == "__main__":

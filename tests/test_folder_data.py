@@ -13,7 +13,8 @@ from imagekit import FORMATS, messy_counts, messy_folder
 from PIL import Image
 
 from toygan_tui.core.problems import folder_data
-from toygan_tui.core.problems.folder_data import Decoding, FolderError, decode, load_folder
+from toygan_tui.core.problems.folder_data import FolderError, load_folder
+from toygan_tui.core.problems.folder_decode import Decoding, decode
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 AT8 = Decoding(8)

@@ -25,7 +25,7 @@ from toygan_tui.core.losses import LOSSES, Loss, get_loss
 from toygan_tui.core.options import Reads, entries, names, option
 from toygan_tui.core.problems import PROBLEMS, Problem, check_typed, problem_for
 from toygan_tui.core.problems.base import ReadsData, missing_requirement
-from toygan_tui.core.problems.folder_data import BACKGROUNDS, FITS
+from toygan_tui.core.problems.folder_decode import BACKGROUNDS, FITS
 from toygan_tui.core.recipes import RECIPES, TUTORIAL, check_recipe
 
 __all__ = ["ConfigError", "TrainConfig", "resolve", "validate"]

@@ -2,14 +2,8 @@
 
 - Found (folder_files.py): every still image Pillow opens, in any letter case, recursively,
   links followed once; every other file counted as skipped, by reason.
-- Decoded (`decode`): turned upright by its EXIF orientation, transparency composited on the
-  background (`--background white|black`), 16-bit greys scaled to 8 bits, converted to RGB;
-  then fitted to the square (`--fit crop`: the shorter side resized to the image size, the
-  centre cropped, as torchvision's ImageFolder does for the DCGAN tutorial; `--fit pad`: the
-  longer side resized, the rest filled with the background), bilinear and antialiased. An
-  image smaller than the square is upscaled (and counted); one under a quarter of it (more
-  than 4× upscaling: a blur, not a picture) is skipped as too small. A file that will not
-  decode (damaged, truncated, not really an image) is skipped as unreadable.
+- Decoded (folder_decode.py): upright, transparency on the background, fitted to the square
+  (cropped or padded), resized; too small or unreadable pictures skipped, by reason.
 - Cached: the decoded images (N × 3 × S × S, uint8 RGB) are kept in the user's cache
   directory, `<cache>/folders/<hash of the folder's path and the decoding>.npy`, with a JSON
   beside it holding the folder's fingerprint (the decoding, and every image file's relative
@@ -28,40 +22,23 @@ import hashlib
 import json
 import os
 import tempfile
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.problems.folder_files import (
-    TOO_SMALL,
-    UNREADABLE,
-    Skipped,
-    list_folder,
-)
+from toygan_tui.core.problems.folder_decode import Decoding, decode
+from toygan_tui.core.problems.folder_files import Skipped, list_folder
 
 CACHE_FORMAT = 2  # bump when the decoding changes: old caches are then decoded again
-BACKGROUNDS = {"white": (255, 255, 255), "black": (0, 0, 0)}
-FITS = ("crop", "pad")
-MAX_UPSCALE = 4  # an image needing more than this is too small to train on
 SEARCHED = ".jpg, .jpeg, .png, .webp, .bmp, .gif, .tif and the other still formats Pillow opens"
 
 
 class FolderError(InputError):
     """--data names no usable folder of images; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class Decoding:
-    """How each picture becomes a training image."""
-
-    side: int
-    fit: str = "crop"
-    background: str = "white"
 
 
 @dataclass(frozen=True)
@@ -162,69 +139,6 @@ def decode_all(folder: Path, files: list[Path], decoding: Decoding) -> FolderIma
     side = decoding.side
     images = np.stack(kept) if kept else np.zeros((0, 3, side, side), np.uint8)
     return FolderImages(images, tuple(paths), skipped, upscaled, grey and bool(kept), False)
-
-
-def decode(path: Path, decoding: Decoding) -> tuple[np.ndarray | None, str, bool]:
-    """One picture as 3 × S × S uint8 RGB, the reason it was skipped (else ''), and whether
-    it was upscaled."""
-    from PIL import Image, ImageOps
-
-    background = BACKGROUNDS[decoding.background]
-    try:
-        with warnings.catch_warnings(), Image.open(path) as opened:
-            # Pillow's warnings (a huge image, odd EXIF) are about files it decodes anyway.
-            warnings.simplefilter("ignore")
-            upright = ImageOps.exif_transpose(opened)  # loads the pixels: a truncated file fails
-            rgb = flattened(upright if upright is not None else opened, background)
-    except Exception:  # any way a user's file fails to decode (Pillow raises many kinds)
-        return None, UNREADABLE, False
-    width, height = rgb.size
-    fitted = min(width, height) if decoding.fit == "crop" else max(width, height)
-    if fitted * MAX_UPSCALE < decoding.side:
-        return None, TOO_SMALL, False
-    square = _cropped(rgb, decoding.side) if decoding.fit == "crop" else _padded(
-        rgb, decoding.side, background
-    )  # fmt: skip
-    pixels = np.asarray(square, dtype=np.uint8).transpose(2, 0, 1).copy()
-    return pixels, "", fitted < decoding.side
-
-
-def flattened(image: Any, background: tuple[int, int, int]) -> Any:
-    """An RGB image: transparency composited on `background`, 16-bit and float greys to 8 bits."""
-    from PIL import Image
-
-    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
-        values = np.asarray(image, dtype=np.float64)
-        scale = 257.0 if values.max(initial=0) > 255 else 1.0  # 16 bits: 65535 is white
-        image = Image.fromarray(np.clip(np.rint(values / scale), 0, 255).astype(np.uint8), "L")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        canvas = Image.new("RGBA", rgba.size, (*background, 255))
-        return Image.alpha_composite(canvas, rgba).convert("RGB")
-    return image.convert("RGB")
-
-
-def _cropped(rgb: Any, side: int) -> Any:
-    from PIL import Image
-
-    width, height = rgb.size
-    scale = side / min(width, height)
-    new = (max(side, round(width * scale)), max(side, round(height * scale)))
-    resized = rgb.resize(new, Image.Resampling.BILINEAR)
-    left, top = int(round((new[0] - side) / 2)), int(round((new[1] - side) / 2))
-    return resized.crop((left, top, left + side, top + side))
-
-
-def _padded(rgb: Any, side: int, background: tuple[int, int, int]) -> Any:
-    from PIL import Image
-
-    width, height = rgb.size
-    scale = side / max(width, height)
-    new = (max(1, min(side, round(width * scale))), max(1, min(side, round(height * scale))))
-    canvas = Image.new("RGB", (side, side), background)
-    canvas.paste(rgb.resize(new, Image.Resampling.BILINEAR),
-                 ((side - new[0]) // 2, (side - new[1]) // 2))  # fmt: skip
-    return canvas
 
 
 def _read_cache(array_path: Path, meta_path: Path, key: str) -> FolderImages | None:

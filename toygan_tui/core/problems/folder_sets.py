@@ -19,12 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from toygan_tui.core.cachedir import cache_dir
-from toygan_tui.core.problems.folder_data import (
-    Decoding,
-    FolderError,
-    FolderImages,
-    load_folder,
-)
+from toygan_tui.core.problems.folder_data import FolderError, FolderImages, load_folder
+from toygan_tui.core.problems.folder_decode import Decoding
 from toygan_tui.core.problems.folder_files import OUTSIDE, Skipped
 
 SEPARATOR = "/"  # class names in a config: a folder name never holds one

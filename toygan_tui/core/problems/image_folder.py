@@ -31,7 +31,8 @@ import numpy as np
 from toygan_tui.core.errors import InputError
 from toygan_tui.core.problems import folder_measures, folder_sets
 from toygan_tui.core.problems.base import Defaults, Measure, Nets, View
-from toygan_tui.core.problems.folder_data import BACKGROUNDS, FITS, Decoding, FolderError
+from toygan_tui.core.problems.folder_data import FolderError
+from toygan_tui.core.problems.folder_decode import BACKGROUNDS, FITS, Decoding
 from toygan_tui.core.problems.folder_sets import (
     FolderSet,
     Source,

@@ -30,7 +30,7 @@ from torch import nn
 from toygan_tui import __version__
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.problems.base import rank
-from toygan_tui.core.runfiles.best import read_best, write_best
+from toygan_tui.core.runfiles.best import BEST_FILE, read_best, write_best
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.training.checkpoint import FORMAT, FORMAT_VERSION
 from toygan_tui.core.training.evaluator import Players
@@ -100,6 +100,16 @@ def _write(directory: Path, candidate: Candidate) -> None:
     buffer = io.BytesIO()
     torch.save(candidate.data, buffer)
     write_best(directory, buffer.getvalue(), candidate.step, candidate.quality, candidate.ema)
+
+
+def best_writer(warn: Callable[[str], None]) -> BestWriter:
+    """A trainer's writer of best.pt files; a failed write is warned of, training goes on."""
+
+    def failed(directory: Path, step: int, exc: OSError) -> None:
+        warn(f"could not save {directory / BEST_FILE} at step {step} ({exc.strerror or exc}); "
+             f"training goes on")  # fmt: skip
+
+    return BestWriter(failed)
 
 
 class MemberBest:

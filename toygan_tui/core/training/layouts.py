@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from toygan_tui.core.errors import Diverged, InputError, SaveFailed
-from toygan_tui.core.problems.base import ReadsData
 from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
-from toygan_tui.core.runfiles.best import BEST_FILE
 from toygan_tui.core.runfiles.frames import trim_frames
 from toygan_tui.core.runfiles.rundir import LAST_CHECKPOINT, RunDir, trim_metrics, write_config
 from toygan_tui.core.runfiles.saving import CheckpointWriter, write_run, write_sweep
@@ -32,7 +30,8 @@ from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import StatusWriter
 from toygan_tui.core.runfiles.sweepreport import MemberResult, SweepReport, status_fields
 from toygan_tui.core.runfiles.sweeps import SweepDir
-from toygan_tui.core.training.keeper import BestWriter, MemberBest
+from toygan_tui.core.training.keeper import BestWriter, MemberBest, best_writer
+from toygan_tui.core.training.member import config_extra
 
 if TYPE_CHECKING:
     import torch
@@ -65,16 +64,6 @@ class Training(Protocol):
     def write_failed(self, path: Any, step: int, exc: OSError) -> None: ...
 
 
-def config_extra(member: Member, run_id: str, trainer: Training) -> dict[str, Any]:
-    """What a run's config.json holds besides its options: its id, its device, and what was
-    found in the files it reads (a folder's counts)."""
-    extra: dict[str, Any] = {"run_id": run_id, "device": str(trainer.device)}
-    problem = member.state.problem
-    if isinstance(problem, ReadsData):
-        extra["folder"] = problem.record()
-    return extra
-
-
 class Layout:
     """No files: reports are handed out as the member's Snapshot, nothing is saved."""
 
@@ -94,13 +83,7 @@ class Layout:
 
     def keep_best(self, trainer: Training, resumed: bool) -> None:
         """Keep every member's best.pt from now on (training/keeper.py)."""
-        self.resumed = resumed
-
-        def failed(directory: Path, step: int, exc: OSError) -> None:
-            trainer.warn(f"could not save {directory / BEST_FILE} at step {step} "
-                         f"({exc.strerror or exc}); training goes on")  # fmt: skip
-
-        self.best = BestWriter(failed)
+        self.resumed, self.best = resumed, best_writer(trainer.warn)
 
     def keeper(self, member: Member) -> MemberBest | None:
         """What decides and keeps the member's best (None where nothing is kept)."""
