@@ -12,7 +12,7 @@ NEWEST_VENV ?= .venv-newest
 # Material for MkDocs prints a banner about MkDocs 2 on every build; the docs pin mkdocs<2.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: train test test-newest-torch lint install clean docs docs-gen docs-serve docs-pictures docs-screens
+.PHONY: train test test-fast test-newest-torch lint install clean docs docs-gen docs-serve docs-pictures docs-screens i18n
 
 train: $(VENV)/.installed
 	$(BIN)/toygan train $(ARGS)
@@ -31,6 +31,11 @@ docs: $(VENV)/.installed-dev
 	$(BIN)/python bench/docs_gen.py
 	$(BIN)/mkdocs build --strict
 
+# The translations (toygan_tui/locale/): collect the messages, merge them into each language's
+# .po, compile the .mo (committed, so installing needs no Babel). Translate in the .po, rerun.
+i18n: $(VENV)/.installed-dev
+	$(BIN)/python bench/i18n.py
+
 docs-gen: $(VENV)/.installed
 	$(BIN)/python bench/docs_gen.py
 
@@ -42,6 +47,14 @@ docs-pictures: $(VENV)/.installed-dev
 
 docs-screens: docs
 	$(BIN)/python bench/docs_screens
+
+# The developer's lane, about 2 minutes on 2 cores: lint and every test not marked slow (the
+# pseudo-terminal, fresh-interpreter and long training tests, which `make test` adds).
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy toygan_tui
+	$(BIN)/python -m pytest -m "not slow"
 
 test-newest-torch:
 	test -x $(NEWEST_VENV)/bin/python || $(PYTHON) -m venv $(NEWEST_VENV)
