@@ -12,12 +12,12 @@ from toygan_tui.core.problems import Problem, get_problem, problem_for
 SIDE = 16  # the registry-wide tests train `images` at 16×16: small arrays, quick nets
 
 
-def discs(folder: Path, count: int, seed: int = 0) -> Path:
-    """count images of 20-40 px a side: a bright disc or square on a dark background, of
-    random size and colour, PNG and JPEG, in three subfolders."""
+def discs(folder: Path, count: int, seed: int = 0, sides: tuple[int, int] = (20, 40)) -> Path:
+    """count images of 20-40 px a side (or `sides`): a bright disc or square on a dark
+    background, of random size and colour, PNG and JPEG, in three subfolders."""
     rng = np.random.default_rng(seed)
     for i in range(count):
-        w, h = (int(v) for v in rng.integers(20, 41, size=2))
+        w, h = (int(v) for v in rng.integers(sides[0], sides[1] + 1, size=2))
         image = Image.new("RGB", (w, h), tuple(int(c) for c in rng.integers(0, 80, 3)))
         r = int(rng.integers(5, min(w, h) // 2))
         box = (w // 2 - r, h // 2 - r, w // 2 + r, h // 2 + r)

@@ -158,6 +158,9 @@ def test_an_unwritable_cache_still_loads(tmp_path: Path) -> None:
          "; skipped 1 file: 1 not an image (readme.txt)"),
         (lambda d: (d.mkdir(), (d / "bad.jpg").write_bytes(b"x"), (d / "p.heic").write_text("")),
          "; skipped 2 files: 1 unreadable or truncated (bad.jpg), 1 unsupported extension"),
+        (lambda d: (d.mkdir(), Image.new("RGB", (1, 1)).save(d / "dot.png")),
+         "1 too small (dot.png); a picture needs 2 pixels a side at --image-size 8: try a "
+         "smaller one"),
     ],
 )  # fmt: skip
 def test_a_folder_without_images_is_one_line(tmp_path: Path, setup, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -173,8 +173,9 @@ def test_a_big_folder_says_it_decodes_once_then_reads_the_cache(
 def test_the_largest_image_sizes_train_sample_and_draw(tmp_path: Path, side: int) -> None:
     """README: --image-size 8, 16, 32, 64, 128 or 256. The two largest, with the narrowest
     nets: a DCGAN of log2(side) − 1 transposed convolutions, images of that side in the frames,
-    in `sample --format npy` and in a PNG grid (2 × 2 here, 2 black pixels apart)."""
-    data, runs = discs(tmp_path / "data", 8), tmp_path / "runs"
+    in `sample --format npy` and in a PNG grid (2 × 2 here, 2 black pixels apart). Pictures of
+    64-80 px: enlarged at most 4× (smaller ones are skipped as too small)."""
+    data, runs = discs(tmp_path / "data", 8, sides=(64, 80)), tmp_path / "runs"
     run = toygan("train", "--problem", "images", "--data", data, "--image-size", side,
                  "--hidden", 4, "--batch-size", 4, "--steps", 1, "--report-every", 1,
                  "--device", "cpu", "--no-live", "--runs-dir", runs, "--name", "big")  # fmt: skip

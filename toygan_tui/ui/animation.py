@@ -15,7 +15,7 @@ import numpy as np
 
 from toygan_tui.core.problems.base import PointsProblem, Problem, View
 from toygan_tui.core.problems.curve_data import lower_bound, upper_bound
-from toygan_tui.core.runfiles.drawn import enlarged, grid
+from toygan_tui.core.runfiles.drawn import enlarged, grid, save_gif
 from toygan_tui.core.runfiles.snapshot import Snapshot
 
 SIDE = 320  # a curves or points frame's canvas, in pixels
@@ -39,8 +39,7 @@ def write_gif(frames: Iterable[Any], out: Path, fps: float) -> int:
     pictures = list(frames)
     durations = [round(1000 / fps)] * len(pictures)
     durations[-1] += 1000
-    pictures[0].save(out, format="GIF", save_all=True, append_images=pictures[1:],
-                     duration=durations, loop=0)  # fmt: skip
+    save_gif(pictures, out, durations)
     return len(pictures)
 
 

@@ -30,8 +30,8 @@ from typing import BinaryIO
 import numpy as np
 
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.problems.folder_decode import Decoding, decode
-from toygan_tui.core.problems.folder_files import Skipped, list_folder
+from toygan_tui.core.problems.folder_decode import MAX_UPSCALE, Decoding, decode
+from toygan_tui.core.problems.folder_files import TOO_SMALL, Skipped, list_folder
 
 CACHE_FORMAT = 2  # bump when the decoding changes: old caches are then decoded again
 SEARCHED = ".jpg, .jpeg, .png, .webp, .bmp, .gif, .tif and the other still formats Pillow opens"
@@ -85,7 +85,7 @@ def load_folder(
     if not len(found.images):
         raise FolderError(
             f"--data {folder}: no image to train on in it or its subfolders (searched for "
-            f"{SEARCHED}); {_nothing(skipped)}"
+            f"{SEARCHED}); {_nothing(skipped)}{_smaller(skipped, decoding.side)}"
         )
     return FolderImages(found.images, found.paths, skipped, found.upscaled, found.grey,
                         found.from_cache)  # fmt: skip
@@ -95,6 +95,14 @@ def _nothing(skipped: Skipped) -> str:
     if not skipped.total:
         return "it holds no files"
     return f"skipped {files(skipped.total)}: {skipped.describe()}"
+
+
+def _smaller(skipped: Skipped, side: int) -> str:
+    """Where every picture was too small: the least side kept, and what to do."""
+    if TOO_SMALL not in skipped.counts:
+        return ""
+    least = -(-side // MAX_UPSCALE)
+    return f"; a picture needs {least} pixels a side at --image-size {side}: try a smaller one"
 
 
 def files(count: int) -> str:

@@ -119,9 +119,19 @@ def to_gif(walk: Walk, out: Path) -> None:
     """The walk as an animated GIF, a grid of its walks per frame, FRAME_MS apart, looping."""
     from PIL import Image
 
-    frames = [Image.fromarray(enlarged(grid(frame))) for frame in walk.frames]
+    save_gif([Image.fromarray(enlarged(grid(frame))) for frame in walk.frames], out, FRAME_MS)
+
+
+def save_gif(pictures: list[Any], out: Path, duration: int | list[int]) -> None:
+    """Pillow images as a looping GIF, `duration` ms each (or per frame). A colour frame gets
+    its 256 colours by Pillow's fast octree: the default (median cut) took 6× as long (36
+    frames of 288 × 288: 0.84 s against 0.15 s); a grey one needs none."""
+    from PIL import Image
+
+    fast = Image.Quantize.FASTOCTREE
+    frames = [p.quantize(method=fast) if p.mode == "RGB" else p for p in pictures]
     frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:],
-                   duration=FRAME_MS, loop=0)  # fmt: skip
+                   duration=duration, loop=0)  # fmt: skip
 
 
 def to_frames(walk: Walk, folder: Path) -> list[Path]:
