@@ -149,3 +149,22 @@ def median(values: list[float]) -> float:
 
 def spread(values: list[float]) -> str:
     return f"median {median(values):8.1f}  (min {min(values):.1f}, max {max(values):.1f})"
+
+
+def make_folder(root: Path, count: int) -> None:
+    """count images of 70-140 px a side, a disc or a square on a coloured background."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        w, h = (int(v) for v in rng.integers(70, 141, size=2))
+        image = Image.new("RGB", (w, h), tuple(int(c) for c in rng.integers(0, 120, 3)))
+        r = int(rng.integers(15, min(w, h) // 2))
+        cx, cy = w // 2 + int(rng.integers(-8, 9)), h // 2 + int(rng.integers(-8, 9))
+        colour = tuple(int(c) for c in rng.integers(100, 256, 3))
+        shape = ImageDraw.Draw(image).ellipse if i % 2 else ImageDraw.Draw(image).rectangle
+        shape((cx - r, cy - r, cx + r, cy + r), fill=colour)
+        folder = root / f"part{i % 4}" / f"sub{i % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        image.save(folder / f"{i:05d}.{'jpg' if i % 3 else 'png'}")

@@ -135,7 +135,7 @@ def test_a_problems_defaults_may_set_the_augmentation_and_a_typed_value_wins(
 ) -> None:
     digits = get_problem("digits")
     shifted = dataclasses.replace(digits, defaults=dataclasses.replace(digits.defaults, augment=3))
-    monkeypatch.setattr(config, "problem_for", lambda *_: shifted)
+    monkeypatch.setattr(config, "problem_for", lambda *_, **__: shifted)
     assert resolve({"problem": "digits"}, set()).augment == 3
     assert resolve({"problem": "digits", "augment": 0}, {"augment"}).augment == 0
     assert resolve({"problem": "digits", "augment": 0}, set()).augment == 3  # 0 untyped

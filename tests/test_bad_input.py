@@ -64,7 +64,7 @@ TABLE = {
     "lr-d beyond float32": Case(f"{TRAIN} --lr-d 1e38", 2, "--lr-d must be at most 1e+15"),
     "save-every zero": Case(f"{TRAIN} --save-every 0", 2, "--save-every must be positive"),
     "report-every negative": Case(f"{TRAIN} --report-every -1", 2, "--report-every must be posi"),
-    "threads zero": Case(f"{TRAIN} --threads 0", 2, "--threads must be positive"),
+    "threads negative": Case(f"{TRAIN} --threads -1", 2, "--threads must be a whole number ≥ 0"),
     "unknown device": Case(f"{TRAIN} --device tpu", 2, "--device must be one of auto, cpu, cuda"),
     "cuda without cuda": Case(f"{TRAIN} --device cuda", 2, "CUDA is not available here"),
     "unknown engine": Case(f"{TRAIN} --engine turbo", 2, "--engine must be one of auto, fast"),

@@ -83,7 +83,7 @@ def sample(runs: Path, *args: object) -> str:
 def test_sample_json_is_exactly_the_documented_shape(trained: tuple[Path, str]) -> None:
     runs, _ = trained
     data = json.loads(sample(runs, "--format", "json", "-n", 5, "--seed", 3))
-    assert list(data) == ["x", "curves", "metrics", "step", "generator"]
+    assert list(data) == ["x", "curves", "metrics", "step", "generator", "best"]
     assert data["generator"] == "G"  # a run without --ema: G itself
     assert data["x"] == pytest.approx(x_grid(15).tolist())
     assert np.shape(data["curves"]) == (5, 15)

@@ -18,7 +18,7 @@ from clikit import metrics_rows, quick, toygan
 from test_resume import assert_option_resumes_and_counts
 from torch.nn import functional as F
 
-from toygan_tui.core.config import ConfigError, TrainConfig, resolve
+from toygan_tui.core.config import FOLDER_READS, ConfigError, TrainConfig, resolve
 from toygan_tui.core.engines.autograd.penalty import gradient_penalty
 from toygan_tui.core.engines.autograd.step import Batch, Players, joint_step
 from toygan_tui.core.losses import get_loss, torch_ops
@@ -212,11 +212,12 @@ def test_a_sweep_member_with_codes_measures_as_train_does(tmp_path: Path) -> Non
 def test_runs_share_an_evaluator_only_when_every_field_it_reads_is_equal(field: str) -> None:
     """A sweep gives members one fixed noise batch per Evaluator.key: a field the Evaluator
     reads but the key left out would measure a member on a neighbour's noise or problem."""
-    on_images = field in ("data", "image_size")  # options of --problem images alone
+    on_images = field in FOLDER_READS  # options of the folder problems alone
     start = {"problem": "images", "data": "/x"} if on_images else {"problem": "digits"}
     base = resolve(start, set())
     other = {"problem": "cond-digits", "data": "/y", "image_size": 32, "loss": "hinge",
-             "n_eval": 9, "n_show": 9, "eval_seed": 9, "codes": 3}  # fmt: skip
+             "n_eval": 9, "n_show": 9, "eval_seed": 9, "codes": 3, "channels": 1,
+             "fit": "pad", "background": "black", "classes": "a/b"}  # fmt: skip
     changed = resolve({**start, field: other[field]}, {field})
     assert Evaluator.key(changed) != Evaluator.key(base)
     assert Evaluator.key(dataclasses.replace(base, seed=9, lr_g=1e-3)) == Evaluator.key(base)

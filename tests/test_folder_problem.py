@@ -20,7 +20,7 @@ from PIL import Image
 from watchkit import Terminal
 
 from toygan_tui.core.cachedir import cache_dir
-from toygan_tui.core.problems import image_folder, problem_for
+from toygan_tui.core.problems import folder_words, image_folder, problem_for
 from toygan_tui.core.problems.image_folder import IMAGES, to_unit
 from toygan_tui.core.runfiles.frames import read_frames
 from toygan_tui.core.training.checkpoint import read_checkpoint
@@ -41,14 +41,22 @@ def test_a_folder_run_trains_warns_once_samples_plots_and_resumes(tmp_path: Path
     run = toygan("train", "--problem", "images", "--data", data, *SMALL, "--steps", 2,
                  "--report-every", 1, "--runs-dir", runs, "--name", "f")  # fmt: skip
     assert run.code == 0, run.err
-    assert run.err.count("\n") == 1  # a small folder decodes at once: only the warning
-    assert f"toygan: warning: skipped 1 of 13 image files in {data}: unreadable" in run.err
+    assert run.err.splitlines() == [
+        f"toygan: warning: training on 12 images of {data} at 16×16, RGB; skipped 2 files: "
+        f"1 unreadable or truncated (part0/broken.jpg), 1 not an image (README.txt)",
+        "toygan: warning: a small folder (12 images, under 500): G may learn them by heart "
+        "(the `copies` measure tells); --augment 1 helps D not to",
+    ]  # a small folder decodes at once: nothing said of that
     config = json.loads((runs / "f" / "config.json").read_text())
     assert config["data"] == str(data.resolve()) and config["image_size"] == 16
     assert config["loss"] == "ns" and config["lr_g"] == 2e-4 and config["beta1"] == 0.5
+    assert config["channels"] == 3 and config["fit"] == "crop" and config["background"] == "white"
+    assert config["folder"] == {"images": 12, "upscaled": 0, "channels": 3, "skipped": {
+        "unreadable or truncated": 1, "not an image": 1}}  # fmt: skip
     rows = metrics_rows(runs / "f")
     assert [row["step"] for row in rows] == [1, 2]
     assert all(row["swd"] > 0 and row["swd_real"] > 0 for row in rows)
+    assert all(0 <= row["copies"] <= 1 for row in rows)
     assert rows[-1]["swd_x"] == pytest.approx(rows[-1]["swd"] / rows[-1]["swd_real"])
 
     out = tmp_path / "s.npy"
@@ -59,7 +67,7 @@ def test_a_folder_run_trains_warns_once_samples_plots_and_resumes(tmp_path: Path
     metrics = json.loads(
         toygan("sample", "--ckpt", runs / "f" / "ckpt.pt", "-n", 4, "--format", "json").out
     )["metrics"]
-    assert set(metrics) == {"swd", "swd_real", "swd_x"} and metrics["swd"] > 0
+    assert set(metrics) == {"swd", "swd_real", "swd_x", "copies"} and metrics["swd"] > 0
     assert toygan("plot", runs / "f").code == 0
     listed = json.loads(toygan("runs", "--runs-dir", runs, "--format", "json").out)
     assert listed[0]["problem"] == "images"
@@ -78,11 +86,11 @@ def test_a_folder_run_trains_warns_once_samples_plots_and_resumes(tmp_path: Path
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((), "--problem images needs --data DIR (a folder of PNG/JPEG images)"),
+        ((), "--problem images needs --data DIR (a folder of pictures)"),
         (("--data", "{tmp}/nowhere"), "--data {tmp}/nowhere: no such folder"),
-        (("--data", "{tmp}/empty"), "--data {tmp}/empty: no PNG or JPEG images in it"),
-        (("--data", "{tmp}/text"), "--data {tmp}/text: no PNG or JPEG images in it"),
-        (("--data", "{tmp}/bad"), "--data {tmp}/bad: none of its 1 image files could be read"),
+        (("--data", "{tmp}/empty"), "--data {tmp}/empty: no image to train on in it or its"),
+        (("--data", "{tmp}/text"), "--data {tmp}/text: no image to train on in it or its"),
+        (("--data", "{tmp}/bad"), "--data {tmp}/bad: no image to train on in it or its"),
         (("--data", "{tmp}/empty", "--image-size", 48), "--image-size must be one of 8, 16"),
     ],
 )
@@ -104,8 +112,11 @@ def test_a_folder_without_images_is_one_line_and_exit_2(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--data", "{tmp}"), "--data applies to --problem images only, not curves"),
-        (("--image-size", 32), "--image-size applies to --problem images only, not curves"),
+        (("--data", "{tmp}"), "--data applies to the folder problems"),
+        (("--image-size", 32), "--image-size applies to the folder problems"),
+        (("--channels", 1), "--channels applies to the folder problems (images, cond-images)"),
+        (("--fit", "pad"), "--fit applies to the folder problems (images, cond-images) only"),
+        (("--background", "black"), "--background applies to the folder problems"),
     ],
 )
 def test_folder_options_with_another_problem_are_refused(
@@ -132,7 +143,7 @@ def test_real_images_score_near_the_floor_and_noise_far_above_it(tmp_path: Path)
 
 
 def test_the_registry_entry_names_the_measures_without_a_folder() -> None:
-    assert [m.name for m in IMAGES.measures] == ["swd", "swd_real", "swd_x"]
+    assert [m.name for m in IMAGES.measures] == ["swd", "swd_real", "swd_x", "copies"]
     assert IMAGES.view == "images" and IMAGES.defaults.depth == 4  # DCGAN at 64×64
     assert IMAGES.defaults.batch_size == 128 and IMAGES.defaults.lr_g == 2e-4
 
@@ -140,19 +151,21 @@ def test_the_registry_entry_names_the_measures_without_a_folder() -> None:
 def test_a_big_folder_says_it_decodes_once_then_reads_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(image_folder, "NOTE_AT", 10)
+    monkeypatch.setattr(folder_words, "NOTE_AT", 10)
     data = folder_with_a_bad_file(tmp_path)
     notes: list[str] = []
     problem = problem_for("images", str(data), 8)
-    problem.prepare(note=notes.append, warn=notes.append)
-    assert notes == [
+    problem.prepare(note=notes.append, warn=notes.append)  # type: ignore[attr-defined]
+    found = (f"training on 12 images of {data} at 8×8, RGB; skipped 2 files: 1 unreadable or "
+             f"truncated (part0/broken.jpg), 1 not an image (README.txt)")  # fmt: skip
+    assert notes[:2] == [
         f"decoding 13 images of {data} at 8×8, once (cached in {cache_dir() / 'folders'})",
-        f"skipped 1 of 13 image files in {data}: unreadable",
+        found,
     ]
-    image_folder._LOADED.clear()  # as a new process: the disk cache, no decoding
+    image_folder.forget()  # as a new process: the disk cache, no decoding
     notes.clear()
-    problem.prepare(note=notes.append, warn=notes.append)
-    assert notes == [f"skipped 1 of 13 image files in {data}: unreadable"]
+    problem.prepare(note=notes.append, warn=notes.append)  # type: ignore[attr-defined]
+    assert notes[0] == found
 
 
 @pytest.mark.slow  # 16 images of 256 × 256 per report, and 1 000 for the measure
@@ -160,8 +173,9 @@ def test_a_big_folder_says_it_decodes_once_then_reads_the_cache(
 def test_the_largest_image_sizes_train_sample_and_draw(tmp_path: Path, side: int) -> None:
     """README: --image-size 8, 16, 32, 64, 128 or 256. The two largest, with the narrowest
     nets: a DCGAN of log2(side) − 1 transposed convolutions, images of that side in the frames,
-    in `sample --format npy` and in a PNG grid (2 × 2 here, 2 black pixels apart)."""
-    data, runs = discs(tmp_path / "data", 8), tmp_path / "runs"
+    in `sample --format npy` and in a PNG grid (2 × 2 here, 2 black pixels apart). Pictures of
+    64-80 px: enlarged at most 4× (smaller ones are skipped as too small)."""
+    data, runs = discs(tmp_path / "data", 8, sides=(64, 80)), tmp_path / "runs"
     run = toygan("train", "--problem", "images", "--data", data, "--image-size", side,
                  "--hidden", 4, "--batch-size", 4, "--steps", 1, "--report-every", 1,
                  "--device", "cpu", "--no-live", "--runs-dir", runs, "--name", "big")  # fmt: skip
@@ -197,7 +211,9 @@ def test_a_folder_run_draws_its_images_and_measures_in_a_real_terminal(
         term.wait_for(r"swd_x\s+\d+\.\d{2}", 120)
         term.settle()
         screen = term.text()
-        assert "toygan run" in term.screen.display[0] and "engine reference" in screen, screen
+        # the run's warnings about its small folder wrap above the dashboard
+        assert any("toygan run" in line for line in term.screen.display[:2]), screen
+        assert "engine reference" in screen, screen
         assert re.search(r"swd\s+\d\.\d{3}\s+↓ → floor", screen), screen
         assert re.search(r"swd_real\s+\d\.\d{3}\s+↓ floor", screen), screen
         assert screen.count("▀") > 100, screen  # G's images, two pixels a cell
@@ -213,8 +229,8 @@ def test_batches_on_a_device_come_from_the_cached_memory_map_too(tmp_path: Path)
     (torch warns on a read-only array, and the suite turns warnings into errors)."""
     problem = problem_for("images", str(discs(tmp_path / "data", 8)), 8)
     problem.prepare(note=lambda line: None, warn=lambda line: None)  # decoded, cached
-    image_folder._LOADED.clear()  # as a new process
-    assert problem.data().from_cache
+    image_folder.forget()  # as a new process
+    assert problem.data().found.from_cache  # type: ignore[attr-defined]
     batch, labels = problem.real_batch_torch(
         torch.Generator().manual_seed(0), 5, torch.device("cpu")
     )

@@ -47,7 +47,7 @@ def test_train_and_sweep_take_every_option_of_the_table(command: str) -> None:
     expected = {e.flag_name for e in FLAGS} - ({"--seed"} if command == "sweep" else set())
     assert expected <= flags_of(command)
     hidden = {e.flag_name for e in OPTIONS.values() if not e.spec.flag}
-    assert hidden == {"--n-eval", "--n-show", "--eval-seed"}
+    assert hidden == {"--n-eval", "--n-show", "--eval-seed", "--classes"}
     assert not hidden & flags_of(command)
 
 
@@ -86,7 +86,8 @@ def test_a_problems_defaults_are_tuned_options() -> None:
 def other_value(name: str, value: Any) -> Any:
     """A valid value other than `value` for a config field (for the resume checks)."""
     special = {"device": "cpu", "engine": "reference", "problem": "ring", "loss": "ns",
-               "recipe": "tuned", "d_norm": "none", "data": "/elsewhere"}  # fmt: skip
+               "recipe": "tuned", "d_norm": "none", "data": "/elsewhere", "fit": "pad",
+               "background": "black", "classes": "a/b"}  # fmt: skip
     if name in special:
         return special[name]
     if isinstance(value, int):

@@ -115,4 +115,23 @@ def test_the_dashboard_shows_the_grid_before_the_first_report_as_blank() -> None
 
 def test_a_conditional_grid_names_the_digits_asked_for() -> None:
     grid = ImageGrid(DIGITS[:12], labels=np.arange(12) % 10)
-    assert "asked for 0 1 2 3 4 5 6 7 8 9 … in turn" in grid.legend().plain
+    assert "asked for 0 1 2 3 4 5 6 7 8 9" in grid.legend().plain
+
+
+def test_a_conditional_grid_gives_each_class_a_row_where_they_all_fit() -> None:
+    colours = np.stack([np.full((3, 8, 8), v) for v in (-0.6, 0.0, 1.0)])  # ░, ▒, █
+    labels = np.arange(12) % 3  # asked in turn, as the reports' fixed noise asks
+    grid = ImageGrid(colours[labels], labels=labels, names=("cats", "dogs", "owls"))
+    assert "asked for cats dogs owls" in grid.legend().plain
+
+    def levels(lines: list) -> list[set[str]]:  # type: ignore[type-arg]
+        texts = ["".join(s.text for s in line) for line in lines]
+        return [set(t) - {" "} for t in texts if t.strip()]
+
+    tall = levels(grid.render_lines(60, 30, color=False))  # three class rows fit
+    assert all(len(line) == 1 for line in tall)  # every line one class's images
+    runs = [next(iter(line)) for line in tall]
+    assert sorted(set(runs), key=runs.index) == ["░", "▒", "█"]  # class 0, 1, 2 from the top
+    assert runs == sorted(runs, key="░▒█".index)  # each class in one block of lines
+    short = levels(grid.render_lines(60, 4, color=False))  # not all three: as they come
+    assert short[0] == {"░", "▒", "█"}

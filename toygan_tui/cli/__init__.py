@@ -93,22 +93,27 @@ def sweep(ctx: typer.Context, **values: Any) -> None:
 
 @app.command()
 def sample(
-    ckpt: Annotated[Path, typer.Option(help="Checkpoint to sample from.")] = Path("runs/last.pt"),
+    ckpt: Annotated[
+        Path, typer.Option(help="Checkpoint to sample from (with --best: its run's best.pt).")
+    ] = Path("runs/last.pt"),
     num: Annotated[int, typer.Option("--num", "-n", help="How many samples.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the noise: same seed, same curves.")] = 0,
     fmt: Annotated[
         str,
         typer.Option(
             "--format",
-            help="chart | table | csv | json | npy; images: chart (the terminal grid) | png | "
-            "json | npy (pixels in [0, 1]).",
+            help="chart | table | csv | json | npy; images: chart (the terminal grid) | png "
+            "(--out FILE.png: one grid; --out DIR: one PNG each) | json | npy (pixels in [0, 1]).",
         ),
     ] = "chart",
-    out: Annotated[Path | None, typer.Option(help="Write to this file (npy needs it).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this file (or folder: png, --interpolate).")
+    ] = None,
     label: Annotated[
-        int | None,
+        str | None,
         typer.Option(
-            help="The class to draw (a conditional run: cond-curves 0 or 1, cond-digits 0-9)."
+            help="The class to draw, by name or number (cond-curves 0 or 1, cond-digits 0-9, "
+            "cond-images a subfolder's name)."
         ),
     ] = None,
     code: Annotated[
@@ -119,6 +124,18 @@ def sample(
         bool,
         typer.Option("--raw", help="Draw from G itself, not the EMA of G a run with --ema kept."),
     ] = False,
+    best: Annotated[
+        bool,
+        typer.Option("--best", help="Draw from the run's best.pt: G at its best report."),
+    ] = False,
+    interpolate: Annotated[
+        int | None,
+        typer.Option(
+            metavar="K",
+            help="Images: walk through K points of G's noise space and back, -n walks side by "
+            "side (--out FILE.gif: an animation; --out DIR: PNG frames).",
+        ),
+    ] = None,
     member: Member = None,
 ) -> None:
     """Draw samples (curves, points or images) from a trained generator (its EMA where kept)."""
@@ -126,7 +143,7 @@ def sample(
 
     run_sample(
         ckpt=ckpt, num=num, seed=seed, fmt=fmt, out=out, label=label, code=code, raw=raw,
-        member=member,
+        member=member, best=best, interpolate=interpolate,
     )  # fmt: skip
 
 
@@ -176,7 +193,10 @@ def replay(
     runs_dir: RunsDir = Path("runs"),
     out: Annotated[
         Path | None,
-        typer.Option(help="Write a recording (FILE.cast, asciinema v2) or one frame (FILE.svg)."),
+        typer.Option(
+            help="Write a recording (FILE.cast, asciinema v2), one frame (FILE.svg), or G's "
+            "samples animated over the run (FILE.gif)."
+        ),
     ] = None,
     step: Annotated[
         int | None,
@@ -185,6 +205,9 @@ def replay(
     fps: Annotated[float, typer.Option(help="Reports per second when playing.")] = 10.0,
     width: Annotated[int, typer.Option(help="Columns of --out.")] = 100,
     height: Annotated[int, typer.Option(help="Lines of --out.")] = 30,
+    every: Annotated[
+        int, typer.Option(metavar="N", help="--out FILE.gif: a frame every N reports.")
+    ] = 1,
     member: Member = None,
     manifold: Annotated[
         bool, typer.Option("--manifold", help="Draw G's manifold (2-D problems; the key m).")
@@ -203,7 +226,7 @@ def replay(
 
     run_replay(
         run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height,
-        member=member, manifold=manifold, arrows=arrows,
+        member=member, manifold=manifold, arrows=arrows, every=every,
     )  # fmt: skip
 
 

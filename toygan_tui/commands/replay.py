@@ -8,11 +8,13 @@ them. Read-only and torch-free,
 like `watch`: it works on finished, interrupted and running runs (at the end of a running run
 it follows new reports), and on runs from before the frames file (numbers and history only,
 said in the header). Without a terminal it prints the plain lines; `--out` writes a recording
-(.cast, asciinema v2) or one frame (.svg) instead.
+(.cast, asciinema v2), one frame (.svg), or G's samples animated report by report (.gif,
+every `--every`-th report) instead.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import time
 from pathlib import Path
@@ -40,7 +42,7 @@ KEYS = (
     ("←/→", "report"), ("PgUp/PgDn", "tenth"), ("Home/End", "ends"),
     ("space", "play"), ("+/-", "speed"), ("q", "quit"),
 )  # fmt: skip
-FORMATS = (".cast", ".svg")
+FORMATS = (".cast", ".svg", ".gif")
 SIZES = {"--width": (20, 1000), "--height": (6, 500)}
 # A history chart is a few hundred braille dots wide: a long run's history is drawn from at
 # most this many rows, so a frame of a 1M-step run costs what one of a 50k-step run does.
@@ -59,14 +61,19 @@ def run_replay(
     member: int | None = None,
     manifold: bool = False,
     arrows: bool = False,
+    every: int = 1,
 ) -> None:
     _check_options(out, step, fps, width, height)
+    if every < 1:
+        raise UsageError(f"--every must be a whole number of reports ≥ 1, got {every}")
     tape = Tape(run_or_member(find_run(run, runs_dir), member), member)
     if not len(tape) and (out is not None or tape.info.ended or not wants_live(Console())):
         raise UsageError(f"run {tape.info.run_id} has no reports yet: nothing to replay")
     start = tape.index_at(step) if step is not None else None
     layers = Layers(manifold=manifold, arrows=arrows)
-    if out is not None:
+    if out is not None and out.suffix == ".gif":
+        _animate(tape, out, start or 0, every, fps)
+    elif out is not None:
         _export(tape, out, start, (fps, width, height), layers)
     elif wants_live(console := Console()):
         player = Player(len(tape), start or 0, fps, playing=start is None)
@@ -86,7 +93,10 @@ def _check_options(out: Path | None, step: int | None, fps: float, width: int, h
         if not low <= value <= high:
             raise UsageError(f"{flag} must be between {low} and {high}, got {value}")
     if out is not None and out.suffix not in FORMATS:
-        raise UsageError(f"--out {out}: give a .cast (a recording) or an .svg (one frame) file")
+        raise UsageError(
+            f"--out {out}: give a .cast (a recording), an .svg (one frame) or a .gif (G's "
+            f"samples over the run) file"
+        )
 
 
 def frame_at(tape: Tape, i: int, extra: dict[str, str], layers: Layers = NO_LAYERS) -> Dashboard:
@@ -120,6 +130,27 @@ def _export(
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"wrote {out}")
+
+
+def _animate(tape: Tape, out: Path, start: int, every: int, fps: float) -> None:
+    """G's fixed-noise samples at every `every`-th report from `start` (and the last), as a GIF."""
+    if importlib.util.find_spec("PIL") is None:
+        raise UsageError('--out FILE.gif needs Pillow: pip install "toygan[images]"')
+    from toygan_tui.core.problems import get_problem
+    from toygan_tui.ui.animation import frame, write_gif
+
+    if not tape.has_frames:
+        raise UsageError(f"run {tape.info.run_id} stored no frames (an older toygan's run)")
+    problem = get_problem(tape.info.problem)
+    picked = list(range(start, len(tape), every))
+    if picked[-1] != len(tape) - 1:
+        picked.append(len(tape) - 1)  # the run as it ends
+    try:
+        count = write_gif((frame(problem, tape.snapshot(i, {})) for i in picked), out, fps)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {out}: {count} frames, steps {tape.rows[picked[0]]['step']} to "
+          f"{tape.rows[picked[-1]]['step']}")  # fmt: skip
 
 
 def _replay_live(tape: Tape, console: Console, player: Player, layers: Layers) -> None:

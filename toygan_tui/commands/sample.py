@@ -1,5 +1,6 @@
-"""`toygan sample`: samples from a checkpoint: curves and points as a chart, a table, csv, json
-or npy; images as a terminal grid, a PNG grid, json or npy."""
+"""`toygan sample`: samples from a checkpoint (its best.pt with --best): curves and points as a
+chart, a table, csv, json or npy; images as a terminal grid, a PNG grid or one PNG each, json or
+npy; or, with --interpolate, walks through G's noise space as a GIF or PNG frames."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from toygan_tui.core.errors import UsageError
-from toygan_tui.core.runfiles.rundir import CHECKPOINT_FILE
+from toygan_tui.core.runfiles.best import BEST_FILE
+from toygan_tui.core.runfiles.rundir import CHECKPOINT_FILE, LAST_CHECKPOINT
 from toygan_tui.core.runfiles.sweeps import is_sweep, member_dir, run_or_member
 
 if TYPE_CHECKING:
@@ -30,19 +32,28 @@ def run_sample(
     seed: int,
     fmt: str,
     out: Path | None,
-    label: int | None = None,
+    label: str | None = None,
     code: int | None = None,
     raw: bool = False,
     member: int | None = None,
+    best: bool = False,
+    interpolate: int | None = None,
 ) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if interpolate is not None and out is None:
+        raise UsageError("--interpolate writes pictures: give --out FILE.gif or --out DIR")
     if fmt in BINARY and out is None:
         raise UsageError(f"--format {fmt} writes binary: give a file with --out")
     if out is not None and not out.parent.is_dir():
         raise UsageError(f"--out: directory {out.parent} does not exist")
     if member is not None or is_sweep(ckpt):  # a sweep's member: its own checkpoint
         ckpt = member_dir(run_or_member(ckpt, member), member or 0) / CHECKPOINT_FILE
+    if best:
+        ckpt = best_of(ckpt)
+    if interpolate is not None:
+        assert out is not None
+        return _walk(ckpt, interpolate, num, seed, label, raw, code, out)
     from toygan_tui.core.runfiles import drawn
     from toygan_tui.core.training.drawing import draw
 
@@ -50,12 +61,52 @@ def run_sample(
     _check_format(fmt, samples)
     if fmt in BINARY:
         assert out is not None
-        (drawn.to_npy if fmt == "npy" else drawn.to_png)(samples, out)
+        if fmt == "npy":
+            drawn.to_npy(samples, out)
+        elif out.suffix.lower() == ".png":
+            drawn.to_png(samples, out)
+        else:
+            print(f"wrote {len(drawn.to_pngs(samples, out))} images into {out}")
     elif fmt in ("csv", "json"):
         text = drawn.to_csv(samples) if fmt == "csv" else drawn.to_json(samples) + "\n"
         _emit(text, out)
     else:
         _show(samples, fmt, out)
+
+
+def best_of(ckpt: Path) -> Path:
+    """The best.pt of the run `ckpt` names: a run directory, a checkpoint in one, or
+    runs/last.pt (the run that wrote it last)."""
+    if ckpt.is_dir():
+        directory = ckpt
+    elif ckpt.name == LAST_CHECKPOINT and ckpt.is_file():
+        from toygan_tui.core.training.checkpoint import read_checkpoint
+
+        directory = ckpt.parent / str(read_checkpoint(ckpt).get("run_id") or ".")
+    else:
+        directory = ckpt.parent
+    path = directory / BEST_FILE
+    if not path.is_file():
+        raise UsageError(
+            f"--best: no {BEST_FILE} in {directory} (a run keeps one from its first report; "
+            f"runs from before best.pt have none)"
+        )
+    return path
+
+
+def _walk(ckpt: Path, points: int, num: int, seed: int, label: str | None, raw: bool,
+          code: int | None, out: Path) -> None:  # fmt: skip
+    if importlib.util.find_spec("PIL") is None:
+        raise UsageError('--interpolate needs Pillow: pip install "toygan[images]"')
+    from toygan_tui.core.runfiles import drawn
+    from toygan_tui.core.training.drawing import walk
+
+    found = walk(ckpt, points, num, seed, label, raw, code)
+    if out.suffix.lower() == ".gif":
+        drawn.to_gif(found, out)
+        print(f"wrote {out}: {len(found.frames)} frames, {points} points")
+    else:
+        print(f"wrote {len(drawn.to_frames(found, out))} frames into {out}")
 
 
 def _check_format(fmt: str, samples: Samples) -> None:

@@ -5,7 +5,9 @@ foreground path (launch/foreground.py), the same keys, the same exit codes.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,9 @@ def run_sweep(
         plan, path = read_plan(resume, {k: v[0] for k, v in lists.items()}), Path(resume)
         if already_finished(plan, path):
             return
+        plan = with_folders(plan)
     else:
-        plan = fresh_plan(lists, parse_seeds(own["seeds"]), typed)
+        plan = with_folders(fresh_plan(lists, parse_seeds(own["seeds"]), typed))
         check_device(plan.first.cfg.device)
         from toygan_tui.core.runfiles.sweeps import claim_sweep_dir
 
@@ -68,6 +71,28 @@ def fresh_plan(lists: dict[str, list[Any]], seeds: list[int], typed: set[str]) -
     found = members(grid, {**sweep_defaults(), **single}, typed - {"seeds"})
     labels = [set_label(options) for options in grid.sets]
     return SweepPlan(found, labels, {**grid.spec(), "fixed": _plain(single)})
+
+
+def with_folders(plan: SweepPlan) -> SweepPlan:
+    """Every member's config once its folder (if its problem reads one) has been read, each
+    thing the folders say said once."""
+    from toygan_tui.core.config import with_data
+    from toygan_tui.launch.foreground import warn
+    from toygan_tui.ui.terminal.tty import say
+
+    said: set[str] = set()
+
+    def once(tell: Callable[[str], None]) -> Callable[[str], None]:
+        def told(line: str) -> None:
+            if line not in said:
+                said.add(line)
+                tell(line)
+
+        return told
+
+    note, warned = once(lambda line: say(f"toygan: {line}")), once(warn)
+    found = [dataclasses.replace(m, cfg=with_data(m.cfg, note, warned)) for m in plan.members]
+    return dataclasses.replace(plan, members=found)
 
 
 def already_finished(plan: SweepPlan, path: Path) -> bool:

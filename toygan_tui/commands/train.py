@@ -71,13 +71,11 @@ def _resumed(path: Path, typed: dict[str, Any], world: World | None) -> RunStart
 
 def fits(cfg: TrainConfig, world: World | None = None) -> TrainConfig:
     """The config, once a torchrun job has checked it can train it and a problem that reads
-    the user's files has read them (torch-free: before the first frame)."""
-    from toygan_tui.core.problems.base import ReadsData
+    the user's files has read them and settled what they decide (torch-free: before the
+    first frame)."""
+    from toygan_tui.core.config import with_data
     from toygan_tui.core.world import check_job
 
     if world is not None:
         check_job(world, batch_size=cfg.batch_size, engine=cfg.engine, device=cfg.device)
-    problem = cfg.the_problem
-    if isinstance(problem, ReadsData):
-        problem.prepare(note=lambda line: say(f"toygan: {line}"), warn=warn)
-    return cfg
+    return with_data(cfg, note=lambda line: say(f"toygan: {line}"), warn=warn)

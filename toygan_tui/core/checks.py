@@ -8,6 +8,7 @@ other options' values. Torch-free.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -128,6 +129,20 @@ def codes(n: Any, ctx: Context) -> None:
         raise ConfigError(
             f"--codes must be 0 (none) or 2 to {problem.noise_dim} (G's noise inputs), got {n}"
         )
+
+
+def threads(n: Any, ctx: Context) -> None:
+    """A whole number of threads, or 0 for every core."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ConfigError(f"--threads must be a whole number ≥ 0 (0: every core), got {n!r}")
+
+
+def machine_cores() -> int:
+    """The cores this process may run on (its CPU affinity: a container's or taskset's share)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 def engine(value: Any, ctx: Context) -> None:

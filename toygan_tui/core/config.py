@@ -15,7 +15,7 @@ Torch-free.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +24,14 @@ from toygan_tui.core.errors import ConfigError
 from toygan_tui.core.losses import LOSSES, Loss, get_loss
 from toygan_tui.core.options import Reads, entries, names, option
 from toygan_tui.core.problems import PROBLEMS, Problem, check_typed, problem_for
-from toygan_tui.core.problems.base import missing_requirement
+from toygan_tui.core.problems.base import ReadsData, missing_requirement
+from toygan_tui.core.problems.folder_decode import BACKGROUNDS, FITS
 from toygan_tui.core.recipes import RECIPES, TUTORIAL, check_recipe
 
 __all__ = ["ConfigError", "TrainConfig", "resolve", "validate"]
 
+# The options problem_for reads: a folder problem's folder and how its pictures are read.
+FOLDER_READS = ("data", "image_size", "channels", "fit", "background", "classes")
 MATH, EVAL, SHAPE, SWEEP = Reads.MATH, Reads.EVALUATOR, Reads.SHAPE, Reads.SWEEP
 PROBLEM, NETS, RUN, REPORTS = (
     "The problem", "The nets and Adam", "How long, where, how fast", "Reports and saves",
@@ -91,8 +94,21 @@ class TrainConfig:
         "drawn by `sample`; 0: none.", NETS, reads=MATH, tuned=True, check=checks.ema,
     )  # fmt: skip
     image_size: int = option(
-        64, "--problem images: the side of G's images (8 … 256).", PROBLEM,
+        64, "Folder problems: the side of G's images (8 … 256).", PROBLEM,
         reads=MATH | EVAL,
+    )  # fmt: skip
+    channels: int = option(
+        0, "Folder problems: 3 (RGB) or 1 (grey); 0: 1 when every picture is grey, else 3.",
+        PROBLEM, reads=MATH | EVAL,
+    )  # fmt: skip
+    fit: str = option(
+        "crop", "Folder problems: how a picture that is not square fits: crop (the centre) "
+        "or pad (whole, the rest filled with --background).", PROBLEM, reads=MATH | EVAL,
+        choices=lambda: FITS,
+    )  # fmt: skip
+    background: str = option(
+        "white", "Folder problems: what shows through transparent pixels (and --fit pad's "
+        "border).", PROBLEM, reads=MATH | EVAL, choices=lambda: BACKGROUNDS,
     )  # fmt: skip
     augment: int = option(
         0, "Image problems: D sees real and fake images shifted by up to this many pixels "
@@ -110,8 +126,12 @@ class TrainConfig:
     )  # fmt: skip
     # -- the data: where a problem that reads files finds them --------------------------------
     data: str = option(
-        "", "--problem images: the folder of PNG/JPEG images (searched recursively).",
-        PROBLEM, reads=EVAL, path=True,
+        "", "Folder problems: the folder of pictures (searched recursively; cond-images: "
+        "a subfolder per class).", PROBLEM, reads=EVAL, path=True,
+    )  # fmt: skip
+    classes: str = option(
+        "", "cond-images: the class names, read from the folder when a run starts.", PROBLEM,
+        reads=MATH | EVAL, flag=False,
     )  # fmt: skip
     # -- how long ---------------------------------------------------------------------------
     steps: int = option(
@@ -130,8 +150,9 @@ class TrainConfig:
         "other option works with every engine.", RUN, check=checks.engine,
     )  # fmt: skip
     threads: int = option(
-        1, "Torch CPU threads (1 is fastest for the MLP problems).", RUN, reads=SWEEP,
-        positive=True,
+        1, "Torch CPU threads; 0: every core of the machine (the image problems' DCGAN is "
+        "faster on all; the MLP problems are fastest on 1).", RUN, reads=SWEEP, tuned=True,
+        check=checks.threads,
     )  # fmt: skip
     # -- what the run reports and saves -----------------------------------------------------
     report_every: int = option(
@@ -167,11 +188,18 @@ class TrainConfig:
         unknown = sorted(set(data) - set(OPTIONS))
         if unknown:
             raise ConfigError(f"unknown option {unknown[0]!r} (written by a newer toygan?)")
+        if data.get("data") and "channels" not in data:
+            data = {**data, "channels": 3}  # a folder run from before --channels: RGB
         return cls(**data)
 
     @property
     def the_problem(self) -> Problem:
-        return problem_for(self.problem, self.data, self.image_size)
+        return problem_for(self.problem, **folder_options(self.to_dict()))
+
+    @property
+    def cpu_threads(self) -> int:
+        """The CPU threads the run uses: --threads, or every core this process may use (0)."""
+        return self.threads or checks.machine_cores()
 
     @property
     def the_loss(self) -> Loss:
@@ -192,7 +220,7 @@ def validate(cfg: TrainConfig) -> None:
     """Raise ConfigError with one readable line for the first value training cannot use, in
     the table's order. (Whether --data holds images is checked when a run starts: a run
     sampled elsewhere needs no folder.)"""
-    problem = problem_for(cfg.problem, cfg.data, cfg.image_size)
+    problem = cfg.the_problem
     missing = missing_requirement(problem)
     if missing:
         raise ConfigError(missing)
@@ -211,7 +239,7 @@ def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:
     the problem's."""
     name = options.get("problem", TrainConfig.problem)
     check_typed(name, typed)
-    problem = problem_for(name, options.get("data", ""), options.get("image_size", 64))
+    problem = problem_for(name, **folder_options(options))
     recipe = check_recipe(options.get("recipe", TrainConfig.recipe), problem.name)
     loss_name = options.get("loss", TrainConfig.loss)
     if "loss" not in typed:
@@ -227,6 +255,22 @@ def resolve(options: Mapping[str, Any], typed: Collection[str]) -> TrainConfig:
     defaults.update(loss.defaults)
     defaults.update(recipe.options)
     return TrainConfig(**{**defaults, **values, "loss": loss.name})
+
+
+def folder_options(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What problem_for takes of a run's options: its folder and how it is read."""
+    return {name: values[name] for name in FOLDER_READS if name in values}
+
+
+def with_data(
+    cfg: TrainConfig, note: Callable[[str], None], warn: Callable[[str], None]
+) -> TrainConfig:
+    """The config once a problem that reads the user's files has read them (note() and warn()
+    hear what it says): what the files settle (a folder's channels, its classes) filled in."""
+    problem = cfg.the_problem
+    if not isinstance(problem, ReadsData):
+        return cfg
+    return dataclasses.replace(cfg, **problem.prepare(note, warn))
 
 
 # What a release before problems and losses (checkpoint format 1) wrote: the curve problem's

@@ -37,18 +37,22 @@ Styles = dict[tuple[int, ...], Style]
 @dataclass(eq=False)
 class ImageGrid:
     """images (n × C × H × W, values in [-1, 1], C 1 or 3); labels: the class each was asked
-    for (conditional problems), named in the legend."""
+    for (conditional problems), named in the legend (by `names` where given). Where every
+    class gets a row of its own at the size the images are drawn, each row is one class, in
+    order; else the images come as they are (the classes in turn)."""
 
     images: np.ndarray
     labels: np.ndarray | None = None
     title: str = N_("G's images (fixed noise)")
+    names: tuple[str, ...] = ()
 
     def legend(self, color: bool = True) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(_(self.title), style="bold" if color else "")
         if self.labels is not None and len(self.labels):
-            shown = " ".join(str(int(c)) for c in self.labels[:10])
-            shown += " …" if len(self.labels) > 10 else ""
+            classes = list(dict.fromkeys(int(c) for c in self.labels))
+            named = [self.names[c] if c < len(self.names) else str(c) for c in classes[:10]]
+            shown = " ".join(named) + (" …" if len(classes) > 10 else "")
             text.append("  " + _("asked for {labels} in turn").format(labels=shown))
         return text
 
@@ -74,19 +78,32 @@ class ImageGrid:
         if layout is None:
             return [[Segment("(too small)"[:width].ljust(width), Style(dim=True))]]
         scale, cols, rows = layout
-        tiles = [resized(img, scale) for img in images[: cols * rows]]
+        order = self._class_rows(cols, height, scale) or [
+            list(range(r * cols, min((r + 1) * cols, len(images)))) for r in range(rows)
+        ]
         # One Style per colour pair, made for this drawing only: Rich caches a Style's codes
         # for the first console that draws it, truecolor or 256 colours alike.
         styles: Styles = {}
         lines: list[list[Segment]] = []
-        for r in range(rows):
-            row_tiles = tiles[r * cols : (r + 1) * cols]
-            if not row_tiles:
+        for r, row in enumerate(order):
+            if not row:
                 break
             if r:
                 lines += [[Segment(" " * width)] for _ in range(GAP)]
-            lines += _row_lines(row_tiles, width, color, styles)
+            lines += _row_lines([resized(images[i], scale) for i in row], width, color, styles)
         return lines[:height]
+
+    def _class_rows(self, cols: int, height: int, scale: float) -> list[list[int]] | None:
+        """A row of (up to `cols`) images per class, in class order, if every class's row
+        fits in `height` lines at this scale; else None."""
+        labels = self.labels
+        if labels is None or len(labels) != len(self.images):
+            return None
+        classes = sorted({int(c) for c in labels})
+        tile_h = -(-int(self.images.shape[2] * scale) // 2)
+        if len(classes) < 2 or len(classes) * (tile_h + GAP) - GAP > height:
+            return None
+        return [[i for i, c in enumerate(labels) if c == k][:cols] for k in classes]
 
 
 def fit(shape: tuple[int, ...], width: int, height: int) -> tuple[float, int, int] | None:

@@ -28,23 +28,29 @@ STATUS_STYLES = {
     "stalled": "bold yellow",
 }
 COLUMNS = (
-    "id", "status", "step", "problem", "loss", "diagnosis", "signals", "quality", "started",
+    "id", "status", "step", "problem", "loss", "diagnosis", "signals", "quality", "best",
+    "started", "device",
+)  # fmt: skip
+LEFT = (
+    "id", "status", "problem", "loss", "diagnosis", "signals", "quality", "best", "started",
     "device",
 )  # fmt: skip
-LEFT = ("id", "status", "problem", "loss", "diagnosis", "signals", "quality", "started", "device")
 # On a narrow terminal these go first, in this order, rather than wrap every row; the problem
 # and the loss go last: without them the numbers cannot be read.
-DROPPABLE = ("device", "started", "signals", "quality", "diagnosis", "loss", "problem")
+DROPPABLE = ("device", "started", "best", "signals", "quality", "diagnosis", "loss", "problem")
 
 
 def runs_table(infos: Sequence[RunInfo], console: Console) -> Table:
     """The runs as given (newest first), with as many columns as fit the console's width."""
-    columns = list(COLUMNS)
+    # A best column only where a run kept a best.pt (runs of older toygans kept none).
+    columns = [c for c in COLUMNS if c != "best" or any(info.best for info in infos)]
     table = _table(infos, columns)
     unbounded = console.options.update_width(10_000)  # the width the table wants, not gets
     for name in DROPPABLE:
         if Measurement.get(console, unbounded, table).maximum <= console.width:
             break
+        if name not in columns:
+            continue
         columns.remove(name)
         table = _table(infos, columns)
     return table
@@ -72,10 +78,27 @@ def _cell(info: RunInfo, column: str) -> Text | str:
         return info.device or "-"
     if column in ("problem", "loss"):
         return getattr(info, column)
+    if column == "best":
+        return best(info)
     if column == "diagnosis":  # the state only: the reason is in --format json and the views
         found = info.diagnosis
         return Text(_(found.state), style=TONES.get(found.tone, "")) if found else "-"
     return _named_values(info, column)
+
+
+def best(info: RunInfo) -> str:
+    """'swd_x 0.910 at 6 500': the first headline measure of the run's best.pt, and its step
+    ('-' where the run kept none)."""
+    if info.best is None:
+        return "-"
+    try:
+        problem = get_problem(info.problem)
+    except InputError:
+        return "-"
+    name = problem.headline[0]
+    decimals = {m.name: m.decimals for m in problem.measures}.get(name, 3)
+    step = f"{info.best['step']:,}".replace(",", " ")
+    return f"{name} {number(info.best['quality'].get(name, float('nan')), decimals)} at {step}"
 
 
 def _named_values(info: RunInfo, column: str) -> str:

@@ -24,7 +24,8 @@ def samples_view(samples: Samples, fmt: str) -> RenderableType:
     """fmt "chart": the samples and a table of the measures; "table": the values."""
     problem, n = samples.problem, len(samples.drawn)
     which = "the EMA of G" if samples.ema else "the generator"
-    title = Text(f"{n} {problem.view} from {which} at step {samples.step}", style="bold")
+    best = " (best.pt: the run's best report)" if samples.best else ""
+    title = Text(f"{n} {problem.view} from {which} at step {samples.step}{best}", style="bold")
     if fmt == "table":
         return Group(title, values_table(samples))
     shown = picture(problem, samples.drawn, samples.labels, height=CHART_HEIGHT)

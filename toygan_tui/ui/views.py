@@ -14,7 +14,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
-from toygan_tui.core.problems.base import PointsProblem, Problem, View
+from toygan_tui.core.problems.base import NamedClasses, PointsProblem, Problem, View
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.ui.chart import Chart, curves_chart
 from toygan_tui.ui.i18n import N_, _
@@ -85,7 +85,8 @@ def picture(
 def _images(
     problem: Problem, samples: np.ndarray, labels: np.ndarray | None, *_: object
 ) -> Picture:
-    return ImageGrid(samples, labels)
+    names = problem.classes if isinstance(problem, NamedClasses) else ()
+    return ImageGrid(samples, labels, names=names)
 
 
 def _points(

@@ -88,6 +88,7 @@ class Defaults:
     augment: int = 0  # image problems: pixels D's images are shifted by, at most (0: none)
     d_norm: str = "batch"  # a DCGAN D's normalisation: "batch" (DCGAN's BatchNorm) or "none"
     codes: int = 0  # DCGAN nets: InfoGAN's categorical code of this many values (0: none)
+    threads: int = 1  # torch's CPU threads (0: every core): 1 for MLPs, all for a DCGAN
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -152,6 +153,12 @@ class Problem(Protocol):
         ...
 
     @property
+    def headline(self) -> tuple[str, ...]:
+        """The measures that rank the reports, the first deciding (a tie goes to the next):
+        the run keeps the checkpoint of its best report as best.pt."""
+        ...
+
+    @property
     def x(self) -> np.ndarray:
         """Where the curves view draws a sample's values (empty for other views)."""
         ...
@@ -197,12 +204,27 @@ class PointsProblem(Problem, Protocol):
 
 
 @runtime_checkable
+class NamedClasses(Protocol):
+    """A conditional problem whose classes have names (cond-images: its subfolders')."""
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The class names, by class number (empty before the data has named them)."""
+        ...
+
+
+@runtime_checkable
 class ReadsData(Protocol):
     """A problem whose real data comes from the user's files (--data): read before training
     starts, so a folder with no data is bad input (exit 2), not an error at the first step."""
 
-    def prepare(self, note: Callable[[str], None], warn: Callable[[str], None]) -> None:
-        """Read the data now; note() says what takes time, warn() what was passed over."""
+    def prepare(self, note: Callable[[str], None], warn: Callable[[str], None]) -> dict[str, Any]:
+        """Read the data now; note() says what was found and what takes time, warn() what was
+        passed over. Returns the config's options the data settles (a folder's channels)."""
+        ...
+
+    def record(self) -> dict[str, Any]:
+        """What the run's config.json records of the data it read (counts)."""
         ...
 
 
@@ -214,6 +236,19 @@ def missing_requirement(problem: Problem) -> str | None:
     if not missing:
         return None
     return f'--problem {problem.name} needs {" and ".join(missing)}: pip install "toygan[images]"'
+
+
+def rank(problem: Problem, values: Mapping[str, float]) -> tuple[float, ...] | None:
+    """How good a report is by the problem's headline measures, as a tuple that is larger
+    when better (compared in order); None when one of them has no finite value."""
+    directions = {m.name: m.higher_is_better for m in problem.measures}
+    key = []
+    for name in problem.headline:
+        value = values.get(name, math.nan)
+        if not math.isfinite(value):
+            return None
+        key.append(value if directions[name] else -value)
+    return tuple(key)
 
 
 def good_flags(problem: Problem, values: Mapping[str, float]) -> dict[str, bool]:

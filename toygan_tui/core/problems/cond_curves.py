@@ -67,6 +67,7 @@ class CondCurves:
     measures: tuple[Measure, ...] = (IN_BOUNDS, A_W1_PER_CLASS, CLASS_ACC)
     view: View = "curves"
     charted = ("in_bounds", "class_acc")
+    headline: tuple[str, ...] = ("in_bounds", "class_acc")
 
     @property
     def cond_dim(self) -> int:

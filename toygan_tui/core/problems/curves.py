@@ -53,6 +53,7 @@ class Curves:
     measures: tuple[Measure, ...] = (IN_BOUNDS, A_W1, SHAPE_RMSE, COVERAGE)
     view: View = "curves"
     charted = ("in_bounds", "a_w1")
+    headline: tuple[str, ...] = ("in_bounds", "a_w1")  # the tutorial's rate, then the spread
 
     @property
     def cond_dim(self) -> int:

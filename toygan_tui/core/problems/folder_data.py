@@ -1,18 +1,18 @@
-"""A folder of PNG/JPEG images as training data: found, decoded, resized once, then cached.
+"""A folder of pictures as training data: found, decoded, resized once, then cached.
 
-- Found: every *.png, *.jpg and *.jpeg (any case) under the folder, subfolders included, in
-  sorted order of their paths (so every machine of a job, and every run, numbers them alike).
-  Other files are not images and are passed over without a word.
-- Decoded as torchvision's ImageFolder does for the DCGAN tutorial: converted to RGB (a
-  grayscale image becomes three equal channels; an RGBA image loses its alpha), the shorter
-  side resized to the image size (bilinear, antialiased), then the centre cropped square.
-  A file that will not decode (damaged, truncated, not really an image) is skipped and counted.
-- Cached: the decoded images (N × 3 × S × S, uint8) are kept in the user's cache directory,
-  `<cache>/folders/<hash of the folder's path and S>.npy`, with a JSON beside it holding the
-  folder's fingerprint: the image size and every image file's relative path, byte size and
-  modification time. A later run whose folder has the same fingerprint reads the cache
-  (memory-mapped) instead of decoding again; any added, removed, replaced or touched file, or
-  another image size, decodes again and replaces it. Deleting the cache only costs time.
+- Found (folder_files.py): every still image Pillow opens, in any letter case, recursively,
+  links followed once; every other file counted as skipped, by reason.
+- Decoded (folder_decode.py): upright, transparency on the background, fitted to the square
+  (cropped or padded), resized; too small or unreadable pictures skipped, by reason.
+- Cached: the decoded images (N × 3 × S × S, uint8 RGB) are kept in the user's cache
+  directory, `<cache>/folders/<hash of the folder's path and the decoding>.npy`, with a JSON
+  beside it holding the folder's fingerprint (the decoding, and every image file's relative
+  path, byte size and modification time), what was skipped and why, and the kept files' paths.
+  A later run whose folder has the same fingerprint reads the cache (memory-mapped) instead of
+  decoding again; any added, removed, replaced or touched image, or another decoding, decodes
+  again and replaces it. Deleting the cache only costs time. Greyscale is decided after
+  decoding (the problem takes one channel of a folder whose every image is grey), so the
+  cache holds RGB.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ from typing import BinaryIO
 import numpy as np
 
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.problems.folder_decode import MAX_UPSCALE, Decoding, decode
+from toygan_tui.core.problems.folder_files import TOO_SMALL, Skipped, list_folder
 
-SUFFIXES = (".png", ".jpg", ".jpeg")
-CACHE_FORMAT = 1  # bump when the decoding changes: old caches are then decoded again
+CACHE_FORMAT = 2  # bump when the decoding changes: old caches are then decoded again
+SEARCHED = ".jpg, .jpeg, .png, .webp, .bmp, .gif, .tif and the other still formats Pillow opens"
 
 
 class FolderError(InputError):
@@ -41,118 +43,134 @@ class FolderError(InputError):
 
 @dataclass(frozen=True)
 class FolderImages:
-    images: np.ndarray  # N × 3 × S × S, uint8 (memory-mapped when read from the cache)
-    skipped: int  # image files that would not decode
+    images: np.ndarray  # N × 3 × S × S, uint8 RGB (memory-mapped when read from the cache)
+    paths: tuple[str, ...]  # each image's file, relative to the folder (posix)
+    skipped: Skipped  # files passed over, by reason
+    upscaled: int  # images smaller than the square, upscaled
+    grey: bool  # every image is grey (its three channels equal)
     from_cache: bool  # read from the cache rather than decoded now
 
 
-def image_files(folder: Path) -> list[Path]:
-    """The image files under `folder`, searched recursively, in sorted order."""
-    found = (p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
-    return sorted(found)
-
-
-def check_folder(folder: Path) -> list[Path]:
-    """The folder's image files; FolderError with one line if it is missing or holds none."""
+def check_folder(folder: Path) -> None:
+    """FolderError with one line if `folder` is missing or is not a folder."""
     if not folder.exists():
         raise FolderError(f"--data {folder}: no such folder")
     if not folder.is_dir():
         raise FolderError(f"--data {folder}: not a folder (give the folder holding the images)")
-    files = image_files(folder)
-    if not files:
-        raise FolderError(
-            f"--data {folder}: no PNG or JPEG images in it (its subfolders searched too)"
-        )
-    return files
 
 
 def load_folder(
-    folder: Path, size: int, cache_root: Path, on_decode: Callable[[int], None] | None = None
+    folder: Path,
+    decoding: Decoding,
+    cache_root: Path,
+    on_decode: Callable[[int], None] | None = None,
 ) -> FolderImages:
-    """The folder's images at size × size, from the cache when the folder has not changed;
-    on_decode(n) hears, before it starts, that n files are to be decoded."""
+    """The folder's images, from the cache when the folder has not changed; on_decode(n)
+    hears, before it starts, that n files are to be decoded. FolderError (one line) when no
+    image is left."""
     folder = Path(folder)
-    files = check_folder(folder)
-    key = fingerprint(folder, files, size)
-    array_path, meta_path = cache_paths(cache_root, folder, size)
-    cached = _read_cache(array_path, meta_path, key)
-    if cached is not None:
-        return cached
-    if on_decode is not None:
-        on_decode(len(files))
-    images, skipped = decode_all(files, size)
-    if not len(images):
-        raise FolderError(f"--data {folder}: none of its {len(files)} image files could be read")
-    with contextlib.suppress(OSError):  # a read-only cache only costs the decoding next time
-        _write_cache(array_path, meta_path, key, images, skipped)
-    return FolderImages(images, skipped, from_cache=False)
+    check_folder(folder)
+    listing = list_folder(folder)
+    key = fingerprint(folder, listing.images, decoding)
+    array_path, meta_path = cache_paths(cache_root, folder, decoding)
+    found = _read_cache(array_path, meta_path, key)
+    if found is None:
+        if on_decode is not None and listing.images:
+            on_decode(len(listing.images))
+        found = decode_all(folder, listing.images, decoding)
+        if len(found.images):
+            with contextlib.suppress(OSError):  # a read-only cache only costs time next time
+                _write_cache(array_path, meta_path, key, found)
+    skipped = listing.skipped.merged(found.skipped)
+    if not len(found.images):
+        raise FolderError(
+            f"--data {folder}: no image to train on in it or its subfolders (searched for "
+            f"{SEARCHED}); {_nothing(skipped)}{_smaller(skipped, decoding.side)}"
+        )
+    return FolderImages(found.images, found.paths, skipped, found.upscaled, found.grey,
+                        found.from_cache)  # fmt: skip
 
 
-def fingerprint(folder: Path, files: list[Path], size: int) -> str:
-    """What the cache must match: the decoding, the size, and each file's path, bytes, mtime."""
+def _nothing(skipped: Skipped) -> str:
+    if not skipped.total:
+        return "it holds no files"
+    return f"skipped {files(skipped.total)}: {skipped.describe()}"
+
+
+def _smaller(skipped: Skipped, side: int) -> str:
+    """Where every picture was too small: the least side kept, and what to do."""
+    if TOO_SMALL not in skipped.counts:
+        return ""
+    least = -(-side // MAX_UPSCALE)
+    return f"; a picture needs {least} pixels a side at --image-size {side}: try a smaller one"
+
+
+def files(count: int) -> str:
+    return f"{count} file{'' if count == 1 else 's'}"
+
+
+def fingerprint(folder: Path, files: list[Path], decoding: Decoding) -> str:
+    """What the cache must match: the decoding, and each image file's path, bytes, mtime."""
     entries = []
     for path in files:
-        stat = path.stat()
-        entries.append([path.relative_to(folder).as_posix(), stat.st_size, stat.st_mtime_ns])
-    text = json.dumps([CACHE_FORMAT, size, entries], separators=(",", ":"))
+        try:
+            stat = path.stat()
+            entries.append([path.relative_to(folder).as_posix(), stat.st_size, stat.st_mtime_ns])
+        except OSError:  # a broken link: decoded (and skipped) every time, at no cost
+            entries.append([path.relative_to(folder).as_posix(), -1, -1])
+    how = [decoding.side, decoding.fit, decoding.background]
+    text = json.dumps([CACHE_FORMAT, how, entries], separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def cache_paths(cache_root: Path, folder: Path, size: int) -> tuple[Path, Path]:
-    """One cache entry per folder and size: a changed folder replaces its own entry."""
-    name = hashlib.sha256(f"{folder.resolve()}\0{size}".encode()).hexdigest()[:24]
+def cache_paths(cache_root: Path, folder: Path, decoding: Decoding) -> tuple[Path, Path]:
+    """One cache entry per folder and decoding: a changed folder replaces its own entry."""
+    how = f"{folder.resolve()}\0{decoding.side}\0{decoding.fit}\0{decoding.background}"
+    name = hashlib.sha256(how.encode()).hexdigest()[:24]
     base = Path(cache_root) / "folders" / name
     return base.with_suffix(".npy"), base.with_suffix(".json")
 
 
-def decode_all(files: list[Path], size: int) -> tuple[np.ndarray, int]:
-    """Every file that decodes, as N × 3 × size × size uint8; and how many did not."""
-    decoded = [decode(path, size) for path in files]
-    kept = [image for image in decoded if image is not None]
-    images = np.stack(kept) if kept else np.zeros((0, 3, size, size), np.uint8)
-    return images, len(files) - len(kept)
-
-
-def decode(path: Path, size: int) -> np.ndarray | None:
-    """One image as 3 × size × size uint8 (RGB, shorter side resized, centre crop); None if
-    the file does not decode."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as image:
-            rgb = image.convert("RGB")  # loads the pixels: a truncated file fails here
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None  # PIL's UnidentifiedImageError is an OSError
-    width, height = rgb.size
-    scale = size / min(width, height)
-    new = (max(size, round(width * scale)), max(size, round(height * scale)))
-    resized = rgb.resize(new, Image.Resampling.BILINEAR)
-    left, top = int(round((new[0] - size) / 2)), int(round((new[1] - size) / 2))
-    square = resized.crop((left, top, left + size, top + size))
-    return np.asarray(square, dtype=np.uint8).transpose(2, 0, 1).copy()
+def decode_all(folder: Path, files: list[Path], decoding: Decoding) -> FolderImages:
+    """Every file that decodes, as N × 3 × S × S uint8; the rest skipped, by reason."""
+    kept, paths, skipped, upscaled, grey = [], [], Skipped(), 0, True
+    for path in files:
+        name = path.relative_to(folder).as_posix()
+        image, reason, bigger = decode(path, decoding)
+        if image is None:
+            skipped.add(reason, name)
+            continue
+        kept.append(image)
+        paths.append(name)
+        upscaled += bigger
+        grey = grey and bool((image[0] == image[1]).all() and (image[1] == image[2]).all())
+    side = decoding.side
+    images = np.stack(kept) if kept else np.zeros((0, 3, side, side), np.uint8)
+    return FolderImages(images, tuple(paths), skipped, upscaled, grey and bool(kept), False)
 
 
 def _read_cache(array_path: Path, meta_path: Path, key: str) -> FolderImages | None:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("key") != key:
+        if not isinstance(meta, dict) or meta.get("key") != key:
             return None
         images = np.load(array_path, mmap_mode="r")
-    except (OSError, ValueError):  # missing, damaged or half written: decode again
+        paths = tuple(str(p) for p in meta["paths"])
+    except (OSError, ValueError, KeyError, TypeError):  # missing, damaged or half written
         return None
-    if images.dtype != np.uint8 or images.ndim != 4 or len(images) != meta.get("count"):
+    if images.dtype != np.uint8 or images.ndim != 4 or len(images) != len(paths):
         return None
-    return FolderImages(images, int(meta.get("skipped", 0)), from_cache=True)
+    return FolderImages(images, paths, Skipped.from_json(meta.get("skipped")),
+                        int(meta.get("upscaled", 0)), bool(meta.get("grey")), True)  # fmt: skip
 
 
-def _write_cache(
-    array_path: Path, meta_path: Path, key: str, images: np.ndarray, skipped: int
-) -> None:
+def _write_cache(array_path: Path, meta_path: Path, key: str, found: FolderImages) -> None:
     """The array first, then the JSON naming its key: a cache is valid only once both are in."""
     array_path.parent.mkdir(parents=True, exist_ok=True)
     meta_path.unlink(missing_ok=True)
-    _replace(array_path, lambda f: np.save(f, images))
-    meta = {"key": key, "count": len(images), "skipped": skipped}
+    _replace(array_path, lambda f: np.save(f, found.images))
+    meta = {"key": key, "paths": list(found.paths), "skipped": found.skipped.to_json(),
+            "upscaled": found.upscaled, "grey": found.grey}  # fmt: skip
     _replace(meta_path, lambda f: f.write(json.dumps(meta).encode()))
 
 

@@ -1,59 +1,55 @@
-"""`images --data DIR [--image-size 64]`: a folder of PNG/JPEG images (anime faces, CelebA),
-learned by a DCGAN with the PyTorch tutorial's settings, at 64×64 by default.
+"""`images --data DIR` and `cond-images --data DIR`: a folder of the user's pictures (anime
+faces, CelebA), learned by a DCGAN with the PyTorch tutorial's settings, at 64×64 by default;
+`cond-images` asks G for a class, one per first-level subfolder, as cond-digits asks for a
+digit.
 
-- The folder is read once per process (folder_data.py: searched recursively, centre-cropped
-  and resized, cached on the disk so a later run does not decode again).
+- The folder is read once per process (folder_data.py: found, decoded, fitted and cached on
+  the disk; folder_sets.py: its channels and classes). `prepare` says, before the run starts,
+  how many images are used and what was skipped and why, and settles what the folder decides
+  (the channels of `--channels 0`, the classes) into the run's config.
 - Real batches are drawn with replacement, uniformly over the images, from the run's own
-  stream. (The tutorial's DataLoader shuffles epochs instead; a resumable epoch would have to
-  live in the checkpoint. Over a run both show every image about as often.) Pixels go to
-  [-1, 1], G's tanh range, as the tutorial's Normalize((0.5,) * 3, (0.5,) * 3) does.
-- Measures (swd.py): `swd`, the sliced Wasserstein distance of G's n_eval images from n_eval
-  real ones (a fixed draw, eval seed 12345); `swd_real`, the same distance between those real
-  images and n_eval others (two disjoint halves of the folder): the floor, what a G as good as
-  the data gets; `swd_x` = swd / swd_real. A folder of fewer than 2·n_eval images uses half
-  of it for each side.
+  stream (with their classes). Pixels go to [-1, 1], G's tanh range.
+- Measures (folder_measures.py): swd, swd_real, swd_x against the real-vs-real floor, and
+  copies (copies.py); cond-images compares each class's images with its own class's.
 
-The registry's entry (IMAGES) has no folder: readers (watch, runs, plot, replay) take its
-measures and view from it. A run's own entry, `for_folder(DIR, SIZE)`, holds the folder.
+The registry's entries (IMAGES, COND_IMAGES) have no folder: readers (watch, runs, plot,
+replay) take their measures and view from them. A run's own entry (`for_run`) holds the
+folder and how it is read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from toygan_tui.core.cachedir import cache_dir
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.problems import swd
+from toygan_tui.core.problems import folder_measures, folder_sets
 from toygan_tui.core.problems.base import Defaults, Measure, Nets, View
-from toygan_tui.core.problems.folder_data import FolderError, FolderImages, load_folder
+from toygan_tui.core.problems.folder_data import FolderError
+from toygan_tui.core.problems.folder_decode import BACKGROUNDS, FITS, Decoding
+from toygan_tui.core.problems.folder_sets import (
+    FolderSet,
+    Source,
+    channels_of,
+    folder_set,
+    join_classes,
+    pixels,
+    split_classes,
+)
+from toygan_tui.core.problems.folder_words import data_record, read_folder, say_found
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import torch
 
 DEFAULT_SIDE = 64
 SIDES = (8, 16, 32, 64, 128, 256)  # DCGAN's: 4·2^k, k blocks after G's first 4×4
-NOTE_AT = 500  # a folder this big takes a second or more to decode: say so first
-EVAL_SEED = 12345  # which real images the measure compares with (never the training stream)
-
-# swd and its floor have no good level of their own (their scale is the folder's): swd_x has.
-SWD = Measure(
-    "swd", False, math.nan, "→ floor", "sliced Wasserstein distance of G's images from real ones"
-)
-SWD_REAL = Measure(
-    "swd_real", False, math.nan, "floor", "the same distance between two halves of the folder"
-)
-SWD_X = Measure(
-    "swd_x", False, 2.0, "1", "swd over its floor swd_real: 1 is as close as real to real",
-    scale=20,
-)  # fmt: skip
+CHANNELS = (0, 1, 3)  # 0: from the folder (1 where every image is grey)
 
 
 def blocks(side: int) -> int:
@@ -67,6 +63,7 @@ def dcgan_defaults(side: int) -> Defaults:
     return Defaults(
         hidden=64, depth=blocks(side), batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5,
         beta2=0.999, steps=8_000, loss="ns", n_eval=256, n_show=16,
+        threads=0,
     )  # fmt: skip
 
 
@@ -78,84 +75,128 @@ def check_side(side: int) -> None:
 
 @dataclass(frozen=True)
 class ImageFolder:
+    name: str = "images"
+    summary: str = "a folder of your pictures (--data DIR), with a DCGAN at 64×64"
+    conditional: bool = False  # cond-images: G is asked for a class (a first-level subfolder)
     folder: str = ""  # "" in the registry; a run's own entry holds its --data
     side: int = DEFAULT_SIDE
-    name: str = "images"
-    summary: str = "a folder of PNG/JPEG images (--data DIR), with a DCGAN at 64×64"
+    channels: int = 0  # 1 or 3 once the folder has said (0: not yet; taken as 3)
+    fit: str = "crop"
+    background: str = "white"
+    classes: tuple[str, ...] = ()  # cond-images: the class names, by number
     noise_dim: int = 100  # DCGAN's nz
     nets: Nets = "dcgan"
     requires: tuple[tuple[str, str], ...] = (("PIL", "Pillow"),)
     view: View = "images"
-    measures: tuple[Measure, ...] = (SWD, SWD_REAL, SWD_X)
     charted: tuple[str, str] = ("swd_x", "swd")
-    labels: tuple[int, ...] = ()
-    cond_dim: int = 0
+    headline: tuple[str, ...] = ("swd_x",)
+
+    @property
+    def x(self) -> np.ndarray:
+        return np.empty(0)
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        return folder_measures.MEASURES
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
-        return (3, self.side, self.side)
+        return (self.channels or 3, self.side, self.side)
 
     @property
     def out_dim(self) -> int:
         return int(np.prod(self.sample_shape))
 
     @property
+    def labels(self) -> tuple[int, ...]:
+        return tuple(range(len(self.classes))) if self.conditional else ()
+
+    @property
+    def cond_dim(self) -> int:
+        return 1 if self.conditional else 0
+
+    @property
     def defaults(self) -> Defaults:
         return dcgan_defaults(self.side)
 
     @property
-    def x(self) -> np.ndarray:
-        return np.empty(0)
+    def source(self) -> Source:
+        return Source(self.folder, Decoding(self.side, self.fit, self.background), self.conditional)
 
-    def data(self, on_decode: Callable[[int], None] | None = None) -> FolderImages:
+    def for_run(self, data: str, side: int, channels: int = 0, fit: str = "crop",
+                background: str = "white", classes: str = "") -> ImageFolder:  # fmt: skip
+        """The problem of one run: its folder and how it is read (checked: one line)."""
+        if not data:
+            raise InputError(f"--problem {self.name} needs --data DIR (a folder of pictures)")
+        check_side(side)
+        for flag, value, choices in (
+            ("--channels", channels, CHANNELS),
+            ("--fit", fit, FITS),
+            ("--background", background, tuple(BACKGROUNDS)),
+        ):
+            if value not in choices:
+                allowed = ", ".join(map(str, choices))
+                raise InputError(f"{flag} must be one of {allowed}, got {value!r}")
+        named = split_classes(classes)
+        return dataclasses.replace(self, folder=str(data), side=side, channels=channels,
+                                   fit=fit, background=background, classes=named)  # fmt: skip
+
+    def data(self, on_decode: Callable[[int], None] | None = None) -> FolderSet:
         """The folder's images (read once per process; on_decode(n) hears of a decoding)."""
         if not self.folder:
-            raise FolderError("--problem images needs --data DIR (a folder of PNG/JPEG images)")
-        return loaded(self.folder, self.side, on_decode)
+            raise FolderError(f"--problem {self.name} needs --data DIR (a folder of pictures)")
+        return folder_set(self.source, on_decode)
 
-    def prepare(self, note: Callable[[str], None], warn: Callable[[str], None]) -> None:
-        size = f"{self.side}×{self.side}"
-        where = cache_dir() / "folders"
+    def prepare(self, note: Callable[[str], None], warn: Callable[[str], None]) -> dict[str, Any]:
+        """Read the folder now, say what was found, and return what it settles in the config:
+        the channels and the classes (a resumed run's must still be the folder's)."""
+        data = read_folder(self, note)
+        if self.conditional and self.classes and self.classes != data.classes:
+            raise FolderError(
+                f"--data {self.folder}: its classes are now {', '.join(data.classes)}; the run "
+                f"was trained on {', '.join(self.classes)}"
+            )
+        say_found(self, data, note, warn)
+        settled: dict[str, Any] = {"channels": channels_of(data, self.channels)}
+        if self.conditional:
+            settled["classes"] = join_classes(data.classes)
+        return settled
 
-        def decoding(count: int) -> None:
-            if count >= NOTE_AT:  # a small folder decodes at once: nothing to say
-                note(
-                    f"decoding {count} images of {self.folder} at {size}, once (cached in {where})"
-                )
-
-        found = self.data(decoding)
-        if found.skipped:
-            total = found.skipped + len(found.images)
-            warn(f"skipped {found.skipped} of {total} image files in {self.folder}: unreadable")
+    def record(self) -> dict[str, Any]:
+        """What the run's config.json records of the folder: counts, by reason and class."""
+        return data_record(self.data(), self.channels or 3)
 
     def real_batch(
         self, rng: np.random.RandomState, n: int
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        images = self.data().images
-        return to_unit(images[rng.randint(len(images), size=n)]), None
+        images = pixels(self.source, self.channels or 3)
+        pick = rng.randint(len(images), size=n)
+        labels = self.data().labels
+        return to_unit(images[pick]), None if labels is None else labels[pick]
 
     def real_batch_torch(
         self, gen: torch.Generator, n: int, device: torch.device
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         import torch
 
-        pixels = _on(self.folder, self.side, device)
-        pick = torch.randint(len(pixels), (n,), generator=gen, device=device)
-        return pixels[pick].float() / 127.5 - 1, None
+        images, labels = _on(self.source, self.channels or 3, device)
+        pick = torch.randint(len(images), (n,), generator=gen, device=device)
+        return images[pick].float() / 127.5 - 1, None if labels is None else labels[pick]
 
     def eval_labels(self, n: int) -> np.ndarray | None:
-        return None
+        """The classes in turn: every class in each row of the shown grid."""
+        return np.arange(n) % max(1, len(self.classes)) if self.conditional else None
 
     def measure(self, samples: np.ndarray, labels: np.ndarray | None = None) -> dict[str, float]:
-        """swd, swd_real and swd_x of G's images; NaN where the folder cannot be read here
-        (a run sampled on another machine)."""
+        """swd, swd_real, swd_x and copies of G's images (and each class's swd_x where the
+        class has enough images); NaN where the folder cannot be read here (a run sampled on
+        another machine)."""
         try:
-            real, other = _references(self.folder, self.side, len(samples))
+            self.data()
         except FolderError:
-            return {m.name: float("nan") for m in self.measures}
-        distance = swd.sliced_wasserstein(real, samples[: len(real)])
-        floor = swd.sliced_wasserstein(real, other)
-        return {"swd": distance, "swd_real": floor, "swd_x": distance / floor if floor else np.nan}
+            return {m.name: math.nan for m in self.measures}
+        return folder_measures.measure(self.source, self.channels or 3, self.classes, samples,
+                                       labels if self.conditional else None)  # fmt: skip
 
 
 def to_unit(pixels: np.ndarray) -> np.ndarray:
@@ -163,42 +204,28 @@ def to_unit(pixels: np.ndarray) -> np.ndarray:
     return pixels.astype(np.float64) / 127.5 - 1
 
 
-def for_folder(folder: str, side: int) -> ImageFolder:
-    """The problem of one run: its folder and image size (checked: one line if unusable)."""
-    if not folder:
-        raise InputError("--problem images needs --data DIR (a folder of PNG/JPEG images)")
-    check_side(side)
-    return ImageFolder(folder=str(folder), side=side)
-
-
-_LOADED: dict[tuple[str, int], FolderImages] = {}
-
-
-def loaded(folder: str, side: int, on_decode: Callable[[int], None] | None = None) -> FolderImages:
-    """The folder at this side, read once per process (from the disk cache when it can be)."""
-    key = (folder, side)
-    if key not in _LOADED:
-        _LOADED[key] = load_folder(Path(folder), side, cache_dir(), on_decode)
-    return _LOADED[key]
-
-
-@functools.lru_cache(maxsize=8)
-def _references(folder: str, side: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two disjoint draws of n real images (fewer if the folder is small), fixed by EVAL_SEED."""
-    images = loaded(folder, side).images
-    n = max(1, min(n, len(images) // 2))
-    order = np.random.default_rng(EVAL_SEED).permutation(len(images))
-    first, second = np.sort(order[:n]), np.sort(order[n : 2 * n])
-    return to_unit(images[first]), to_unit(images[second] if len(second) else images[first])
-
-
 @functools.lru_cache(maxsize=4)
-def _on(folder: str, side: int, device: torch.device) -> torch.Tensor:
-    """The folder's pixels on the device, copied once (uint8: 12 KB an image at 64×64)."""
+def _on(source: Source, channels: int, device: torch.device) -> tuple[Any, Any]:
+    """The folder's pixels (uint8: 12 KB an image at 64×64) and classes on the device, once."""
     import torch
 
-    pixels = np.array(loaded(folder, side).images)  # a copy: the cache's memory map is read-only
-    return torch.from_numpy(pixels).to(device)
+    images = np.array(pixels(source, channels))  # a copy: the cache's memory map is read-only
+    labels = folder_set(source).labels
+    on = torch.from_numpy(images).to(device)
+    return on, None if labels is None else torch.from_numpy(labels).to(device)
+
+
+def forget() -> None:
+    """Drop every folder this process has read, and what was drawn from them (tests: as a new
+    process would start)."""
+    folder_sets.forget()
+    folder_measures.forget()
+    _on.cache_clear()
 
 
 IMAGES = ImageFolder()
+COND_IMAGES = ImageFolder(
+    name="cond-images",
+    summary="your pictures with their class (one per subfolder of --data DIR): G is asked for one",
+    conditional=True,
+)

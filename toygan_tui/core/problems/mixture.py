@@ -51,6 +51,7 @@ class Mixture:
     labels: tuple[int, ...] = ()
     view: View = "points"
     charted: tuple[str, str] = ("hq", "js")
+    headline: tuple[str, ...] = ("modes", "hq")  # every mode first, then good points
     measures: tuple[Measure, ...] = field(init=False)
 
     def __post_init__(self) -> None:

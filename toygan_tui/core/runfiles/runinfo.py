@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.runfiles.best import read_best
 from toygan_tui.core.runfiles.catalog import run_kind
 from toygan_tui.core.runfiles.diagnosis import WINDOW, diagnose
 from toygan_tui.core.runfiles.process import process_alive
@@ -66,6 +67,7 @@ class RunInfo:
     note: str = ""  # why the status is what it is, when it is not obvious
     problem: str = "curves"  # what the run learns, and with which loss (config.json says;
     loss: str = "minimax"  # a run from before problems and losses is curves + minimax)
+    best: dict[str, Any] | None = None  # best.json: the step and measures of best.pt
     diagnosis: Diagnosis | None = None  # where judged (with_diagnosis): the latest reports'
 
     @property
@@ -92,6 +94,12 @@ class RunInfo:
             "path": str(self.path),
             "note": self.note or None,
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+            "best": None
+            if self.best is None
+            else {
+                "step": self.best["step"],
+                **{k: _number(v) for k, v in self.best["quality"].items()},
+            },
         }
 
 
@@ -108,8 +116,9 @@ def run_info(path: Path, now: float | None = None, status: StatusRead | None = N
         info = _from_files(path, config, status.problem, now)
     names = config or (status.data or {})
     return replace(
-        info, problem=str(names.get("problem", "curves")), loss=str(names.get("loss", "minimax"))
-    )
+        info, problem=str(names.get("problem", "curves")), loss=str(names.get("loss", "minimax")),
+        best=read_best(path),
+    )  # fmt: skip
 
 
 def with_diagnosis(info: RunInfo) -> RunInfo:

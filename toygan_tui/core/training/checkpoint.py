@@ -167,10 +167,13 @@ def config_of(path: Path, data: dict[str, Any]) -> TrainConfig:
         raise CheckpointError(f"{path}: damaged checkpoint config ({exc})") from None
 
 
-def load_generator(path: Path, raw: bool = False) -> tuple[torch.nn.Module, TrainConfig, int, bool]:
+def load_generator(
+    path: Path, raw: bool = False, data: dict[str, Any] | None = None
+) -> tuple[torch.nn.Module, TrainConfig, int, bool]:
     """A generator (on the CPU, eval mode), its config, its step and whether it is the EMA of
-    G: all `sample` needs. The EMA where the run kept one, else (or with raw=True) G itself."""
-    data = read_checkpoint(path)
+    G: all `sample` needs. The EMA where the run kept one, else (or with raw=True) G itself.
+    `data`: the checkpoint already read, when the caller has it."""
+    data = read_checkpoint(path) if data is None else data
     cfg = config_of(path, data)
     net = "G" if raw or data["G_ema"] is None else "G_ema"
     G = make_generator(cfg)

@@ -36,6 +36,8 @@ from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import StatusWriter
 from toygan_tui.core.runfiles.sweepreport import MemberResult, SweepReport, status_fields
 from toygan_tui.core.runfiles.sweeps import SweepDir
+from toygan_tui.core.training.keeper import BestWriter, MemberBest, best_writer
+from toygan_tui.core.training.member import config_extra
 
 if TYPE_CHECKING:
     import torch
@@ -82,6 +84,19 @@ class Layout:
         self.on_save = on_save  # a library caller's hooks: on_save(state) at each save,
         self.on_report = on_report  # on_report(snap) where each report is built
         self.writer: CheckpointWriter | None = None
+        self.best: BestWriter | None = None  # writes each member's best.pt (a run's, a sweep's)
+        self.resumed = False
+
+    def keep_best(self, trainer: Training, resumed: bool) -> None:
+        """Keep every member's best.pt from now on (training/keeper.py)."""
+        self.resumed, self.best = resumed, best_writer(trainer.warn)
+
+    def keeper(self, member: Member) -> MemberBest | None:
+        """What decides and keeps the member's best (None where nothing is kept)."""
+        if self.best is None or member.files is None:
+            return None
+        files = member.files
+        return MemberBest(files.directory, member.state.cfg, files.run_id, self.best, self.resumed)
 
     def prepare(self, trainer: Training, resumed: bool) -> None:
         """The files before the first step (none here)."""
@@ -136,8 +151,9 @@ class RunLayout(Layout):
         data = member.checkpoint()
         runs_dir = self.run.path.parent
         try:
-            # Room for a checkpoint and its temp copy, twice over (ckpt.pt and last.pt).
-            check_writable(runs_dir, 2 * len(data))
+            # Room for a checkpoint and its temp copy, twice over (ckpt.pt and last.pt), and
+            # best.pt (smaller: G alone).
+            check_writable(runs_dir, 3 * len(data))
             self.run.path.mkdir(parents=True, exist_ok=True)
             for directory in (runs_dir, self.run.path):
                 clean_stale_temps(directory)  # leftovers of a writer killed mid-write
@@ -146,8 +162,8 @@ class RunLayout(Layout):
                 trim_frames(self.run.path, trainer.step)  # nor frames
                 trim_events(self.run.path, member.state.events)  # the checkpoint's events only
                 self.recent.extend(tail_rows(self.run.metrics, WINDOW))
-            extra = {"run_id": self.run.run_id, "device": str(trainer.device)}
-            write_config(self.run, member.state.cfg.to_dict(), extra)
+            write_config(self.run, member.state.cfg.to_dict(),
+                         config_extra(member, self.run.run_id, trainer))  # fmt: skip
             atomic_write(self.run.checkpoint, data)
             atomic_write(self.last_checkpoint, data)
         except OSError as exc:
@@ -155,6 +171,7 @@ class RunLayout(Layout):
             raise InputError(f"cannot write the run into {runs_dir}: {reason}") from None
         self.writer = CheckpointWriter(write_run(self.last_checkpoint), trainer.write_failed)
         self.writer.saved_step = trainer.step
+        self.keep_best(trainer, resumed)
 
     def status(self, trainer: Training) -> StatusWriter:
         cfg = trainer.members[0].state.cfg
@@ -195,6 +212,7 @@ class SweepLayout(Layout):
     def prepare(self, trainer: Training, resumed: bool) -> None:
         """config.json and every member's files, and the first checkpoints."""
         self.writer = CheckpointWriter(write_sweep(self.files.path), trainer.write_failed)
+        self.keep_best(trainer, resumed)
         try:
             check_writable(self.files.path, 4 * len(trainer.members[0].checkpoint()))
             clean_stale_temps(self.files.path)
@@ -204,8 +222,8 @@ class SweepLayout(Layout):
                 directory = member.files.directory
                 directory.mkdir(parents=True, exist_ok=True)
                 clean_stale_temps(directory)
-                extra = {"run_id": member.files.run_id, "device": str(trainer.device)}
-                write_config(RunDir(directory), member.state.cfg.to_dict(), extra)
+                write_config(RunDir(directory), member.state.cfg.to_dict(),
+                             config_extra(member, member.files.run_id, trainer))  # fmt: skip
                 if resumed:
                     trim_frames(directory, trainer.step)
             if resumed:

@@ -11,9 +11,11 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from toygan_tui.core.problems.base import ReadsData
 from toygan_tui.core.runfiles.events import Event, append_event
 from toygan_tui.core.runfiles.frames import append_frame, view_arrays
 from toygan_tui.core.runfiles.rundir import append_metrics
@@ -54,6 +56,16 @@ class MemberFiles:
         except OSError as exc:
             return [f"could not append to the events in {self.directory} ({exc.strerror})"]
         return []
+
+
+def config_extra(member: Member, run_id: str, trainer: Any) -> dict[str, Any]:
+    """What a run's config.json holds besides its options: its id, its device, and what was
+    found in the files it reads (a folder's counts)."""
+    extra: dict[str, Any] = {"run_id": run_id, "device": str(trainer.device)}
+    problem = member.state.problem
+    if isinstance(problem, ReadsData):
+        extra["folder"] = problem.record()
+    return extra
 
 
 @dataclass(eq=False)

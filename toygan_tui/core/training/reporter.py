@@ -90,9 +90,11 @@ class Reporter:
         state: TrainState,
         on_report: Callable[[Snapshot], Snapshot] = lambda snap: snap,
         worker: ThreadPoolExecutor | None = None,
+        keep: Callable[[Snapshot, Players], None] | None = None,
     ) -> None:
         self.evaluator, self.state, self.on_report = evaluator, state, on_report
         self.worker = worker  # None: every report is evaluated at once, here
+        self.keep = keep  # hears each report with the players it saw (training/keeper.py)
         self.spares = Spares(evaluator, state)
         self._last: Future[Snapshot] | None = None  # the latest report sent to the worker
 
@@ -115,8 +117,12 @@ class Reporter:
         return report(self.state, self.evaluator, at, self.evaluator.players(self.state))
 
     def snapshot(self, at: ReportAt, seen: Players) -> Snapshot:
-        """The report, passed through on_report."""
-        return self.on_report(report(self.state, self.evaluator, at, seen))
+        """The report, passed through on_report (and `keep`, while `seen` is still the
+        players at the report's step)."""
+        snap = report(self.state, self.evaluator, at, seen)
+        if self.keep is not None:
+            self.keep(snap, seen)
+        return self.on_report(snap)
 
 
 def report(state: TrainState, evaluator: Evaluator, at: ReportAt, seen: Players) -> Snapshot:

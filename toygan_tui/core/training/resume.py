@@ -20,6 +20,7 @@ from toygan_tui.core.runfiles.rundir import (
     check_run_id,
 )
 from toygan_tui.core.training.checkpoint import CheckpointError, config_of, read_checkpoint
+from toygan_tui.core.training.keeper import BEST_KIND
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ def locate(path: Path) -> ResumePoint:
     path = Path(path)
     checkpoint = _checkpoint_in(path) if path.is_dir() else path
     data = read_checkpoint(checkpoint)
+    if data.get("kind") == BEST_KIND:
+        raise CheckpointError(
+            f"{checkpoint}: best.pt keeps G at the run's best report, for sampling; resume "
+            f"from the run ({checkpoint.parent}), whose ckpt.pt holds the whole state"
+        )
     return ResumePoint(_run_of(checkpoint, data), checkpoint, data, config_of(checkpoint, data))
 
 

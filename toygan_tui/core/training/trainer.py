@@ -105,9 +105,9 @@ class Trainer(Generic[R, L]):
         self._warn = on_warning or (lambda message: None)
         self.status = self.layout.status(self)
         threads = torch.get_num_threads()
-        torch.set_num_threads(self.cfg.threads)
+        torch.set_num_threads(self.cfg.cpu_threads)
         cpu = self.device.type == "cpu" and self.layout.reports
-        worker = report_worker(self.cfg.threads) if cpu else None
+        worker = report_worker(self.cfg.cpu_threads) if cpu else None
         self._attach_reporters(worker)
         diverged = False
         try:
@@ -119,6 +119,8 @@ class Trainer(Generic[R, L]):
             if worker is not None:
                 worker.shutdown(wait=True, cancel_futures=True)
             torch.set_num_threads(threads)
+            if self.layout.best is not None:
+                self.layout.best.wait()  # the last best.pt is on the disk before the run ends
             self._tell_problems()
             saved = self.saved_step  # the last save is on the disk before the run says it ended
             if self.status is not None:
@@ -202,9 +204,8 @@ class Trainer(Generic[R, L]):
             key = Evaluator.key(member.state.cfg)
             if key not in evaluators:
                 evaluators[key] = Evaluator(member.state.cfg, self.device)
-            member.reporter = Reporter(
-                evaluators[key], member.state, self._recorder(member), worker
-            )
+            member.reporter = Reporter(evaluators[key], member.state, self._recorder(member),
+                                       worker, keep=self.layout.keeper(member))  # fmt: skip
 
     def _recorder(self, member: Member) -> Callable[[Snapshot], Snapshot]:
         """Where a member's report is built (maybe the report worker, in step order): named
@@ -254,6 +255,8 @@ class Trainer(Generic[R, L]):
         """The reports of one step, once evaluated: a member whose numbers are not finite is
         frozen (and the training ends when none is left)."""
         snaps = [None if f is None else f.result() for f in futures]
+        if self.layout.best is not None:
+            self.layout.best.tell()
         self._tell_problems()
         last: tuple[Member, str] | None = None
         for member, snap in zip(self.members, snaps, strict=True):

@@ -49,7 +49,7 @@ class CpuEngine:
         step, counters = self.step, [c.numpy() for c in self.flat.counters]
         done = 0
         # A diverging run overflows quietly, as torch does; the trainer checks the losses.
-        with blas_threads(self.state.cfg.threads), np.errstate(all="ignore"):
+        with blas_threads(self.state.cfg.cpu_threads), np.errstate(all="ignore"):
             while done < n:
                 batches = self.streams.draw(min(n - done, self.streams.chunk))
                 for batch in batches:
