@@ -111,7 +111,7 @@ def test_the_starting_frame_is_drawn_in_a_terminal_before_torch_is_imported(
         assert term.child.isalive()  # held at the gate
         gate.touch()
         term.wait_for(r"step [\d,]+/1,000,000 .*steps/s", 120)  # torch loaded, training
-        term.wait_for(r"space pause  s step  \+/- speed  q quit")  # now they do
+        term.wait_for(r"space pause  s/n step  \+/- speed  q quit")  # now they do
         term.child.kill(signal.SIGINT)
         assert term.exit_status(60) == 130
     finally:
