@@ -178,6 +178,7 @@ def _head(
             title.append(f"  {key} ", style="dim").append(value, style="bold cyan")
         title.append(f"  {snap.device}")
         title.append(f"  engine {engine_label(snap.engine)}" if snap.engine else "")
+        title.append(f"  pack {snap.pack}" if snap.pack > 1 else "")  # PacGAN's packing
         progress = _progress(snap, width)
     lines: Lines = []
     for text in (title, progress):

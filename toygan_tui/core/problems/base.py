@@ -79,6 +79,7 @@ class Defaults:
     augment: int = 0  # image problems: pixels D's images are shifted by, at most (0: none)
     d_norm: str = "batch"  # a DCGAN D's normalisation: "batch" (DCGAN's BatchNorm) or "none"
     codes: int = 0  # DCGAN nets: InfoGAN's categorical code of this many values (0: none)
+    pack: int = 1  # PacGAN's packing: samples D judges as one input (1: none)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

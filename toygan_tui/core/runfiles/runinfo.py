@@ -62,6 +62,7 @@ class RunInfo:
     note: str = ""  # why the status is what it is, when it is not obvious
     problem: str = "curves"  # what the run learns, and with which loss (config.json says;
     loss: str = "minimax"  # a run from before problems and losses is curves + minimax)
+    pack: int = 1  # --pack (config.json; a run from before packing has none: 1)
 
     @property
     def ended(self) -> bool:
@@ -101,8 +102,12 @@ def run_info(path: Path, now: float | None = None, status: StatusRead | None = N
     else:
         info = _from_files(path, config, status.problem, now)
     names = config or (status.data or {})
+    pack = names.get("pack", 1)
     return replace(
-        info, problem=str(names.get("problem", "curves")), loss=str(names.get("loss", "minimax"))
+        info,
+        problem=str(names.get("problem", "curves")),
+        loss=str(names.get("loss", "minimax")),
+        pack=pack if isinstance(pack, int) and not isinstance(pack, bool) and pack > 0 else 1,
     )
 
 

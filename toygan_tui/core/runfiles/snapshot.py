@@ -55,6 +55,7 @@ class Snapshot:
     heat: np.ndarray | None = None  # D's output on a grid over a 2-D problem's box (rows: y)
     ema_quality: dict[str, float] = field(default_factory=dict)  # the EMA of G's measures, by
     #                     the problem's names (empty when the run keeps no EMA: no --ema)
+    pack: int = 1  # samples D judges as one input (--pack; 1: none), for the header
 
     @property
     def eta(self) -> float:

@@ -1,6 +1,6 @@
 """What a report shows of G and D, off the training stream: G's samples on a fixed noise batch
 (and fixed labels) with the problem's measures, and, for a 2-D problem, D's say on a grid over
-its box. One host sync per report (a GPU's results are copied once).
+its box (a packed D's on K copies of each point). One host sync per report (a GPU's results are copied once).
 
 An Evaluator holds no run's state: runs equal in its READS (a sweep's members) share one. A
 report may be evaluated behind the training on copies of the players at the report's step
@@ -73,7 +73,8 @@ class Evaluator:
         self.z = z.to(device)
         self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
         points = cast(PointsProblem, problem) if problem.view == "points" else None
-        self.grid = None if points is None else _grid(points.box).to(device)
+        # D's say on a point: a packed D (--pack K) judges K copies of it side by side.
+        self.grid = None if points is None else _grid(points.box).repeat(1, cfg.pack).to(device)
 
     def players(self, state: TrainState) -> Players:
         """The state's own modules: for an evaluation done before the training goes on."""

@@ -134,4 +134,5 @@ def report(state: TrainState, evaluator: Evaluator, at: ReportAt, seen: Players)
         labels=evaluation.labels,
         heat=evaluation.heat,
         ema_quality=evaluation.ema_quality,
+        pack=state.cfg.pack,
     )

@@ -39,7 +39,9 @@ class ReferenceEngine:
         self.loss = state.loss
         self.ops = _TORCH_OPS
         # torch's own Adam, on the state's optimizer containers: a checkpoint sees its steps.
-        self.players = Players(state.G, state.D, torch_adam(state.opt_G), torch_adam(state.opt_D))
+        self.players = Players(
+            state.G, state.D, torch_adam(state.opt_G), torch_adam(state.opt_D), state.cfg.pack
+        )
         self.ema = _ema_pairs(state)
 
     def run(self, n: int) -> torch.Tensor:
@@ -61,11 +63,14 @@ class ReferenceEngine:
 
     def _batch(self) -> Batch:
         """One update's draws, in the tutorial's order: real samples, then noise (then ε, then
-        the shifts of an augmenting run, from the noise stream too)."""
-        s, n = self.state, self.state.cfg.batch_size
+        the shifts of an augmenting run, from the noise stream too). A packed run's ε is one
+        per packed input, the same for its K samples."""
+        s, n, k = self.state, self.state.cfg.batch_size, self.state.cfg.pack
         real, labels = s.real_batch_with_labels()
         z = s.noise(n)
-        eps = s.uniform(n) if s.cfg.gp_weight else None
+        eps = None
+        if s.cfg.gp_weight:
+            eps = s.uniform(n) if k == 1 else s.uniform(n // k).repeat_interleave(k, dim=0)
         most = s.cfg.augment
         shifts = Shifts.draw(s.noise_gen, n, most, s.device) if most else None
         return Batch(real, labels, z, eps, shifts)
