@@ -219,7 +219,9 @@ def test_the_graphed_engine_takes_the_reference_steps_for_every_pair(
 
 @pytest.mark.parametrize("fake_cuda", ["never"], indirect=True)
 @pytest.mark.parametrize("pack", [2, 4])
-def test_the_graphed_engine_takes_the_reference_packed_steps(fake_cuda: FakeCuda, pack: int) -> None:
+def test_the_graphed_engine_takes_the_reference_packed_steps(
+    fake_cuda: FakeCuda, pack: int
+) -> None:
     # PacGAN's packing (tests/test_pack.py) through capture and replay: grid's two hidden
     # layers, narrowed, with the minimax mirror (pack 2) and ns's own dL/dlogit (pack 4).
     loss = "minimax" if pack == 2 else "ns"

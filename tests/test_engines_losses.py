@@ -31,8 +31,10 @@ PAIRS = [(problem, loss) for problem in MLP_PROBLEMS for loss in HAND_WRITTEN]
 # Seed 1 of grid with hinge meets a ReLU flip at step ~177 that, through hinge's kinks, flips
 # more units by step ~210 (parameters 3 Adam steps apart by 215, on this x86 host): a cascade
 # of rounding events, not a wrong gradient (the gradients agree to 1e-7 before it). Seed 2
-# runs 300 steps without one.
-SEEDS = {("grid", "hinge"): 2}
+# runs 300 steps without one. Likewise seed 1 of grid with ns at grid's recipe (packed by 2, lr
+# 1e-3) on the device engine: a flip at step ~22 (the gradients from one state agree to 1e-7)
+# grows to 60 Adam steps by step 300; seeds 2 and 3 agree to 1e-7 all the way.
+SEEDS = {("grid", "hinge"): 2, ("grid", "ns"): 2}
 # Other depths than the defaults: one hidden layer on a 2-D problem, three on both curves.
 DEPTHS = {
     "ring, depth 1, ns": ("ring", "ns", {**NARROW, "depth": 1}),
@@ -51,7 +53,7 @@ def pair_config(problem: str, loss: str, **typed: object) -> TrainConfig:
         typed = {**NARROW, **typed}
     options = {"problem": problem, "loss": loss, "device": "cpu", **typed}
     options.setdefault("seed", SEEDS.get((problem, loss), 1))
-    return resolve(options, typed=set(typed))
+    return resolve(options, typed={*typed, "loss"})  # --loss L is typed
 
 
 @pytest.mark.parametrize(("problem", "loss"), PAIRS)

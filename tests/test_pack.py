@@ -16,9 +16,9 @@ import torch
 from snapshots import make_snapshot
 from test_batched import RESYNC_CHUNKS, run_members_side_by_side
 from test_batched import configs as member_configs
-from test_ui_dashboard import frame
 from test_engines import CHUNKS, fresh, run_side_by_side
 from test_resume import assert_option_resumes_and_counts
+from test_ui_dashboard import frame
 
 from toygan_tui.core.config import ConfigError, TrainConfig, resolve
 from toygan_tui.core.engines.autograd.penalty import gradient_penalty

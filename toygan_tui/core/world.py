@@ -48,9 +48,7 @@ def world_from_env(environ: Mapping[str, str] | None = None) -> World | None:
     return World(rank, size, local, per_machine) if size > 1 else None
 
 
-def check_job(
-    world: World, *, batch_size: int, engine: str, device: str, pack: int = 1
-) -> None:
+def check_job(world: World, *, batch_size: int, engine: str, device: str, pack: int = 1) -> None:
     """Refuse, in one line, a run a torchrun job cannot train as asked."""
     if engine == "fast":
         raise InputError(

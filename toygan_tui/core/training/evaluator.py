@@ -1,6 +1,7 @@
 """What a report shows of G and D, off the training stream: G's samples on a fixed noise batch
 (and fixed labels) with the problem's measures, and, for a 2-D problem, D's say on a grid over
-its box (a packed D's on K copies of each point). One host sync per report (a GPU's results are copied once).
+its box (a packed D's on K copies of each point). One host sync per report (a GPU's results
+are copied once).
 
 An Evaluator holds no run's state: runs equal in its READS (a sweep's members) share one. A
 report may be evaluated behind the training on copies of the players at the report's step
