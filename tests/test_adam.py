@@ -5,14 +5,12 @@ import torch._dynamo (torch's Optimizer does, on its first call: 1.4 s of start-
 from __future__ import annotations
 
 import io
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from clikit import ROOT, toygan_argv, toygan_env
+from clikit import imports_of
 
 from toygan_tui.core.engines.adam import AdamState, adam_defaults, torch_adam
 
@@ -118,25 +116,14 @@ def test_a_state_dict_that_does_not_fit_is_refused_as_torch_refuses_it() -> None
         AdamState(params(), momentum=0.9)
 
 
-MODULES_AT_EXIT = """
-import atexit, json, sys
-names = ("torch", "torch._dynamo")
-atexit.register(lambda: print(json.dumps({name: name in sys.modules for name in names})))
-from toygan_tui.cli import main
-main(sys.argv[1:])
-"""
-
-
 def modules_at_exit(*args: object) -> dict[str, bool]:
     """Run `toygan ARGS` in a fresh interpreter; which of torch, torch._dynamo it had loaded."""
-    argv = toygan_argv(*args, via=("-c", MODULES_AT_EXIT))
-    done = subprocess.run(
-        argv, capture_output=True, text=True, env=toygan_env(), cwd=ROOT, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    ran = imports_of(*args)
+    assert ran.result.code == 0, ran.result.err
+    return {name: name in ran.modules for name in ("torch", "torch._dynamo")}
 
 
+@pytest.mark.slow  # four commands in fresh interpreters, each loading torch
 def test_no_command_imports_torch_dynamo_unless_the_reference_engine_is_asked(
     tmp_path: Path,
 ) -> None:
@@ -145,10 +132,7 @@ def test_no_command_imports_torch_dynamo_unless_the_reference_engine_is_asked(
     assert modules_at_exit(*train, "--no-live") == {"torch": True, "torch._dynamo": False}
     ckpt = runs / "last.pt"
     assert modules_at_exit("sample", "--ckpt", ckpt) == {"torch": True, "torch._dynamo": False}
-    assert modules_at_exit("sample", "--ckpt", ckpt, "--format", "json")["torch._dynamo"] is False
-    for reader in (["runs"], ["watch"], ["plot"]):  # the run-files side: no torch at all
-        loaded = modules_at_exit(*reader, "--runs-dir", runs)
-        assert loaded == {"torch": False, "torch._dynamo": False}, reader
+    # (runs, watch, plot and replay load no torch at all: test_layering, test_watch...)
     # A resumed run loads the optimizers' state, and may switch engine: still no dynamo...
     resumed = ["train", "--resume", runs, "--steps", 90, "--no-live"]
     assert modules_at_exit(*resumed)["torch._dynamo"] is False

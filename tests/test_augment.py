@@ -144,6 +144,7 @@ def test_a_problems_defaults_may_set_the_augmentation_and_a_typed_value_wins(
 SMALL = ("--problem", "digits", "--batch-size", 16, "--hidden", 8)
 
 
+@pytest.mark.slow
 def test_an_augmented_digits_run_resumes_bit_for_bit_and_differs_from_one_without(
     tmp_path: Path,
 ) -> None:

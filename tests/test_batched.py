@@ -22,12 +22,13 @@ The streams are never re-synced: they must stay exactly equal over the whole run
 
 from __future__ import annotations
 
-import copy
 import dataclasses
+from pathlib import Path
 
 import pytest
 import torch
-from test_engines import assert_close_norm, assert_same_streams, fresh
+from clikit import toygan
+from test_engines import assert_close_norm, assert_same_streams, fresh, resync
 
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.engines.adam import AdamState, torch_adam
@@ -37,9 +38,11 @@ from toygan_tui.core.engines.batched.batched import BatchedEngine, BlockLogitGra
 from toygan_tui.core.engines.batched.member_rows import MemberPlayers
 from toygan_tui.core.engines.batched.stacked import StackedMLP
 from toygan_tui.core.engines.contract import NotApplicable
+from toygan_tui.core.engines.factory import make_engine
 from toygan_tui.core.engines.numpy_cpu.cpu import CpuEngine
 from toygan_tui.core.losses import LOSSES
-from toygan_tui.core.training.state import TrainState
+from toygan_tui.core.training.checkpoint import read_checkpoint
+from toygan_tui.core.training.state import TrainState, new_state, resolve_device
 
 # Four members: different seeds, learning rates (G's and D's apart in two) and Adam betas.
 MEMBERS = [
@@ -84,17 +87,6 @@ def assert_member_matches(member: TrainState, single: TrainState) -> None:
             got = torch.cat([a[k][moment].flatten() for k in a])
             want = torch.cat([b[k][moment].flatten() for k in a])
             assert_close_norm(got, want, MOMENTS_RTOL)
-
-
-def resync(member: TrainState, single: TrainState) -> None:
-    """The member takes the single run's modules and Adam state (copies: no tensor shared);
-    its streams are left alone (they must agree on their own)."""
-    pairs = [(member.G, single.G), (member.D, single.D), (member.g_ema, single.g_ema)]
-    for mine, theirs in pairs:
-        if mine is not None and theirs is not None:
-            mine.load_state_dict(theirs.state_dict())
-    for mine_opt, their_opt in ((member.opt_G, single.opt_G), (member.opt_D, single.opt_D)):
-        mine_opt.load_state_dict(copy.deepcopy(their_opt.state_dict()))
 
 
 def run_members_side_by_side(cfgs: list[TrainConfig], chunks: list[int]) -> None:
@@ -274,3 +266,65 @@ def test_members_stepped_in_blocks_take_their_own_runs_steps(
     engine = BatchedEngine([fresh(c) for c in configs()])
     assert [len(block.states) for block in engine.blocks] == [3, 1]
     run_members_side_by_side(configs(), [23, 1, 17])
+
+
+# -- on a GPU: the same engine, all members in one block, each member's own device streams --
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def on_the_gpu(cfgs: list[TrainConfig]) -> list[TrainState]:
+    device = resolve_device("cuda")
+    return [new_state(dataclasses.replace(c, device="cuda"), device) for c in cfgs]
+
+
+@CUDA
+@pytest.mark.usefixtures("no_tf32")
+@pytest.mark.parametrize("loss", ["minimax", "hinge"])
+def test_on_a_gpu_each_member_takes_the_steps_of_its_own_gpu_run(loss: str) -> None:
+    # Against the engine `toygan train --device cuda` picks (the CUDA-graph engine), which
+    # draws each step from the run's device generators, as the members do on a GPU.
+    cfgs = configs(loss=loss)
+    members, singles = on_the_gpu(cfgs), on_the_gpu(cfgs)
+    engine = BatchedEngine(members)
+    assert engine.name == "batched (K=4)" and len(engine.blocks) == 1  # one block on a GPU
+    engines = [make_engine(single) for single in singles]
+    assert {e.name for e in engines} == {"fast (CUDA graph)"}
+    for n in RESYNC_CHUNKS[:6]:
+        stats = engine.run(n)
+        for got, member, single, own in zip(stats, members, singles, engines, strict=True):
+            assert got.device == member.device
+            torch.testing.assert_close(got, own.run(n), rtol=0, atol=STATS_ATOL)
+            assert_member_matches(member, single)
+            resync(member, single)
+
+
+@CUDA
+@pytest.mark.usefixtures("no_tf32")
+def test_on_a_gpu_a_member_goes_on_in_its_own_engine_and_a_diverging_one_stays_in_its_row() -> None:
+    cfgs = [*configs()[:2], TrainConfig(device="cuda", lr_g=1e12, lr_d=1e12)]
+    members, singles = on_the_gpu(cfgs), on_the_gpu(cfgs[:2])
+    stats = BatchedEngine(members).run(40)
+    assert not torch.isfinite(stats[2]).all() and torch.isfinite(torch.stack(stats[:2])).all()
+    for member in members[:2]:
+        make_engine(member).run(30)  # a checkpointed member, resumed as a single run
+    BatchedEngine(members[:2]).run(20)  # and back, without the diverged one (as a sweep does)
+    for single in singles:
+        make_engine(single).run(90)
+    for member, single in zip(members[:2], singles, strict=True):
+        assert_member_matches(member, single)
+
+
+@CUDA
+def test_a_sweep_on_a_gpu_trains_in_the_batched_engine(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    args = ["--device", "cuda", "--no-live", "--steps", 120, "--report-every", 40]
+    result = toygan("sweep", *args, "--runs-dir", runs, "--seeds", "1-3")
+    assert result.code == 0, result.err
+    assert "engine batched (K=3)" in result.out
+    assert toygan("train", *args, "--runs-dir", runs, "--name", "t", "--seed", 3).code == 0
+    mine = read_checkpoint(runs / "sweep-1" / "members" / "3" / "ckpt.pt")
+    theirs = read_checkpoint(runs / "t" / "ckpt.pt")
+    assert mine["config"] == theirs["config"] and mine["step"] == theirs["step"] == 120
+    for net in ("G", "D"):  # a ReLU flip allowed, as above
+        for key, value in theirs[net].items():
+            torch.testing.assert_close(mine[net][key], value, rtol=0, atol=PARAM_STEPS * 1e-4)

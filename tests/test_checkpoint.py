@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from clikit import ROOT, Payload, dead_pid, disk_full, quick, toygan, toygan_process
+from clikit import ROOT, Payload, dead_pid, disk_full, metrics_rows, quick, toygan, toygan_process
 
 from toygan_tui import __version__
 from toygan_tui.core.config import TrainConfig
@@ -108,6 +108,7 @@ def test_a_pickle_payload_never_runs(
     assert os.environ.get("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD") == force  # left as it was
 
 
+@pytest.mark.slow
 def test_sample_refuses_a_payload_in_a_fresh_process_with_the_unsafe_variable_set(
     tmp_path: Path,
 ) -> None:
@@ -245,7 +246,7 @@ def test_a_diverging_run_stops_exits_1_and_keeps_the_last_good_checkpoint(
     assert "training diverged at step 10 (d_loss is not finite)" in result.err
     assert f"last good checkpoint is {runs / 'a' / 'ckpt.pt'} (step 0)" in result.err
     assert read_checkpoint(runs / "a" / "ckpt.pt")["step"] == 0
-    rows = [json.loads(line) for line in (runs / "a" / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(runs / "a")
     assert [r["step"] for r in rows] == [10] and rows[0]["d_loss"] is None  # kept, as null
     assert toygan("plot", runs / "a").code == 0  # the history still draws
 

@@ -174,6 +174,7 @@ def test_a_bad_speed_is_one_line_and_exit_2(value: str, tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())  # refused before any run directory exists
 
 
+@pytest.mark.slow
 def test_plain_lines_and_status_json_show_the_capped_speed(tmp_path: Path) -> None:
     args = ("--steps", 40, "--report-every", 20, "--speed", 20, "--no-live", "--name", "slow")
     result = toygan("train", *args, "--runs-dir", tmp_path)

@@ -1,10 +1,18 @@
 """The CUDA path, checked where no GPU is: device names, the private-op probe, and the CUDA-graph
 engine's capture (success and failure) against a stand-in for torch.cuda on the CPU.
 
-The stand-in (FakeCuda) gives streams that record which one is current, graphs that record the
-steps called while they capture and replay them eagerly, and a capture that can be made to fail
-the way a real one does (an error from capture_end, the capture stream still current). What it
-cannot show (kernels in a real graph, RNG offsets on a device) bench/gpu_check runs on a GPU.
+The stand-in (FakeCuda) gives streams that record which one is current, and graphs that behave
+as CUDA graphs do where the engine could get them wrong: a capture records the step's kernels
+(every aten op, through a TorchDispatchMode) on the memory they ran on, and a replay runs those
+ops again on that memory, not the Python step. So a replay sees what a real one sees: buffers
+the engine rebinds after capture are not the ones replayed, a number computed in Python at
+capture (a step count, a learning-rate factor) is baked in, and a generator the graph was not
+given fails the capture, as an unregistered one does on a GPU, while a registered one advances
+at every replay. A host sync inside the step (.item(), a bool of a tensor) fails the capture as
+it does on a GPU. A capture can also be made to fail the way a real one does (an error from
+capture_end, the capture stream still current). What it cannot show (kernels in a real graph,
+RNG offsets on a device, the memory pool's reuse) bench/gpu_check runs on a GPU, and the
+CUDA-only tests below wherever one is present.
 """
 
 from __future__ import annotations
@@ -12,11 +20,14 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import torch
+import torch.utils._pytree as pytree
 from test_engines import CHUNKS, fresh, run_side_by_side
 from test_engines_losses import PAIRS, pair_config
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from toygan_tui.core.config import ConfigError, TrainConfig
 from toygan_tui.core.engines.autograd.reference import ReferenceEngine
@@ -27,6 +38,8 @@ from toygan_tui.core.engines.factory import make_engine, make_fast_engine
 from toygan_tui.core.training.state import TrainState, indexed, new_state, resolve_device
 
 CPU = torch.device("cpu")
+# Replays of the 10-step graph alone, then the 1-step one, then both: 40 steps.
+GRAPH_CHUNKS = [2 * fast_cuda.UNROLL + 5, 1, fast_cuda.UNROLL + 4]
 
 
 # -- device names ------------------------------------------------------------------------------
@@ -102,9 +115,15 @@ class FakeStream:
         self.waited_for.append(other.name)
 
 
+UNREGISTERED = "Attempt to increase offset for a CUDA generator not in capture mode."
+
+
 class FakeGraph:
+    """A CUDA graph on the CPU: the aten ops run while it captures, replayed on their memory."""
+
     def __init__(self, cuda: FakeCuda) -> None:
         self.cuda, self.steps, self.generators = cuda, 0, []
+        self.ops: list[tuple[Any, tuple, dict, Any]] = []
 
     def register_generator_state(self, gen: torch.Generator) -> None:
         warnings.warn("register_generator_state is deprecated", FutureWarning, stacklevel=2)
@@ -113,15 +132,55 @@ class FakeGraph:
     def capture_begin(self, pool: object) -> None:
         assert self.cuda.current is not self.cuda.default, "capture needs a side stream"
         self.cuda.capturing, self.pool = self, pool
+        self.recorder = Recorder(self)
+        self.recorder.__enter__()
 
     def capture_end(self) -> None:
+        self.recorder.__exit__(None, None, None)
         self.cuda.capturing = None
         if self.cuda.fail == "at its end":  # as cudaStreamEndCapture does; the stream stays current
             raise RuntimeError("CUDA error: operation failed due to a previous error in capture")
 
+    def record(self, func: Any, args: tuple, kwargs: dict) -> Any:
+        """One op while capturing: run (a stand-in may), checked as a capture checks it, kept."""
+        registered = {gen._cdata for gen in self.generators}  # the same C++ generator
+        for arg in pytree.tree_leaves((args, kwargs)):
+            if isinstance(arg, torch.Generator) and arg._cdata not in registered:
+                raise RuntimeError(UNREGISTERED)
+        out = func(*args, **kwargs)
+        if not isinstance(out, (torch.Tensor, list, tuple, type(None))):  # .item(), bool(t)...
+            raise RuntimeError("CUDA error: operation not permitted when stream is capturing")
+        self.ops.append((func, args, kwargs, out))
+        return out
+
     def replay(self) -> None:
-        for _ in range(self.steps):
-            self.cuda.step()
+        """Each op again on the captured tensors; a result the op allocated is written into the
+        memory it had at capture (a graph's pool), where the later ops read it."""
+        for func, args, kwargs, out in self.ops:
+            fresh = func(*args, **kwargs)
+            inputs = {_storage(t) for t in pytree.tree_leaves((args, kwargs)) if _is_tensor(t)}
+            for kept, new in zip(pytree.tree_leaves(out), pytree.tree_leaves(fresh), strict=True):
+                if _is_tensor(kept) and kept.numel() and _storage(kept) not in inputs:
+                    kept.copy_(new)  # not a view, an in-place op or an out=: its own memory
+
+
+def _is_tensor(value: object) -> bool:
+    return isinstance(value, torch.Tensor)
+
+
+def _storage(t: torch.Tensor) -> int:
+    return t.untyped_storage().data_ptr()
+
+
+class Recorder(TorchDispatchMode):
+    """Every aten op while a FakeGraph captures goes through the graph."""
+
+    def __init__(self, graph: FakeGraph) -> None:
+        super().__init__()
+        self.graph = graph
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        return self.graph.record(func, args, kwargs or {})
 
 
 class FakeCuda:
@@ -168,8 +227,9 @@ class FakeCuda:
 
 @pytest.fixture
 def fake_cuda(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> FakeCuda:
-    """torch.cuda replaced for fast_cuda; steps called while a fake graph captures are
-    recorded in it (a real capture runs nothing; the engine puts the state back either way)."""
+    """torch.cuda replaced for fast_cuda. Steps called while a fake graph captures are counted
+    (and their ops recorded: FakeGraph); they also run (a real capture runs nothing; the engine
+    puts the state back either way)."""
     cuda = FakeCuda(fail=request.param)
     monkeypatch.setattr(fast_cuda, "cuda", cuda)
     monkeypatch.setattr(
@@ -182,7 +242,6 @@ def fake_cuda(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -
             if cuda.fail == "in a step":  # an op that may not run during capture (a sync)
                 raise RuntimeError("CUDA error: operation not permitted when stream is capturing")
             cuda.capturing.steps += 1
-        cuda.step = lambda: step(self)
         step(self)
 
     monkeypatch.setattr(DeviceStep, "__call__", recorded_step)
@@ -210,11 +269,13 @@ def test_the_graphed_engine_takes_the_reference_steps_for_every_pair(
 ) -> None:
     # Every problem at its default depth with every hand-written loss, through capture and
     # replay (graphs of UNROLL steps and of one), against the reference on the same streams.
+    # The step's math at length is the eager engine's (test_engines_losses.py); here each
+    # graph is replayed, after capture, at every kind of chunk boundary.
     cfg = pair_config(problem, loss)
     fast, ref = fresh(cfg, True), fresh(cfg, True)
     engine = DeviceEngine(fast, graphed=True)
     assert engine.name == "fast (CUDA graph)"
-    run_side_by_side(engine, fast, ref, CHUNKS)
+    run_side_by_side(engine, fast, ref, GRAPH_CHUNKS)
 
 
 @pytest.mark.parametrize("fake_cuda", ["never"], indirect=True)
@@ -250,7 +311,7 @@ def test_a_failed_capture_leaves_a_working_eager_engine_that_says_why(
     # Generators left in capture mode would fail at their next draw: the run has new ones.
     assert fast.noise_gen is not captured_generators[0]
     assert fast.data_gen is not captured_generators[1]
-    run_side_by_side(engine, fast, ref, CHUNKS)
+    run_side_by_side(engine, fast, ref, GRAPH_CHUNKS)
 
 
 @pytest.mark.parametrize("fake_cuda", ["never"], indirect=True)

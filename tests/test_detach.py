@@ -20,6 +20,8 @@ from watchkit import Terminal, kill_run, make_run
 from toygan_tui.cli import app
 from toygan_tui.cli.params import child_args
 
+pytestmark = pytest.mark.slow  # runs detached into the background, watched
+
 SMALL = ["--device", "cpu", "--report-every", "20", "--save-every", "500"]
 
 

@@ -4,6 +4,8 @@ noise, blanks and a collapsed G clearly worse."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,24 +24,26 @@ def test_the_data_are_the_1797_digits_at_16_pixels_in_tanh_range() -> None:
     assert np.bincount(LABELS).min() >= 170  # about 180 of each digit
 
 
-def test_the_classifier_reads_the_held_out_digits() -> None:
+def test_the_classifier_reads_the_held_out_digits(digits_classifier: Path) -> None:
     assert m.accuracy() >= m.TEST_ACCURACY
 
 
-def test_the_classifier_trains_deterministically() -> None:
-    again = m.train()
-    for a, b in zip(again.weights, m.classifier().weights, strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
-def test_a_damaged_cache_is_trained_again_and_replaced() -> None:
-    path = m.cache_file()
-    assert path.exists()  # written by the first use in this session
-    path.write_bytes(b"not an npz")
+@pytest.mark.slow
+def test_a_damaged_cache_is_trained_again_to_the_same_weights_and_replaced(
+    digits_classifier: Path,
+) -> None:
+    """The classifier trains deterministically: the one trained again over a damaged cache
+    has the very weights of the session's first (this is also the determinism test: each
+    training costs seconds, so the suite trains it twice, not three times)."""
+    first = m.classifier()
+    digits_classifier.write_bytes(b"not an npz")
     m.classifier.cache_clear()
     rebuilt = m.classifier()
+    assert rebuilt is not first
+    for a, b in zip(rebuilt.weights, first.weights, strict=True):
+        np.testing.assert_array_equal(a, b)
     assert m.accuracy() >= m.TEST_ACCURACY
-    with np.load(path) as saved:  # the good weights are back on disk
+    with np.load(digits_classifier) as saved:  # the good weights are back on disk
         np.testing.assert_array_equal(saved["w1"], rebuilt.weights[0])
 
 

@@ -5,13 +5,14 @@ torch), cond-digits' --label, and the bad inputs: one line and exit 2 each."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from clikit import ROOT, quick, toygan, toygan_env
+from clikit import imports_of, metrics_rows, quick, toygan, toygan_env
 from PIL import Image
 
 from toygan_tui.core.runfiles.frames import read_frames
@@ -40,7 +41,7 @@ def cond_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_digits_run_leaves_its_measures_and_images(digits_run: Path) -> None:
     config = json.loads((digits_run / "config.json").read_text())
     assert (config["problem"], config["loss"], config["n_show"]) == ("digits", "ns", 64)
-    rows = [json.loads(line) for line in (digits_run / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(digits_run)
     assert [r["step"] for r in rows] == [3, 6]
     assert {"confident", "classes", "fd", "d_real", "d_fake"} <= set(rows[-1])
     assert 0 <= rows[-1]["confident"] <= 1 and rows[-1]["fd"] > 0
@@ -127,23 +128,32 @@ def test_plot_and_replay_show_the_run(digits_run: Path, tmp_path: Path) -> None:
     assert "▀" in svg.read_text()  # the image grid in half blocks
 
 
-MODULES_AT_EXIT = """
-import atexit, json, sys
-atexit.register(lambda: print(json.dumps("torch" in sys.modules)))
-from toygan_tui.cli import main
-main(sys.argv[1:])
-"""
+def test_runs_lists_a_digits_run_with_the_digits_measures(digits_run: Path, tmp_path: Path) -> None:
+    """README: `runs` names each run's own measures, the problem's two charted ones in the
+    table (the digits': confident and classes), every one in --format json."""
+    runs = tmp_path / "runs"
+    shutil.copytree(digits_run, runs / "d")
+    status = json.loads((runs / "d" / "status.json").read_text())
+    status["metrics"].update(confident=0.873, classes=9.0, fd=3.25)  # as a longer run's
+    (runs / "d" / "status.json").write_text(json.dumps(status))
+    table = toygan("runs", "--runs-dir", runs)
+    assert table.code == 0, table.err
+    (row,) = [line for line in table.out.splitlines() if line.startswith("d ")]
+    assert "digits" in row and "confident 0.873 classes 9" in row, table.out
+    assert "in_bounds" not in table.out and "a_w1" not in table.out
+    (listed,) = json.loads(toygan("runs", "--runs-dir", runs, "--format", "json").out)
+    assert (listed["confident"], listed["classes"], listed["fd"]) == (0.873, 9.0, 3.25)
+    assert listed["problem"] == "digits" and "in_bounds" not in listed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["replay", "watch"])
 def test_replay_and_watch_of_a_digits_run_never_import_torch(
     digits_run: Path, command: str
 ) -> None:
-    argv = [sys.executable, "-c", MODULES_AT_EXIT, command, str(digits_run)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=toygan_env(),
-                          cwd=ROOT, stdin=subprocess.DEVNULL)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "false"
+    ran = imports_of(command, digits_run)
+    assert ran.result.code == 0, ran.result.err
+    assert "rich" in ran.packages and "torch" not in ran.packages
 
 
 HIDDEN = """
@@ -154,6 +164,7 @@ main(sys.argv[1:])
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["sklearn", "PIL"])
 def test_without_the_images_extra_digits_says_what_to_install(tmp_path: Path, module: str) -> None:
     argv = [sys.executable, "-c", HIDDEN.format(module=module),
@@ -170,12 +181,13 @@ def test_without_the_images_extra_digits_says_what_to_install(tmp_path: Path, mo
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
+@pytest.mark.slow
 def test_a_digits_run_resumes_to_its_total(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     first = toygan(*quick(runs, "--name", "r", "--problem", "digits", *SMALL))
     assert first.code == 0, first.err
     more = toygan(*quick(runs, "--resume", runs / "r", "--steps", 9))
     assert more.code == 0, more.err
-    rows = [json.loads(line) for line in (runs / "r" / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(runs / "r")
     assert [r["step"] for r in rows] == [3, 6, 9]
     assert [f.step for f in read_frames(runs / "r" / "frames")] == [3, 6, 9]

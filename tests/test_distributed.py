@@ -20,7 +20,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from clikit import ROOT, toygan, toygan_env
+from clikit import ROOT, metrics_rows, toygan, toygan_env
 from watchkit import Terminal, wait_for
 
 from toygan_tui.core.config import TrainConfig
@@ -65,6 +65,7 @@ def _rank(rank: int, store: str, out: str) -> None:
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_two_ranks_hold_the_same_weights_and_match_one_process(tmp_path: Path) -> None:
     out = tmp_path / "weights"
     mp.spawn(_rank, args=(str(tmp_path / "store"), str(out)), nprocs=2, join=True)
@@ -143,10 +144,6 @@ def torchrun(*args: object) -> list[str]:
     ]  # fmt: skip
 
 
-def plain(*args: object) -> list[str]:
-    return [sys.executable, "-m", "toygan_tui", "train", *map(str, args)]
-
-
 def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         argv, cwd=ROOT, env=toygan_env(), capture_output=True, text=True, timeout=240
@@ -166,23 +163,43 @@ def assert_close(a: Path, b: Path) -> None:
         assert (x - y).abs().max().item() < TOLERANCE
 
 
-@pytest.mark.slow  # two processes start torch, then one more: ~10 s alone, more on a busy CI
-def test_torchrun_trains_the_one_process_run_and_rank_0_alone_speaks(tmp_path: Path) -> None:
-    runs = tmp_path / "runs"
+def train_alone(runs: Path, name: str, *args: object) -> None:
+    """The 1-process run a job is compared with (in this process: no torchrun needed)."""
+    result = toygan("train", "--runs-dir", runs, "--name", name, "--engine", "reference", *args)
+    assert result.code == 0, result.err
+
+
+@pytest.mark.slow  # two torchrun jobs (each two processes and the launcher loading torch)
+def test_torchrun_trains_the_one_process_run_and_its_checkpoint_goes_on_plain_and_back(
+    tmp_path: Path,
+) -> None:
+    """2 processes train the 1-process run (rank 0 alone speaks and writes); the job's
+    checkpoint goes on as a plain run, then as a job again (the state is the same), and ends
+    where one process alone ends, to the job's float rounding."""
+    runs, job_dir = tmp_path / "runs", tmp_path / "runs" / "job"
     job = run(torchrun("--steps", 60, "--runs-dir", runs, "--name", "job", *COMMON))
     assert job.returncode == 0, job.stderr
-    alone = run(plain("--steps", 60, "--runs-dir", runs, "--name", "alone", "--engine",
-                      "reference", *COMMON))  # fmt: skip
-    assert alone.returncode == 0, alone.stderr
+    train_alone(runs, "alone", "--steps", 60, *COMMON)
     assert job.stdout.count("done at step 60/60") == 1  # rank 0's line, and no other rank's
     assert len(re.findall(r"^step \d+/60", job.stdout, re.M)) == 3
     assert "Traceback" not in job.stderr
     assert sorted(p.name for p in runs.iterdir()) == ["alone", "job", "last.pt"]
-    assert_close(runs / "job" / "ckpt.pt", runs / "alone" / "ckpt.pt")
-    config = read_checkpoint(runs / "job" / "ckpt.pt")["config"]
+    assert_close(job_dir / "ckpt.pt", runs / "alone" / "ckpt.pt")
+    config = read_checkpoint(job_dir / "ckpt.pt")["config"]
     assert config["engine"] == "auto" and config["batch_size"] == 64
-    status = json.loads((runs / "job" / "status.json").read_text())
+    status = json.loads((job_dir / "status.json").read_text())
     assert status["engine"] == "reference ×2 gloo"  # the dashboard's header names it
+
+    middle = toygan("train", "--resume", job_dir, "--steps", 80, "--engine", "reference",
+                    "--no-live")  # fmt: skip
+    assert middle.code == 0 and "done at step 80/80" in middle.out, middle.err
+    last = run(torchrun("--resume", job_dir, "--steps", 100, "--no-live"))
+    assert last.returncode == 0, last.stderr
+    assert last.stdout.count("done at step 100/100") == 1
+    more = toygan("train", "--resume", runs / "alone", "--steps", 100, "--no-live")
+    assert more.code == 0, more.err
+    assert_close(job_dir / "ckpt.pt", runs / "alone" / "ckpt.pt")
+    assert [row["step"] for row in metrics_rows(job_dir)] == [20, 40, 60, 80, 100]
 
 
 def _rank_pid(launcher: int, rank: int) -> int | None:
@@ -197,7 +214,7 @@ def _rank_pid(launcher: int, rank: int) -> int | None:
     return None
 
 
-@pytest.mark.slow  # three launches (the job, its resume, the plain run)
+@pytest.mark.slow  # two torchrun launches (the job, its resume)
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the rank through /proc")
 def test_sigterm_to_one_rank_stops_every_rank_at_one_step_and_resumes(tmp_path: Path) -> None:
     """SIGTERM to rank 1 alone: rank 0 hears of it at the next report's agreement, both stop
@@ -231,9 +248,7 @@ def test_sigterm_to_one_rank_stops_every_rank_at_one_step_and_resumes(tmp_path: 
     resumed = run(torchrun("--resume", runs / "job", "--steps", step + 20, "--speed", 1e9))
     assert resumed.returncode == 0, resumed.stderr
     assert f"done at step {step + 20}/{step + 20}" in resumed.stdout
-    alone = run(plain("--steps", step + 20, "--runs-dir", runs, "--name", "alone",
-                      "--engine", "reference", "--device", "cpu", "--no-live"))  # fmt: skip
-    assert alone.returncode == 0, alone.stderr
+    train_alone(runs, "alone", "--steps", step + 20, "--device", "cpu", "--no-live")
     assert_close(runs / "job" / "ckpt.pt", runs / "alone" / "ckpt.pt")
 
 
@@ -253,10 +268,46 @@ def test_rank_0_draws_the_dashboard_in_a_terminal_and_ctrl_c_stops_the_job(
         assert re.search(r"in_bounds\s+\d\.\d{3}", term.text()), term.text()
         assert "space pause" not in term.text()
         term.child.kill(signal.SIGINT)
-        term.exit_status(90)
+        code = term.exit_status(90)
     finally:
         term.close()
     output = term.output.decode(errors="replace")
+    # torchrun itself got the Ctrl-C: it passes it on, waits for its processes (they exit 130
+    # after the save below), then ends with its own SignalException: exit 1 (torch 2.4 to
+    # 2.15). Not 0: the job did not finish; not a kill's -1.
+    assert code == 1, output[-3000:]
+    assert "SignalException" in output and "got signal: 2" in output
     stopped = re.search(r"stopped by Ctrl-C at step (\d+)/1000000; checkpoint saved", output)
     assert stopped, output
     assert read_checkpoint(tmp_path / "runs" / "job" / "ckpt.pt")["step"] == int(stopped[1])
+
+
+@pytest.mark.slow  # the job, then the end of the job's processes
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the rank through /proc")
+def test_a_job_that_loses_a_process_stops_with_one_line_and_exit_1(tmp_path: Path) -> None:
+    """SIGKILL to rank 1 (as the OOM killer would): rank 0 says so in one line and exits 1,
+    torchrun reports its failure, and the last checkpoint still loads."""
+    runs = tmp_path / "runs"
+    argv = torchrun("--steps", 100_000, "--runs-dir", runs, "--name", "job", "--speed", 300,
+                    *COMMON)  # fmt: skip
+    launcher = subprocess.Popen(
+        argv, cwd=ROOT, env=toygan_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: (runs / "job" / "ckpt.pt").exists() or launcher.poll() is not None,
+                 120, "the job's first checkpoint")  # fmt: skip
+        pid = _rank_pid(launcher.pid, 1)
+        assert pid is not None and launcher.poll() is None
+        os.kill(pid, signal.SIGKILL)
+        _, err = launcher.communicate(timeout=120)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+    assert launcher.returncode == 1, err  # torchrun's ChildFailedError
+    assert err.count("toygan: error: the torchrun job lost a process") == 1, err
+    # torchrun's report: rank 0 exited 1 on its own, after rank 1's SIGKILL (the root cause).
+    assert re.search(r"rank\s*: 0 \(local_rank: 0\)\n\s*exitcode\s*: 1 ", err), err[-2500:]
+    assert re.search(r"rank\s*: 1 \(local_rank: 1\)\n\s*exitcode\s*: -9 ", err), err[-2500:]
+    assert "toygan_tui/" not in err  # no traceback of ours; torchrun's own report follows
+    assert read_checkpoint(runs / "job" / "ckpt.pt")["step"] % 20 == 0

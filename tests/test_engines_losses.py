@@ -5,7 +5,11 @@ Adam moments within 1 % of their norm), and a clear refusal, with a fallback, el
 Every problem runs at its own default depth (two hidden layers for ring, grid and two; one for
 the curves), with its own Adam settings; the 2-D problems' nets and batches are narrowed to 64
 to keep the suite fast (the layer structure, not the width, is what the engines get wrong).
-Depths 1 and 3 are covered by DEPTHS. 300 steps a pair, in report-sized chunks (CHUNKS).
+Depths 1 and 3 are covered by DEPTHS (300 steps each, in report-sized chunks: CHUNKS); each
+pair runs the first 178 of those steps (PAIR_CHUNKS: the CPU engine's 64-step draws crossed at
+odd places, as in the longer runs), at the seed `toygan train` takes (1). The runs are re-synced
+after every chunk (tests/test_engines.py says why), so no seed has to be picked to dodge a
+host's ReLU flips, and a longer run would only repeat the same comparison.
 """
 
 from __future__ import annotations
@@ -24,25 +28,17 @@ from toygan_tui.core.engines.numpy_cpu.cpu import CpuEngine
 from toygan_tui.core.losses import LOSSES
 from toygan_tui.core.problems import PROBLEMS
 
+PAIR_CHUNKS = CHUNKS[:4]  # 50, 1, 63, 64
 HAND_WRITTEN = ("minimax", "ns", "lsgan", "hinge")  # every loss with a dL/dlogit by hand
 NARROW = {"hidden": 64, "batch_size": 64}  # for the 2-D problems (128 and 256 by default)
 MLP_PROBLEMS = sorted(name for name, problem in PROBLEMS.items() if problem.nets == "mlp")
 PAIRS = [(problem, loss) for problem in MLP_PROBLEMS for loss in HAND_WRITTEN]
-# Seed 1 of grid with hinge meets a ReLU flip at step ~177 that, through hinge's kinks, flips
-# more units by step ~210 (parameters 3 Adam steps apart by 215, on this x86 host): a cascade
-# of rounding events, not a wrong gradient (the gradients agree to 1e-7 before it). Seed 2
-# runs 300 steps without one. Likewise seed 1 of grid with ns at grid's recipe (packed by 2, lr
-# 1e-3) on the device engine: a flip at step ~22 (the gradients from one state agree to 1e-7)
-# grows to 60 Adam steps by step 300; seeds 2 and 3 agree to 1e-7 all the way.
-SEEDS = {("grid", "hinge"): 2, ("grid", "ns"): 2}
 # Other depths than the defaults: one hidden layer on a 2-D problem, three on both curves.
 DEPTHS = {
     "ring, depth 1, ns": ("ring", "ns", {**NARROW, "depth": 1}),
     "cond-curves, depth 3, hinge": ("cond-curves", "hinge", {"depth": 3, "hidden": 32}),
     "curves, depth 3, lsgan": ("curves", "lsgan", {"depth": 3, "hidden": 32}),
-    # Seed 1 meets a ReLU flip at step ~250 on the device engine, which three layers carry
-    # to 1.4 Adam steps by step 300; seed 3 meets none in 300 steps.
-    "two, depth 3, minimax": ("two", "minimax", {**NARROW, "depth": 3, "seed": 3}),
+    "two, depth 3, minimax": ("two", "minimax", {**NARROW, "depth": 3}),
 }
 
 
@@ -52,7 +48,6 @@ def pair_config(problem: str, loss: str, **typed: object) -> TrainConfig:
     if PROBLEMS[problem].view == "points":
         typed = {**NARROW, **typed}
     options = {"problem": problem, "loss": loss, "device": "cpu", **typed}
-    options.setdefault("seed", SEEDS.get((problem, loss), 1))
     return resolve(options, typed={*typed, "loss"})  # --loss L is typed
 
 
@@ -61,7 +56,7 @@ def test_cpu_engine_takes_the_reference_steps_for_every_pair(problem: str, loss:
     cfg = pair_config(problem, loss)
     assert cfg.depth == PROBLEMS[problem].defaults.depth
     fast, ref = fresh(cfg), fresh(cfg)
-    run_side_by_side(CpuEngine(fast), fast, ref, CHUNKS)
+    run_side_by_side(CpuEngine(fast), fast, ref, PAIR_CHUNKS)
 
 
 @pytest.mark.parametrize("name", DEPTHS)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from clikit import quick, toygan, toygan_process
+
+pytestmark = pytest.mark.slow  # fresh interpreters through pipes
 
 
 def test_the_whole_output_and_the_exit_code_come_through_a_pipe(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from clikit import toygan
+from clikit import assert_drawn_alike, assert_loads_bit_for_bit, toygan
 
 FIXTURE = Path(__file__).parent / "fixtures" / "runs-v1"
 RUN_ID = "fixture-v1"
@@ -37,11 +37,11 @@ def _sample(ckpt: Path) -> dict[str, object]:
 
 def test_sample_of_the_v1_checkpoint_draws_what_the_release_drew(runs: Path) -> None:
     released = json.loads((FIXTURE / "sample-seed7.json").read_text())
-    now = _sample(runs / RUN_ID / "ckpt.pt")
-    assert now["step"] == released["step"] == 60
-    assert now["x"] == released["x"]
-    assert now["curves"] == released["curves"]  # the same G, bit for bit
-    assert now["metrics"] == pytest.approx(released["metrics"], rel=1e-12, abs=1e-12)
+    assert released["step"] == 60
+    # The same G, bit for bit, and what it draws: as the release drew it, to the float32
+    # rounding by which CPUs differ (the release's numbers came from another machine).
+    assert_loads_bit_for_bit(runs / RUN_ID / "ckpt.pt")
+    assert_drawn_alike(_sample(runs / RUN_ID / "ckpt.pt"), released)
 
 
 def test_plot_reads_the_v1_metrics(runs: Path) -> None:

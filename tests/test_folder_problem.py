@@ -14,13 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from clikit import toygan, toygan_env
+from clikit import metrics_rows, toygan, toygan_env
 from imagekit import discs
+from PIL import Image
 from watchkit import Terminal
 
 from toygan_tui.core.cachedir import cache_dir
 from toygan_tui.core.problems import image_folder, problem_for
 from toygan_tui.core.problems.image_folder import IMAGES, to_unit
+from toygan_tui.core.runfiles.frames import read_frames
+from toygan_tui.core.training.checkpoint import read_checkpoint
 
 SMALL = ("--image-size", 16, "--batch-size", 16, "--device", "cpu", "--no-live")
 
@@ -32,6 +35,7 @@ def folder_with_a_bad_file(root: Path, count: int = 12) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_a_folder_run_trains_warns_once_samples_plots_and_resumes(tmp_path: Path) -> None:
     data, runs = folder_with_a_bad_file(tmp_path), tmp_path / "runs"
     run = toygan("train", "--problem", "images", "--data", data, *SMALL, "--steps", 2,
@@ -42,7 +46,7 @@ def test_a_folder_run_trains_warns_once_samples_plots_and_resumes(tmp_path: Path
     config = json.loads((runs / "f" / "config.json").read_text())
     assert config["data"] == str(data.resolve()) and config["image_size"] == 16
     assert config["loss"] == "ns" and config["lr_g"] == 2e-4 and config["beta1"] == 0.5
-    rows = [json.loads(line) for line in (runs / "f" / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(runs / "f")
     assert [row["step"] for row in rows] == [1, 2]
     assert all(row["swd"] > 0 and row["swd_real"] > 0 for row in rows)
     assert rows[-1]["swd_x"] == pytest.approx(rows[-1]["swd"] / rows[-1]["swd_real"])
@@ -149,6 +153,34 @@ def test_a_big_folder_says_it_decodes_once_then_reads_the_cache(
     notes.clear()
     problem.prepare(note=notes.append, warn=notes.append)
     assert notes == [f"skipped 1 of 13 image files in {data}: unreadable"]
+
+
+@pytest.mark.slow  # 16 images of 256 × 256 per report, and 1 000 for the measure
+@pytest.mark.parametrize("side", [128, 256])
+def test_the_largest_image_sizes_train_sample_and_draw(tmp_path: Path, side: int) -> None:
+    """README: --image-size 8, 16, 32, 64, 128 or 256. The two largest, with the narrowest
+    nets: a DCGAN of log2(side) − 1 transposed convolutions, images of that side in the frames,
+    in `sample --format npy` and in a PNG grid (2 × 2 here, 2 black pixels apart)."""
+    data, runs = discs(tmp_path / "data", 8), tmp_path / "runs"
+    run = toygan("train", "--problem", "images", "--data", data, "--image-size", side,
+                 "--hidden", 4, "--batch-size", 4, "--steps", 1, "--report-every", 1,
+                 "--device", "cpu", "--no-live", "--runs-dir", runs, "--name", "big")  # fmt: skip
+    assert run.code == 0, run.err
+    ckpt = runs / "big" / "ckpt.pt"
+    data_ = read_checkpoint(ckpt)
+    assert data_["config"]["image_size"] == side
+    convolutions = [w for k, w in data_["G"].items() if k.endswith("weight") and w.dim() == 4]
+    assert len(convolutions) == side.bit_length() - 2  # log2(side) − 1: 4×4 up to side
+    (frame,) = read_frames(runs / "big" / "frames")
+    assert frame.arrays["images"].shape[1:] == (3, side, side)
+    npy, png = tmp_path / "s.npy", tmp_path / "s.png"
+    for fmt, out in (("npy", npy), ("png", png)):
+        sampled = toygan("sample", "--ckpt", ckpt, "-n", 4, "--format", fmt, "--out", out)
+        assert sampled.code == 0, sampled.err
+    pixels = np.load(npy)
+    assert pixels.shape == (4, 3, side, side) and 0 <= pixels.min() <= pixels.max() <= 1
+    with Image.open(png) as grid:
+        assert grid.size == (2 * side + 6, 2 * side + 6)
 
 
 @pytest.mark.slow  # a DCGAN in a pseudo-terminal: torch's import, then a few steps

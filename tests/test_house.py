@@ -28,7 +28,7 @@ FORBIDDEN = {
     "toygan_tui.launch": ("toygan_tui.commands", "toygan_tui.cli"),
     "toygan_tui.commands": ("toygan_tui.cli",),
 }  # fmt: skip
-COMMANDS = {"train", "sweep", "sample", "plot", "watch", "replay", "runs"}
+COMMANDS = {"train", "sweep", "sample", "plot", "watch", "replay", "runs", "lesson"}
 
 
 def test_the_graph_is_read_from_the_source() -> None:

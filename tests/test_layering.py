@@ -6,10 +6,13 @@ what they pull in (tests/test_house.py reads the imports themselves).
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from clikit import imports_of, loaded_modules, modules_after, modules_spy
+from watchkit import Terminal, make_run
 
 PACKAGE = Path(__file__).resolve().parents[1] / "toygan_tui"
 
@@ -23,16 +26,7 @@ def modules_in(folder: str) -> list[str]:
 
 def loaded_after(code: str) -> set[str]:
     """Top-level packages in sys.modules after running code in a fresh interpreter."""
-    report = "import json, sys; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
-    result = subprocess.run(
-        [sys.executable, "-c", f"{code}\n{report}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=PACKAGE.parent,
-    )
-    assert result.returncode == 0, result.stderr
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    return {name.split(".")[0] for name in modules_after(code)}
 
 
 # The torch-free modules of core/ besides runfiles/ and problems/: the option table and its
@@ -66,6 +60,7 @@ def test_the_run_files_problems_and_losses_never_load_torch() -> None:
     assert "torch" not in loaded
 
 
+@pytest.mark.slow
 def test_core_never_loads_rich_plotext_or_typer() -> None:
     imports = "\n".join(f"import {module}" for module in modules_in("core"))
     loaded = loaded_after(imports)
@@ -111,3 +106,32 @@ def test_python_m_toygan_tui_help_starts_without_torch() -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     assert "typer" in imported
     assert "torch" not in imported
+
+
+READERS = {
+    "runs": ["runs"],
+    "runs-json": ["runs", "--format", "json"],
+    "plot": ["plot", "a"],
+    "plot-two": ["plot", "a", "b", "--metric", "in_bounds"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reader", READERS)
+def test_runs_and_plot_never_import_torch(tmp_path: Path, reader: str) -> None:
+    """README: `runs` and `plot` read the run files only: no torch, with or without a
+    terminal (the pty case draws in colour at the terminal's size)."""
+    for run_id in ("a", "b"):
+        make_run(tmp_path / "runs", run_id, [100, 200], total=200, end="finished")
+    args = [*READERS[reader], "--runs-dir", tmp_path / "runs"]
+    piped = imports_of(*args)
+    assert piped.result.code == 0 and "a" in piped.result.out, piped.result
+    assert "rich" in piped.packages and "torch" not in piped.packages  # it ran, without torch
+    report = tmp_path / "modules.json"
+    term = Terminal(modules_spy(report, *args), 100, 60)
+    try:
+        assert term.exit_status() == 0, term.text()
+    finally:
+        term.close()
+    in_a_terminal = {name.split(".")[0] for name in loaded_modules(report)}
+    assert "rich" in in_a_terminal and "torch" not in in_a_terminal

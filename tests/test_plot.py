@@ -82,6 +82,7 @@ def test_two_runs_are_overlaid_one_chart_per_measure_one_colour_each(
     assert "a 0.300" in legend and "b 0.700" in legend and "0.5" in legend  # last values, ref
 
 
+@pytest.mark.slow
 def test_the_overlay_in_a_real_terminal(runs: Path) -> None:
     argv = [sys.executable, "-m", "toygan_tui", "plot", "a", "b", "--runs-dir", str(runs)]
     term = Terminal(argv, cols=100, rows=100)
@@ -146,13 +147,44 @@ def test_runs_with_the_same_id_are_named_by_their_directories(tmp_path: Path) ->
 def test_one_run_keeps_its_panels(runs: Path) -> None:
     code, out, _ = cli(["plot", "b", "--runs-dir", str(runs)])
     assert code == 0
-    assert " ".join(out.split()).startswith(f"{runs / 'b'} (20 reports) losses")
+    lines = out.splitlines()
+    assert lines[0].endswith("/b  (20 reports)") and lines[1].startswith("losses"), lines[:2]
     titles = [line for line in out.splitlines() if "  ━ " in line]
     assert [t.split("  ")[0] for t in titles] == [
         "losses", "D(real) / D(fake)", "in_bounds (higher is better)", "a_w1 (lower is better)"
     ]  # fmt: skip
     assert "━ d_loss  ━ g_loss" in titles[0]  # related measures share one chart
     assert braille_cells(out) > 4 * 75  # each chart draws its lines across the steps
+
+
+@pytest.mark.parametrize("width", [40, 80, 400])
+def test_a_long_run_path_is_shortened_in_the_middle_never_wrapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """The title names the run by its path; one longer than the terminal (a run deep in a
+    temporary directory) loses its middle, keeping its start, the run id and the count."""
+    runs = tmp_path / ("a-long-directory-name-" * 6) / "runs"
+    run = make_run(runs, "the-run-id", [50, 100, 150], total=150, end="finished")
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, err = cli(["plot", str(run)])
+    assert code == 0, err
+    title, below = out.splitlines()[:2]
+    assert below.startswith("losses"), out  # the title took one line
+    assert len(title) <= width
+    assert title.endswith("the-run-id  (3 reports)")
+    if len(str(run)) + len("  (3 reports)") <= width:
+        assert title == f"{run}  (3 reports)"  # room enough: the whole path
+    else:
+        start = title.split("…")[0]
+        assert "…" in title and start and str(run).startswith(start), title
+
+
+def test_a_path_elided_in_the_middle_keeps_both_ends() -> None:
+    from toygan_tui.ui.plots import elide_middle
+
+    assert elide_middle("/tmp/abc/run", 20) == "/tmp/abc/run"
+    assert elide_middle("/tmp/abcdefghij/run-1", 10) == "/tm…/run-1"
+    assert [len(elide_middle("x" * 50, w)) for w in (0, 1, 2, 49, 50)] == [0, 1, 2, 49, 50]
 
 
 @pytest.mark.parametrize(

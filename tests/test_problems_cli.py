@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from clikit import quick, toygan
+from clikit import metrics_rows, quick, toygan
 
 from toygan_tui.core.losses import LOSSES
 from toygan_tui.core.problems import PROBLEMS
@@ -23,7 +23,7 @@ def train(runs: Path, name: str, *extra: object) -> Path:
 
 
 def rows(run: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return metrics_rows(run)
 
 
 # The image problems' samples are images, not rows of numbers: tests/test_digits_cli.py takes
@@ -165,11 +165,18 @@ def test_sample_label_is_refused_where_the_problem_has_no_such_class(tmp_path: P
     assert result.code == 2 and "--label 2: cond-curves has the classes 0 or 1" in result.err
 
 
+@pytest.mark.slow
 def test_sample_label_1_draws_the_upper_half_after_a_short_run(tmp_path: Path) -> None:
-    """The conditional GAN learns its classes: a few thousand steps (about 3 s) at lr 1e-3."""
+    """The conditional GAN learns its classes: 4 000 steps at its own lr (1e-4), about 1 s.
+
+    A short run's outcome is as good as its trajectory, and where a trajectory goes depends on
+    the CPU's rounding as much as on the seed; so the run must clear the bars with room on any
+    seed. At lr 1e-3 (before) it oscillated: seeds 1-5 drew 0.27 / 0.02 / 0.07 / 0.31 / 0.02
+    of label 0's curves in the upper half (2 of 5 under 0.25). At lr 1e-4 seeds 1-5 draw
+    0.013-0.033 of label 0's there and all of label 1's (measured on an AVX-512 Xeon)."""
     result = toygan(*quick(
         tmp_path / "runs", "--name", "cond", "--problem", "cond-curves", "--loss", "ns",
-        "--steps", 4000, "--report-every", 1000, "--lr-g", 1e-3, "--lr-d", 1e-3,
+        "--steps", 4000, "--report-every", 1000,
     ))  # fmt: skip
     assert result.code == 0, result.err
     ckpt = tmp_path / "runs" / "cond" / "ckpt.pt"
@@ -185,6 +192,7 @@ def test_sample_label_1_draws_the_upper_half_after_a_short_run(tmp_path: Path) -
     assert upper[1] > 0.75 and upper[0] < 0.25, upper
 
 
+@pytest.mark.slow
 def test_watch_and_replay_show_a_2d_run_in_its_own_terms(tmp_path: Path) -> None:
     run = train(tmp_path / "runs", "ring", "--problem", "ring", "--loss", "wgan-gp")
     watched = toygan("watch", run)
@@ -203,6 +211,7 @@ def test_watch_and_replay_show_a_2d_run_in_its_own_terms(tmp_path: Path) -> None
     assert "G's points" in text and "critic gap" in text and "step 40/40" in text
 
 
+@pytest.mark.slow
 def test_a_2d_run_detaches_with_its_problem_and_loss(tmp_path: Path) -> None:
     from clikit import wait_for
 

@@ -8,9 +8,12 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 from clikit import toygan_env
 from snapshots import braille_cells
 from watchkit import Terminal, wait_for
+
+pytestmark = pytest.mark.slow  # every test: the dashboard in a pseudo-terminal
 
 TOTAL = 1_000_000  # far more than the test lasts: the fast engine does thousands a second
 STEP = re.compile(r"step ([\d,]+)/1,000,000")

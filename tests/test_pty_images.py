@@ -9,8 +9,11 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 from clikit import toygan_env
 from watchkit import Terminal, wait_for
+
+pytestmark = pytest.mark.slow  # every test: the image view in a pseudo-terminal
 
 STARTUP_S = 90  # torch, the digits and their classifier (trained once per test session)
 # Tiny nets and batches: the view is under test, not the learning.

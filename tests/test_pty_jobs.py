@@ -12,21 +12,26 @@ import sys
 import termios
 from pathlib import Path
 
+import pytest
 from watchkit import Terminal, wait_for
 
 from toygan_tui.core.training.checkpoint import read_checkpoint
 
+pytestmark = pytest.mark.slow  # every test: shell job control in a pseudo-terminal
+
 # What a shell does with `cmd &` (BACKGROUND) and with `cmd` (FOREGROUND): the command in a
 # process group of its own, the terminal's foreground given to it or kept by the shell (this
 # wrapper). Its group is then not orphaned, so Ctrl-Z (SIGTSTP) and SIGTTOU can stop it.
+# (setpgid in the child, as Popen's process_group=0 does from Python 3.11 on: 3.10 is supported.)
 JOB = """
 import os, signal, subprocess, sys
-def foreground():
-    signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # a background group may not take it else
-    os.tcsetpgrp(0, os.getpgrp())
-    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
-take = foreground if sys.argv[1] == "fg" else None
-sys.exit(subprocess.Popen(sys.argv[2:], process_group=0, preexec_fn=take).wait())
+def own_group():
+    os.setpgid(0, 0)
+    if sys.argv[1] == "fg":
+        signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # a background group may not take it else
+        os.tcsetpgrp(0, os.getpgrp())
+        signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+sys.exit(subprocess.Popen(sys.argv[2:], preexec_fn=own_group).wait())
 """
 
 

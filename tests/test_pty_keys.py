@@ -10,10 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from clikit import toygan
 from watchkit import Terminal, wait_for
 
 from toygan_tui.core.training.checkpoint import read_checkpoint
+
+pytestmark = pytest.mark.slow  # every test: the keys in a pseudo-terminal
 
 REPORT = 50
 STEP = re.compile(r"step ([\d,]+)/1,000,000")

@@ -6,8 +6,10 @@ none dropped, each before the checkpoint of its step; the training's streams nev
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ from toygan_tui.core.runfiles.frames import read_frames
 from toygan_tui.core.runfiles.rundir import read_metrics
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.training.evaluator import Evaluator
-from toygan_tui.core.training.reporter import Spares
+from toygan_tui.core.training.reporter import ReportAt, Reporter, Spares
 from toygan_tui.core.training.state import new_state
 from toygan_tui.core.training.trainer import train
 from toygan_tui.core.training.trainers import run_trainer
@@ -60,6 +62,7 @@ def assert_same_reports(got: list[Snapshot], want: list[Snapshot]) -> None:
             assert np.array_equal(a.heat, b.heat), a.step
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "knobs",
     [
@@ -140,22 +143,61 @@ def test_a_frozen_copy_keeps_its_step_while_the_training_goes_on() -> None:
     assert not np.array_equal(now.shown, then.shown)  # the training did move G
 
 
-def test_the_run_files_get_the_reports_in_step_order_even_when_writing_is_slow() -> None:
+def test_the_run_files_get_the_reports_in_step_order_even_when_writing_is_slow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """on_report (the trainer's appends) runs on the report thread for reports behind and on
-    the training thread for the others (at a checkpoint, held): never out of step order."""
+    the training thread for the others (at a checkpoint, held): never out of step order.
+
+    The race is provoked, not hoped for: a report behind is held on the report thread until
+    the training thread has submitted the next report; when that one is the training thread's
+    own to record, the hold lasts 0.2 s more (a slow disk), and a training thread that did not
+    wait its turn would record it meanwhile."""
     cfg = cfg_of(save_every=60)
     recorded: list[int] = []
+    held: list[int] = []
+    submitted: list[tuple[int, bool]] = []  # (step, behind), in the order submitted
+    news = threading.Condition()
+    submit = Reporter.submit
+
+    awaited: set[int] = set()  # reports behind the training thread waits for (it goes no further)
+
+    def spy(reporter: Reporter, at: ReportAt, behind: bool) -> Future[Snapshot]:
+        with news:
+            submitted.append((at.step, behind))
+            news.notify_all()
+        future = submit(reporter, at, behind)
+        result = future.result
+
+        def awaited_result(timeout: float | None = None) -> Snapshot:
+            with news:
+                awaited.add(at.step)
+                news.notify_all()
+            return result(timeout)
+
+        future.result = awaited_result  # type: ignore[method-assign]
+        return future
 
     def slow_record(snap: Snapshot) -> Snapshot:
-        time.sleep(0.01)  # a slow disk: the next report, done at once, must still wait its turn
+        if threading.current_thread() is not threading.main_thread():  # a report behind
+            with news:
+                news.wait_for(
+                    lambda: submitted[-1][0] > snap.step or snap.step in awaited, timeout=10
+                )
+                later = [behind for step, behind in submitted if step > snap.step]
+            if later and not later[0]:  # the next one is recorded on the training thread
+                held.append(snap.step)
+                time.sleep(0.2)
         recorded.append(snap.step)
         return snap
 
+    monkeypatch.setattr(Reporter, "submit", spy)
     toggles = iter([True, True, False, True, False, False] * 20)
     state = new_state(cfg, CPU)
     stream = train(cfg, state, ahead=lambda: next(toggles, True), on_report=slow_record)
     yielded = [snap.step for snap in stream]
     assert yielded == recorded == list(range(20, cfg.steps + 1, 20))
+    assert held  # the race was there to lose
 
 
 def test_a_runs_trainer_appends_every_report_once_in_order(tmp_path: Path) -> None:

@@ -109,6 +109,7 @@ def test_the_checkpoint_comparison_misses_nothing(tmp_path: Path) -> None:
             pytest.fail(f"{keys} went unnoticed")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["reference", "auto"])
 def test_n_steps_then_resume_to_m_is_bit_identical_to_m_steps(tmp_path: Path, engine: str) -> None:
     runs = tmp_path / "runs"
@@ -129,6 +130,7 @@ def test_n_steps_then_resume_to_m_is_bit_identical_to_m_steps(tmp_path: Path, en
     assert [r["step"] for r in split] == [50, 100, 150, 200, 230, 250, 300, 350, 400]
 
 
+@pytest.mark.slow
 def test_resume_from_the_run_dir_its_checkpoint_or_last_pt_continues_the_same_run(
     tmp_path: Path,
 ) -> None:
@@ -190,6 +192,7 @@ def test_a_changed_model_or_data_option_is_refused(
     assert (runs / "a" / "ckpt.pt").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_options_that_do_not_change_the_math_may_change_and_repeating_one_is_fine(
     tmp_path: Path,
 ) -> None:

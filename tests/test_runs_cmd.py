@@ -33,11 +33,11 @@ def runs_dir(tmp_path: Path) -> Path:
 def test_the_table_lists_runs_newest_first_with_their_status(
     runs_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COLUMNS", "130")
+    monkeypatch.setenv("COLUMNS", "150")
     code, out, err = cli(["runs", "--runs-dir", str(runs_dir)], capsys)
     assert code == 0 and err == ""
     lines = out.splitlines()
-    for name in ("id", "status", "step", "problem", "loss", "signals", "quality", "started"):
+    for name in ALL_COLUMNS:
         assert name in lines[0]
     assert "D(real) " in lines[1] and "in_bounds " in lines[1]  # each value says what it is
     rows = [line.split() for line in lines[1:]]
@@ -48,6 +48,9 @@ def test_the_table_lists_runs_newest_first_with_their_status(
         ("r-finished", "finished", "1000/1000"),
     ]
     assert "0.042" in lines[1] and "0.501" in lines[4]
+    # The diagnosis of each run's latest reports: two reports are too early to tell; a run
+    # whose loss is not finite has diverged.
+    assert [r[5] for r in rows] == ["learning", "diverged", "learning", "learning"]
     assert all(r[-1] == "cpu" for r in rows)
 
 
@@ -89,8 +92,8 @@ def test_columns_drop_in_the_promised_order_each_where_the_table_stops_fitting(
         assert len(lines) == 5 and needs(lines) <= width  # every row whole, none wrapped
 
 
-ALL_COLUMNS = ["id", "status", "step", "problem", "loss", "signals", "quality", "started",
-               "device"]  # fmt: skip
+ALL_COLUMNS = ["id", "status", "step", "problem", "loss", "diagnosis", "signals", "quality",
+               "started", "device"]  # fmt: skip
 
 
 def test_json_is_for_scripts(runs_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,6 +110,11 @@ def test_json_is_for_scripts(runs_dir: Path, capsys: pytest.CaptureFixture[str])
     assert runs[3]["d_real"] == pytest.approx(0.501)
     assert runs[0]["started"].startswith(time.strftime("%Y-"))
     assert {"device", "in_bounds", "a_w1", "pid", "host", "path"} <= set(runs[0])
+    assert runs[1]["diagnosis"] == {
+        "state": "diverged",
+        "reason": "d_loss is not finite: lower the learning rates",
+    }
+    assert runs[0]["diagnosis"]["state"] == "learning"
 
 
 def test_damaged_files_are_listed_not_fatal(

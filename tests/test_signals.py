@@ -74,6 +74,7 @@ def reported(run: Path) -> Callable[[], bool]:
 # -- Ctrl-C and SIGTERM: finish the step, save, say how to resume --------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("signum", "code", "name"), [(signal.SIGINT, 130, "Ctrl-C"), (signal.SIGTERM, 143, "SIGTERM")]
 )
@@ -133,6 +134,7 @@ main(sys.argv[2:])
 """
 
 
+@pytest.mark.slow
 def test_a_second_ctrl_c_aborts_at_once_and_the_last_checkpoint_stays(tmp_path: Path) -> None:
     runs, marks = tmp_path / "runs", tmp_path / "marks"
     marks.mkdir()
@@ -194,17 +196,21 @@ def live_in_pty(runs: Path, steps: int, *, ignore_sighup: bool = False) -> Itera
             child.close()
 
 
+HEADLESS = 6000  # steps: a few seconds past the hang-up, long enough to outlive the terminal
+
+
 def last_step(run: Path) -> int:
     return int(json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])["step"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ignore_sighup", [False, True], ids=["sighup", "eio-only"])
 def test_closing_the_terminal_keeps_training_headless_to_the_end(
     tmp_path: Path, ignore_sighup: bool
 ) -> None:
     runs = tmp_path / "runs"
-    with live_in_pty(runs, 20000, ignore_sighup=ignore_sighup) as child:
-        assert last_step(runs / "a") < 20000  # the terminal goes while the run is going
+    with live_in_pty(runs, HEADLESS, ignore_sighup=ignore_sighup) as child:
+        assert last_step(runs / "a") < HEADLESS  # the terminal goes while the run is going
         child.fileobj.close()  # the SSH connection drops: the kernel hangs up the terminal
         child.closed = True
         wait_for(lambda: not child.isalive(), 2 * MINUTE, "the headless run to end")
@@ -212,10 +218,11 @@ def test_closing_the_terminal_keeps_training_headless_to_the_end(
 
     # Every later write, the final frame Rich draws included, met a dead terminal (EIO).
     assert status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-    assert read_checkpoint(runs / "a" / "ckpt.pt")["step"] == 20000
-    assert last_step(runs / "a") == 20000
+    assert read_checkpoint(runs / "a" / "ckpt.pt")["step"] == HEADLESS
+    assert last_step(runs / "a") == HEADLESS
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_the_dashboard_saves_and_says_how_to_resume(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     with live_in_pty(runs, 10**6) as child:
@@ -256,6 +263,7 @@ main(sys.argv[2:])
 """
 
 
+@pytest.mark.slow
 def test_sighup_with_output_to_a_file_keeps_logging(tmp_path: Path) -> None:
     runs, log, marks = tmp_path / "runs", tmp_path / "train.log", tmp_path / "marks"
     marks.mkdir()
@@ -281,6 +289,7 @@ def test_sighup_with_output_to_a_file_keeps_logging(tmp_path: Path) -> None:
     assert read_checkpoint(runs / "a" / "ckpt.pt")["step"] == 1000
 
 
+@pytest.mark.slow
 def test_a_reader_that_leaves_early_never_stops_training(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     args = quick(runs, "--name", "a", "--steps", 500, "--report-every", 10)
@@ -292,6 +301,7 @@ def test_a_reader_that_leaves_early_never_stops_training(tmp_path: Path) -> None
     assert read_checkpoint(runs / "a" / "ckpt.pt")["step"] == 500
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [["sample", "--format", "csv", "-n", "1000"], ["plot"]],

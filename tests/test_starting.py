@@ -17,8 +17,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from clikit import ROOT, toygan_env, wait_for
 from watchkit import Terminal
+
+pytestmark = pytest.mark.slow  # fresh interpreters (torch's import), most in a pseudo-terminal
 
 # `toygan ARGS`, where `import torch` waits until the file $TOYGAN_TEST_GATE exists.
 GATED = """

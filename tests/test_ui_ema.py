@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from clikit import toygan, toygan_env
+from clikit import metrics_rows, toygan, toygan_env
 from rich.cells import cell_len
 from snapshots import draw, make_snapshot, make_stream, visible
 from watchkit import Terminal
@@ -89,7 +89,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_run_with_ema_writes_both_measures_everywhere(runs: Path) -> None:
-    rows = [json.loads(line) for line in (runs / "e" / "metrics.jsonl").read_text().splitlines()]
+    rows = metrics_rows(runs / "e")
     assert all({"in_bounds", "ema_in_bounds", "ema_a_w1", "ema_coverage"} <= set(r) for r in rows)
     assert rows[-1]["ema_a_w1"] != rows[-1]["a_w1"]
     status = json.loads((runs / "e" / "status.json").read_text())
@@ -101,6 +101,7 @@ def test_a_run_with_ema_writes_both_measures_everywhere(runs: Path) -> None:
     assert f"ema_in_bounds {rows[-1]['ema_in_bounds']:.3f}" in watched.out
 
 
+@pytest.mark.slow
 def test_the_live_dashboard_shows_the_ema_column_in_a_real_terminal(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "toygan_tui", "train", "--steps", "1000000", "--live"]
     argv += ["--runs-dir", "runs", "--ema", "0.99", "--recipe", "tuned"]

@@ -14,7 +14,7 @@ from rich.console import Console
 from snapshots import colour_codes, make_snapshot, make_stream, visible
 
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.ui import live
+from toygan_tui.ui import live, screens
 from toygan_tui.ui.dashboard import render
 
 
@@ -58,7 +58,7 @@ def frames(monkeypatch: pytest.MonkeyPatch) -> list[Snapshot | None]:
         drawn.append(snapshot)
         return render(snapshot, history, starting)
 
-    monkeypatch.setattr(live, "render", counting_render)
+    monkeypatch.setattr(screens, "render", counting_render)  # the dashboard's screen draws it
     return drawn
 
 
@@ -110,7 +110,7 @@ def test_slow_frames_are_drawn_less_often(
         clock.now += 0.1  # a frame that takes 100 ms to draw...
         return render(snapshot, history, starting)
 
-    monkeypatch.setattr(live, "render", costly_render)
+    monkeypatch.setattr(screens, "render", costly_render)
     stream = make_stream(100, total=5000)
     live.present(paced(stream, clock, 0.1), terminal(), live=True)
     # ...may be drawn at most once per 0.1 s / 3 % = 3.3 s of the ~20 s this stream takes:
@@ -128,7 +128,7 @@ def test_one_slow_frame_does_not_stall_the_screen(
             clock.now += 0.2
         return render(snapshot, history, starting)
 
-    monkeypatch.setattr(live, "render", first_frame_slow)
+    monkeypatch.setattr(screens, "render", first_frame_slow)
     live.present(paced(make_stream(40, total=2000), clock, 0.05), terminal(), live=True)
     assert len(frames) - 1 >= 6  # ~2 s of reports at 4 frames/s, not one frame per 6.7 s
 

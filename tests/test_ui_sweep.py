@@ -68,23 +68,40 @@ def draw(frame: SweepView, width: int, height: int, color: bool = False) -> list
     return out.getvalue().splitlines()
 
 
-@pytest.mark.parametrize("width", [24, 40, 60, 80, 100, 140, 200])
+MEASURES = ["in_bounds", "a_w1", "shape_rmse", "coverage"]
+# What the frame shows at each width: (the spreads, how many measures, the strip, the set names
+# whole). From the widest down the spreads go first, then the measures after the headline
+# (last first), then the strip, and the set names are cut last: the widths below meet every
+# step of that order once.
+FITS = {
+    200: (True, 4, True, True),
+    140: (True, 4, True, True),
+    120: (False, 4, True, True),
+    80: (False, 4, True, True),
+    70: (False, 3, True, True),
+    60: (False, 2, True, True),
+    50: (False, 1, True, True),
+    40: (False, 1, False, True),
+    24: (False, 1, False, False),
+}
+
+
+@pytest.mark.parametrize("width", FITS)
 def test_the_frame_fits_any_width_and_drops_parts_in_order(width: int) -> None:
     lines = draw(SweepView(report()), width, 30)
     assert all(Text.from_ansi(line).cell_len <= width for line in lines)
     assert len(lines) == 1 + 1 + 3  # progress, heading, one row per set: nothing wrapped
     assert lines[0].startswith("sweep-3  step 500/10000")
-    table = "\n".join(lines[1:])
-    has_spread, has_strip = "–" in table, "●" in table
-    has_second = "a_w1" in table
-    # The order parts go in: the spreads, the measures after the headline, the strip.
-    assert not has_spread or (has_second and has_strip)
-    assert not has_second or has_strip
-    assert "in_bounds" in table  # the headline stays
-    if width >= 140:
-        assert has_spread and "coverage" in table and "6/10" in table
-    if width <= 40:
-        assert not has_strip
+    spreads, measures, strip, names_whole = FITS[width]
+    heading, rows = lines[1].split(), lines[2:]
+    assert [word for word in heading if word in MEASURES] == MEASURES[:measures], lines
+    assert ("seeds" in heading) == strip
+    for j, row in enumerate(rows):
+        assert ("–" in row) == spreads, row  # 0.815–0.905
+        assert (" ○○○○●" in row) == strip, row
+        assert row.startswith(f"loss ns  lr_g {j + 1}e-04 ") == names_whole, row
+        assert ("…" in row) == (not names_whole), row
+    assert "6/10" in rows[0]  # the headline's good count stays to the last
 
 
 def test_rows_beyond_the_height_are_counted() -> None:
@@ -93,9 +110,25 @@ def test_rows_beyond_the_height_are_counted() -> None:
     assert lines[-1] == "… 7 more option sets"  # progress + heading + 5 rows + this line
 
 
+ANSI = {1: "red", 2: "green"}  # the standard colours' numbers
+
+
+def glyph_colours(line: str) -> list[tuple[str, str | None]]:
+    """Each strip glyph of a drawn line with the colour it is drawn in (None: no colour)."""
+    text, console = Text.from_ansi(line), Console()
+    styles = [text.get_style_at_offset(console, i) for i in range(len(text.plain))]
+    return [
+        (char, None if style.color is None else ANSI.get(style.color.number or -1, "other"))
+        for char, style in zip(text.plain, styles, strict=True)
+        if char in "●○×"
+    ]
+
+
 def test_the_strip_is_coloured_and_readable_without_colour() -> None:
-    coloured = "\n".join(draw(SweepView(report()), 120, 30, color=True))
-    assert "\x1b[32m●" in coloured or "\x1b[32m" in coloured  # good seeds in green
+    coloured = draw(SweepView(report()), 120, 30, color=True)
+    green, red = [("●", "green")] * 6, [("○", "red")] * 4
+    assert glyph_colours(coloured[2]) == red + green  # seeds 1-4 not yet, 5-10 good
+    assert glyph_colours(coloured[4]) == red + green[:5] + [("×", "red")]  # the NaN seed
     plain = draw(SweepView(report()), 120, 30)
     assert "\x1b" not in "".join(plain)
     assert "○○○○●●●●●●" in plain[2] and "○○○○●●●●●×" in plain[4]

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from clikit import imports_of
 from snapshots import make_snapshot
 from watchkit import ROOT, cli, edit_status, fake_trainer, make_run, wait_for
 
@@ -103,23 +104,13 @@ def test_no_runs_to_watch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert code == 2 and "no runs in" in err and "toygan train" in err
 
 
+@pytest.mark.slow
 def test_watch_never_imports_torch(tmp_path: Path) -> None:
     make_run(tmp_path, "r1", [1000], total=1000, end="finished")
-    code = (
-        "import sys\n"
-        "from toygan_tui.cli import main\n"
-        "try:\n"
-        f"    main(['watch', '--runs-dir', {str(tmp_path)!r}])\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code == 0, exc.code\n"
-        "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
-    )
-    assert result.returncode == 0, result.stderr
-    assert "run r1 finished" in result.stdout  # it really watched
-    assert result.stdout.splitlines()[-1] == "NO-TORCH"
+    ran = imports_of("watch", "--runs-dir", tmp_path)
+    assert ran.result.code == 0, ran.result.err
+    assert "run r1 finished" in ran.result.out  # it really watched
+    assert "torch" not in ran.packages
 
 
 class PlainWatch:
@@ -179,6 +170,7 @@ class PlainWatch:
         return "".join(self.errors)
 
 
+@pytest.mark.slow
 def test_plain_lines_follow_a_running_run_until_its_process_is_gone(tmp_path: Path) -> None:
     with fake_trainer(tmp_path, "live") as trainer, PlainWatch(tmp_path) as watcher:
         deadline = time.monotonic() + 60

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from watchkit import Terminal, fake_trainer, make_run, wait_for
 
+pytestmark = pytest.mark.slow  # every test: watch in a pseudo-terminal
+
 STEP = r"step ([\d,]+)/1,000,000"
 
 

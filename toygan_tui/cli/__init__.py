@@ -19,6 +19,7 @@ from typer.exceptions import TyperException
 from toygan_tui.cli.params import (
     SWEEP_OWN,
     TRAIN_OWN,
+    Lang,
     RunsDir,
     child_args,
     config_values,
@@ -52,9 +53,11 @@ def train(ctx: typer.Context, **values: Any) -> None:
 
     An option that says "unless typed" takes the problem's, the loss's or the recipe's value
     when not given; config.json records the values the run used."""
+    from toygan_tui.ui.i18n import check_lang
     from toygan_tui.ui.terminal.controls import check_speed
 
     check_speed(values["speed"])
+    check_lang(values["lang"])
     given, mine = typed(ctx), own(values)
     if mine.pop("detach"):
         from toygan_tui.launch.detach import detach_train
@@ -155,10 +158,13 @@ def watch(
     refresh: Annotated[
         float, typer.Option(help="Seconds between looks at the files (at least 0.25).")
     ] = 0.25,
+    lang: Lang = None,
 ) -> None:
     """Follow a run's live dashboard from its files; q or Ctrl-C leaves, the run goes on."""
     from toygan_tui.commands.watch import run_watch
+    from toygan_tui.ui.i18n import use
 
+    use(lang)
     run_watch(run=run, runs_dir=runs_dir, refresh=refresh)
 
 
@@ -180,14 +186,44 @@ def replay(
     width: Annotated[int, typer.Option(help="Columns of --out.")] = 100,
     height: Annotated[int, typer.Option(help="Lines of --out.")] = 30,
     member: Member = None,
+    lang: Lang = None,
 ) -> None:
     """Replay a run's dashboard from its files: arrows step, space plays, q leaves."""
     from toygan_tui.commands.replay import run_replay
+    from toygan_tui.ui.i18n import use
+
+    use(lang)
 
     run_replay(
         run=run, runs_dir=runs_dir, out=out, step=step, fps=fps, width=width, height=height,
         member=member,
     )  # fmt: skip
+
+
+@app.command()
+def lesson(
+    number: Annotated[
+        str | None,
+        typer.Argument(help="The lesson's number (or a lesson file); none: list the lessons."),
+    ] = None,
+    runs_dir: RunsDir = Path("runs"),
+    lang: Lang = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(help="Cap every part at this many steps/s (default: each part's own)."),
+    ] = None,
+    live: Annotated[
+        bool | None,
+        typer.Option("--live/--no-live", help="Live dashboard (default: on a terminal)."),
+    ] = None,
+) -> None:
+    """Learn GANs by watching: prepared runs that say what to watch and pause to explain
+    (space goes on; the keys of train)."""
+    from toygan_tui.commands.lesson import run_lesson
+    from toygan_tui.ui.terminal.controls import check_speed
+
+    check_speed(speed)
+    run_lesson(lesson=number, runs_dir=runs_dir, lang=lang, speed=speed, live=live)
 
 
 @app.command()
@@ -205,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: every bad input becomes one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
     try:
+        speak()  # the environment's language; --lang, where a command takes it, then wins
         code = app(args=args or ["--help"], standalone_mode=False)
     except TyperException as exc:  # typer's own usage errors: unknown option, bad value...
         fail(_usage_line(exc))
@@ -213,6 +250,13 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def speak() -> None:
+    """The environment's language on screen (ui/i18n.py, imported here: --help stays light)."""
+    from toygan_tui.ui.i18n import use
+
+    use()
 
 
 def run() -> NoReturn:

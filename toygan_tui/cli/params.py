@@ -99,6 +99,12 @@ Speed = Annotated[
     _own_option(help="Start capped at this many steps/s (+ and - change it when live)."),
 ]
 
+Lang = Annotated[
+    str | None,
+    _own_option(help="en | zh: the language on screen (default: zh where LC_ALL or LANG starts "
+                "with zh)."),
+]  # fmt: skip
+
 # train's and sweep's own options (not the table's), after the table's.
 TRAIN_OWN = [
     parameter("runs_dir", RunsDir, Path("runs")),
@@ -110,6 +116,7 @@ TRAIN_OWN = [
     parameter("resume", Annotated[Path | None, _own_option(
               help="Continue a run: its directory, a checkpoint, or runs/last.pt.")], None),
     parameter("speed", Speed, None),
+    parameter("lang", Lang, None),
 ]  # fmt: skip
 SWEEP_OWN = [
     parameter("seeds", Annotated[str, _own_option(

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from toygan_tui.core.errors import UsageError
-from toygan_tui.core.runfiles.runinfo import list_run_infos
+from toygan_tui.core.runfiles.runinfo import list_run_infos, with_diagnosis
 
 FORMATS = ("table", "json")
 
@@ -16,7 +16,7 @@ FORMATS = ("table", "json")
 def run_runs(*, runs_dir: Path, fmt: str) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    infos = list_run_infos(runs_dir)
+    infos = [with_diagnosis(info) for info in list_run_infos(runs_dir)]
     if fmt == "json":
         print(json.dumps([info.to_dict() for info in infos], indent=2))
         return

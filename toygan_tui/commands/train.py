@@ -29,6 +29,7 @@ def run_train(
     live: bool | None,
     resume: Path | None = None,
     speed: float | None = None,
+    lang: str | None = None,
 ) -> None:
     """Train (or continue) a run: `options` holds every option of the table by name, `typed`
     names those the user typed (a resumed run takes only these over its own); `speed` caps the
@@ -36,7 +37,9 @@ def run_train(
     the job); the other ranks follow it quietly."""
     from toygan_tui.core.config import resolve
     from toygan_tui.core.world import world_from_env
+    from toygan_tui.ui.i18n import use
 
+    use(lang)  # the dashboard's words
     world = world_from_env()
     if world is not None:
         typed = {*typed, "device"}  # every process takes the device its command line names

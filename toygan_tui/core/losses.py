@@ -93,6 +93,14 @@ class Stat:
     meaning: str
     of: Callable[[Array, Array, Ops], Array] | None = None  # from (l_real, l_fake); None: engine's
     unit: bool = False  # a probability, charted on [0, 1]
+    sure: float | None = None  # D is sure of its answer once the stat is at or past this, away
+    #                            from `reference` (the diagnosis' "D is winning"; None: no mark)
+
+    def is_sure(self, value: float) -> bool:
+        """Whether `value` is at or past the mark of a sure D (NaN never is)."""
+        if self.sure is None or self.reference is None or not math.isfinite(value):
+            return False
+        return value >= self.sure if self.sure > self.reference else value <= self.sure
 
 
 class UnknownLoss(InputError):
@@ -157,9 +165,10 @@ def _fake_prob(r: Array, f: Array, o: Ops) -> Array:
 
 
 # D's outputs as probabilities σ(l): the tutorial's "D accuracy" is mean D(real).
+# D is sure once it gives real samples 3 to 1 odds of being real, and G's 3 to 1 of being fake.
 PROBABILITIES = (
-    Stat("d_real", "D(real)", 0.5, "mean D(x) on real samples", _real_prob, unit=True),
-    Stat("d_fake", "D(fake)", 0.5, "mean D(G(z)) on G's samples", _fake_prob, unit=True),
+    Stat("d_real", "D(real)", 0.5, "mean D(x) on real samples", _real_prob, unit=True, sure=0.75),
+    Stat("d_fake", "D(fake)", 0.5, "mean D(G(z)) on G's samples", _fake_prob, unit=True, sure=0.25),
 )
 LN2 = math.log(2)
 
@@ -252,6 +261,20 @@ DEFAULT_LOSS = "minimax"
 def get_loss(name: str) -> Loss:
     """The loss called `name`, else UnknownLoss naming the choices."""
     return pick(LOSSES, name, "--loss", UnknownLoss)
+
+
+def saturates(loss: Loss) -> bool:
+    """Whether G's gradient fades where D is sure its samples are fake (minimax's log(1 − D)):
+    G's dL/dlogit at a fake logit of −4 (D(fake) ≈ 0.02) under a tenth of its size at 0. Read
+    off G's formula (a central difference in numpy), not the loss's name."""
+    h = 1e-4
+
+    def slope(at: float) -> float:
+        points = np.array([at - h, at + h])
+        up, down = (float(loss.g_loss(points[i : i + 1], NUMPY_OPS)) for i in (1, 0))
+        return abs(up - down) / (2 * h)
+
+    return slope(-4.0) < 0.1 * slope(0.0)
 
 
 def g_mirrors_d(loss: Loss) -> bool:

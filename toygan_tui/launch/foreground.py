@@ -55,8 +55,8 @@ def run_in_foreground(
                 ahead=controls.full_speed,
             )
             last = present(
-                reports, console, live=show, steering=controls, starting=start.starting,
-                screen=start.screen(),
+                reports, console, live=show, steering=start.steering(controls),
+                starting=start.starting, screen=start.screen(),
             )  # fmt: skip
         except KeyboardInterrupt:
             _aborted(start, stop)

@@ -29,6 +29,7 @@ from toygan_tui.core.runfiles.rundir import CONFIG_FILE, claim_run_dir
 from toygan_tui.core.runfiles.snapshot import Starting
 from toygan_tui.core.runfiles.status import StatusWriter
 from toygan_tui.core.runfiles.sweepreport import table_json
+from toygan_tui.ui.live import Steering
 from toygan_tui.ui.screens import RunScreen, Screen, SweepScreen
 from toygan_tui.ui.sweep_view import SweepView, progress_line
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from toygan_tui.core.training.resume import ResumePoint
     from toygan_tui.core.training.trainer import Trainer
     from toygan_tui.core.world import World
+    from toygan_tui.ui.terminal.controls import Controls
 
 TRAINERS = "toygan_tui.core.training.trainers"  # imports torch: the long wait
 
@@ -94,6 +96,10 @@ class Start:
     # -- what the command shows and says (the subclasses' words) ----------------------------
     def screen(self) -> Screen:
         return RunScreen()
+
+    def steering(self, controls: Controls) -> Steering:
+        """What steers the frames: the keys (a lesson also pauses them at its moments)."""
+        return controls
 
     def finish(self, last: Any, console: Console) -> None:
         """What is printed once the training ended, before how it ended is said."""

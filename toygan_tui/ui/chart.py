@@ -23,6 +23,7 @@ from rich.text import Text
 
 from toygan_tui.core.problems.curve_data import lower_bound, upper_bound
 from toygan_tui.ui.braille import Series, rasterize, segment_rows, series
+from toygan_tui.ui.i18n import _
 
 CURVES_YLIM = (-0.5, 3.5)  # fixed, so frames stay comparable while the curves evolve
 MIN_WIDTH, MIN_HEIGHT = 16, 5  # below this there is no room for a plot inside the axes
@@ -126,7 +127,7 @@ def curves_chart(
     else:
         drawn = _class_series(x, rows, np.asarray(classes))
     bounds = [
-        series("bounds x², 2x²+1", x, upper_bound(x), BOUND_COLOR, dashed_without_color=True),
+        series(_("bounds x², 2x²+1"), x, upper_bound(x), BOUND_COLOR, dashed_without_color=True),
         series("", x, lower_bound(x), BOUND_COLOR, dashed_without_color=True),
     ]
     finite = x[np.isfinite(x)]

@@ -6,10 +6,13 @@ The numbers are the loss's stats and the problem's measures, the picture the pro
 The frame reads its size when Rich draws it, so one renderable fits any terminal: side by side
 (numbers and history left, curves right) when wide, stacked when narrow, dropping the history
 chart and then the curves chart as space runs out; it never wraps and never exceeds the height.
+Its words are in the language in use (ui/i18n.py); widths are counted in terminal cells, so a
+Chinese word (two cells a character) takes the room it needs.
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
@@ -18,8 +21,10 @@ from toygan_tui.core.errors import InputError
 from toygan_tui.core.runfiles.catalog import RunKind, run_kind
 from toygan_tui.core.runfiles.snapshot import Snapshot, Starting, engine_label
 from toygan_tui.ui.chart import Chart, history_chart, wants_color
+from toygan_tui.ui.diagnosis_line import diagnosis_text
 from toygan_tui.ui.format import duration, rate
 from toygan_tui.ui.history import History
+from toygan_tui.ui.i18n import _
 from toygan_tui.ui.readouts import measures_text, stats_text
 from toygan_tui.ui.views import Picture, problem_view
 
@@ -53,6 +58,11 @@ class Dashboard:
         self.snapshot = snapshot
         self.starting = starting
         self.spare_lines = 0  # terminal lines left free below the frame
+        # The header: who and where, the progress, and the diagnosis once there is one.
+        self.head_rows = 3 if snapshot is not None and snapshot.diagnosis is not None else 2
+        # A blank line parts the numbers from the history charts, where the header has not
+        # taken it for the diagnosis: the frame keeps its charts and its key bar at 80×24.
+        self.spacer = 3 - self.head_rows
         kind = self.kind = _kind(snapshot, starting)
         self.number_rows = 1 + max(
             NUMBER_ROWS - 1, len(kind.loss.stats), len(kind.problem.measures)
@@ -71,16 +81,17 @@ class Dashboard:
     def spares_a_line(self, width: int, height: int) -> bool:
         """Whether the frame loses nothing drawn one line shorter than `height`: none of the
         header and numbers, no chart. Only then may a key bar take that line."""
-        return height - 1 >= _text_rows(width, self.number_rows) and self.parts(
-            width, height - 1
-        ) == self.parts(width, height)
+        text_rows = self.head_rows - 2 + _text_rows(width, self.number_rows)
+        return height - 1 >= text_rows and self.parts(width, height - 1) == self.parts(
+            width, height
+        )
 
     def parts(self, width: int, height: int) -> tuple[bool, int]:
         """What a frame of this size shows besides the numbers: (the curves chart, how many
         history charts)."""
-        body, rows = height - 2, self.number_rows
+        body, rows = height - self.head_rows, self.number_rows
         if width >= SIDE_BY_SIDE_MIN_WIDTH:
-            return body > 0, _history_charts(body - 2 * rows - 1)
+            return body > 0, _history_charts(body - 2 * rows - self.spacer)
         numbers = rows if width >= 2 * NUMBERS_WIDTH + 1 else 2 * rows
         return body - numbers >= MIN_CHART_ROWS + 1, 0
 
@@ -89,7 +100,9 @@ class Dashboard:
         height = options.height if options.height is not None else options.size.height
         height = max(1, height - self.spare_lines) if options.height is None else height
         head = _head(self.snapshot, console, width, self.starting)
-        lines = head + self._body(console, width, height - 2)
+        if self.snapshot is not None and self.snapshot.diagnosis is not None:
+            head += _block(console, diagnosis_text(self.snapshot.diagnosis), width, 1)
+        lines = head + self._body(console, width, height - self.head_rows)
         for line in lines[:height]:
             yield from line  # every block is exactly `width` cells already
             yield Segment.line()
@@ -129,7 +142,7 @@ class Dashboard:
         """The numbers on top; below them one or two history charts, as many as fit."""
         rows = self.number_rows
         lines = [line for text in numbers for line in _block(console, text, width, rows)]
-        lines += _block(console, Text(""), width, 1)
+        lines += _block(console, Text(""), width, self.spacer)
         rest = height - len(lines)
         charts = [self.d_history, self.q_history][: _history_charts(rest)]
         for i, chart in enumerate(charts):
@@ -165,20 +178,24 @@ def _head(
     """Line 1: who is running where; line 2: progress, speed and time left."""
     title = Text.assemble(("toygan ", "bold"))
     if snap is None:
-        title.append(f"run {starting.run_id}  " if starting else "")
-        title.append("starting…", style="yellow")
-        progress = Text("waiting for the first report", style="dim")
+        title.append(_("run {id}").format(id=starting.run_id) + "  " if starting else "")
+        title.append(_("starting…"), style="yellow")
+        progress = Text(_("waiting for the first report"), style="dim")
         if starting is not None:
-            progress = Text(f"step {starting.step:,}/{starting.total:,}  ").append(progress)
+            counter = _("step {step}/{total}").format(step=f"{starting.step:,}",
+                                                      total=f"{starting.total:,}")  # fmt: skip
+            progress = Text(f"{counter}  ").append(progress)
     else:
-        title.append(f"run {snap.run_id or '-'}")
+        title.append(_("run {id}").format(id=snap.run_id or "-"))
         # The run's state (paused, speed, watch's status, replay's place) before the device
         # and engine: on a narrow terminal the line loses its end, and that must not be it.
         for key, value in snap.extra.items():
-            title.append(f"  {key} ", style="dim").append(value, style="bold cyan")
+            title.append(f"  {_(key)} ", style="dim").append(_(value), style="bold cyan")
         title.append(f"  {snap.device}")
-        title.append(f"  engine {engine_label(snap.engine)}" if snap.engine else "")
-        title.append(f"  pack {snap.pack}" if snap.pack > 1 else "")  # PacGAN's packing
+        engine = _("engine {name}").format(name=engine_label(snap.engine))
+        title.append(f"  {engine}" if snap.engine else "")
+        pack = _("pack {k}").format(k=snap.pack)  # PacGAN's packing
+        title.append(f"  {pack}" if snap.pack > 1 else "")
         progress = _progress(snap, width)
     lines: Lines = []
     for text in (title, progress):
@@ -191,12 +208,13 @@ def _progress(snap: Snapshot, width: int) -> Text:
     """'step 1,000/10,000 ━━━━━━━━ 10%  884 steps/s  ETA 0:10  elapsed 0:01', shortened from
     the right (elapsed, then the bar) when the terminal is narrow."""
     done = min(max(snap.step / snap.total, 0.0), 1.0) if snap.total > 0 else 0.0
-    counter = f"step {snap.step:,}/{snap.total:,}"
-    tail = f"  {done:.0%}  {rate(snap.steps_per_s)}  ETA {duration(snap.eta)}"
-    elapsed = f"  elapsed {duration(snap.elapsed)}"
-    if len(counter) + len(tail) + len(elapsed) + 1 + MIN_BAR <= width:
+    counter = _("step {step}/{total}").format(step=f"{snap.step:,}", total=f"{snap.total:,}")
+    speed = rate(snap.steps_per_s, _("steps/s"))
+    tail = f"  {done:.0%}  {speed}  " + _("ETA {time}").format(time=duration(snap.eta))
+    elapsed = "  " + _("elapsed {time}").format(time=duration(snap.elapsed))
+    if cell_len(counter + tail + elapsed) + 1 + MIN_BAR <= width:
         tail += elapsed
-    bar_width = min(width - len(counter) - len(tail) - 1, 40)
+    bar_width = min(width - cell_len(counter + tail) - 1, 40)
     text = Text.assemble((counter, "bold"))
     if bar_width >= MIN_BAR:
         filled = round(done * bar_width)

@@ -7,13 +7,17 @@ frame rewrites only the lines that changed, so a recording stays small.
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 
 HIDE_CURSOR, SHOW_CURSOR, CLEAR = "\x1b[?25l", "\x1b[?25h", "\x1b[2J"
+SVG_TEXT = re.compile(r'(<text [^>]*textLength=")([\d.]+)("[^>]*>)([^<]*)(</text>)')
 
 
 def _console(width: int, height: int, record: bool = False) -> Console:
@@ -62,4 +66,19 @@ def svg(frame: RenderableType, width: int, height: int, title: str) -> str:
     """The frame as an SVG image of a terminal (Rich's own export)."""
     console = _console(width, height, record=True)
     console.print(frame, end="")
-    return console.export_svg(title=title)
+    return wide_text(console.export_svg(title=title))
+
+
+def wide_text(svg_text: str) -> str:
+    """Rich's SVG gives each run of text a length of one cell a character, though it places
+    the runs by their cells: a Chinese character (two cells) is squeezed into one and a gap
+    follows. Each run's length here is its cells'."""
+
+    def widen(found: re.Match[str]) -> str:
+        start, length, middle, text, end = found.groups()
+        chars, cells = len(html.unescape(text)), cell_len(html.unescape(text))
+        if chars and cells != chars:
+            length = f"{float(length) * cells / chars:g}"
+        return f"{start}{length}{middle}{text}{end}"
+
+    return SVG_TEXT.sub(widen, svg_text)

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.chart import wants_color
+from toygan_tui.ui.i18n import N_, _
 
 UPPER_HALF = "▀"
 RAMP = " ░▒▓█"  # grey levels without colour: black … white
@@ -40,14 +41,15 @@ class ImageGrid:
 
     images: np.ndarray
     labels: np.ndarray | None = None
-    title: str = "G's images (fixed noise)"
+    title: str = N_("G's images (fixed noise)")
 
     def legend(self, color: bool = True) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(self.title, style="bold" if color else "")
+        text.append(_(self.title), style="bold" if color else "")
         if self.labels is not None and len(self.labels):
             shown = " ".join(str(int(c)) for c in self.labels[:10])
-            text.append(f"  asked for {shown}{' …' if len(self.labels) > 10 else ''} in turn")
+            shown += " …" if len(self.labels) > 10 else ""
+            text.append("  " + _("asked for {labels} in turn").format(labels=shown))
         return text
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

@@ -14,14 +14,16 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
+from toygan_tui.ui.i18n import _
 from toygan_tui.ui.screens import Framed
 
 
 def key_bar(keys: Sequence[tuple[str, str]]) -> Text:
-    """'space pause  s step  +/- speed  q quit', keys in bold, what they do dimmed."""
+    """'space pause  s step  +/- speed  q quit', keys in bold, what they do dimmed (in the
+    language in use)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     for i, (key, what) in enumerate(keys):
-        text.append("  " if i else "").append(key, style="bold").append(f" {what}", style="dim")
+        text.append("  " if i else "").append(key, style="bold").append(f" {_(what)}", style="dim")
     return text
 
 

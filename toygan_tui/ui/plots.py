@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.text import Text
 
 from toygan_tui.core.losses import Stat
@@ -69,13 +69,40 @@ def history_view(
 ) -> Group:
     """One chart per panel that holds any of `metrics`, over the rows' steps."""
     history = _history(rows)
-    parts: list[RenderableType] = [Text(f"{title}  ({len(history)} reports)", style="bold")]
+    parts: list[RenderableType] = [Title(title, f"  ({len(history)} reports)")]
     for name, members, refs in panels(kind, ema):
         chosen = [m for m in members if m in metrics]
         if chosen:
             values = {m: history.series(m) for m in chosen}
             parts.append(history_chart(history.steps, values, refs, name, CHART_HEIGHT))
     return Group(*parts)
+
+
+class Title:
+    """`title` and its `suffix` on one line of the width drawn at: a title too long (a run's
+    path deep in a temporary directory) loses its middle to '…', keeping its start and its end
+    (the run id); the suffix (the report count) is never cut, and nothing wraps."""
+
+    def __init__(self, title: str, suffix: str = "") -> None:
+        self.title, self.suffix = title, suffix
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = options.max_width - len(self.suffix)
+        line = Text(elide_middle(self.title, room) + self.suffix, style="bold", no_wrap=True)
+        line.truncate(options.max_width, overflow="ellipsis")  # a width below the suffix
+        yield line
+
+
+def elide_middle(text: str, width: int) -> str:
+    """`text` in at most `width` characters: its start, '…', and its end, the end (a path's
+    last part) getting two thirds of the room."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    tail = (width - 1) * 2 // 3
+    head = width - 1 - tail
+    return text[:head] + "…" + text[len(text) - tail :]
 
 
 def compare_view(

@@ -13,7 +13,8 @@ from rich.text import Text
 
 from toygan_tui.core.losses import Stat
 from toygan_tui.core.problems.base import Measure
-from toygan_tui.ui.format import number
+from toygan_tui.ui.format import fit, number
+from toygan_tui.ui.i18n import N_, _
 
 LABEL_WIDTH, VALUE_WIDTH = 11, 8
 EMA_WIDTH = 7  # the EMA column: a space and a value like 0.913
@@ -21,14 +22,16 @@ TARGET_WIDTH = 10  # "  ↑ ~0.9" and its like
 
 
 def stats_text(
-    stats: Sequence[Stat], values: Mapping[str, float] | None, heading: str = "GAN signals"
+    stats: Sequence[Stat], values: Mapping[str, float] | None, heading: str = N_("GAN signals")
 ) -> Text:
-    """'D loss   1.381  → 1.386': one line per stat under a heading; no mark without a value."""
+    """'D loss   1.381  → 1.386': one line per stat under a heading; no mark without a value.
+    The words in the language in use, padded by the cells they take."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{heading:<{LABEL_WIDTH}}{'now':>{VALUE_WIDTH}}  {'at eq.':<8}", style="bold")
+    head = fit(_(heading), LABEL_WIDTH) + fit(_("now"), VALUE_WIDTH, right=True)
+    text.append(head + "  " + fit(_("at eq."), 8), style="bold")
     for stat in stats:
         value = math.nan if values is None else values.get(stat.name, math.nan)
-        text.append(f"\n{stat.label:<{LABEL_WIDTH}}{shown(value):>{VALUE_WIDTH}}  ")
+        text.append(f"\n{fit(_(stat.label), LABEL_WIDTH)}{shown(value):>{VALUE_WIDTH}}  ")
         if stat.reference is not None:
             text.append(f"→ {round(stat.reference, 3):g}", style="dim")
     return text
@@ -48,9 +51,10 @@ def measures_text(
     folder's swd) is in the plain colour."""
     targets = ema is None or width is None or width >= ema_readout_width()
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{'quality':<{LABEL_WIDTH}}{'now':>{VALUE_WIDTH}}", style="bold")
-    text.append(f"{'ema':>{EMA_WIDTH}}" if ema is not None else "", style="bold")
-    text.append(f"  {'good':<8}" if targets else "", style="bold")
+    head = fit(_("quality"), LABEL_WIDTH) + fit(_("now"), VALUE_WIDTH, right=True)
+    text.append(head, style="bold")
+    text.append(fit(_("ema"), EMA_WIDTH, right=True) if ema is not None else "", style="bold")
+    text.append("  " + fit(_("good"), 8) if targets else "", style="bold")
     for m in measures:
         text.append(f"\n{m.name:<{LABEL_WIDTH}}")
         _value(text, m, math.nan if values is None else values.get(m.name, math.nan), VALUE_WIDTH)

@@ -15,7 +15,9 @@ from toygan_tui.core.errors import InputError
 from toygan_tui.core.losses import get_loss
 from toygan_tui.core.problems import get_problem
 from toygan_tui.core.runfiles.runinfo import RunInfo
+from toygan_tui.ui.diagnosis_line import TONES
 from toygan_tui.ui.format import number, plain_key
+from toygan_tui.ui.i18n import _
 
 STATUS_STYLES = {
     "running": "bold green",
@@ -25,11 +27,14 @@ STATUS_STYLES = {
     "diverged": "bold red",
     "stalled": "bold yellow",
 }
-COLUMNS = ("id", "status", "step", "problem", "loss", "signals", "quality", "started", "device")
-LEFT = ("id", "status", "problem", "loss", "signals", "quality", "started", "device")
+COLUMNS = (
+    "id", "status", "step", "problem", "loss", "diagnosis", "signals", "quality", "started",
+    "device",
+)  # fmt: skip
+LEFT = ("id", "status", "problem", "loss", "diagnosis", "signals", "quality", "started", "device")
 # On a narrow terminal these go first, in this order, rather than wrap every row; the problem
 # and the loss go last: without them the numbers cannot be read.
-DROPPABLE = ("device", "started", "signals", "quality", "loss", "problem")
+DROPPABLE = ("device", "started", "signals", "quality", "diagnosis", "loss", "problem")
 
 
 def runs_table(infos: Sequence[RunInfo], console: Console) -> Table:
@@ -67,6 +72,9 @@ def _cell(info: RunInfo, column: str) -> Text | str:
         return info.device or "-"
     if column in ("problem", "loss"):
         return getattr(info, column)
+    if column == "diagnosis":  # the state only: the reason is in --format json and the views
+        found = info.diagnosis
+        return Text(_(found.state), style=TONES.get(found.tone, "")) if found else "-"
     return _named_values(info, column)
 
 

@@ -22,6 +22,7 @@ from rich.text import Text
 from toygan_tui.ui.braille import CELL_CHARS, DOT_BITS
 from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.chart import Axes, canvas_shape, draw_in_axes, nice_ticks, wants_color
+from toygan_tui.ui.i18n import _
 
 Box = tuple[tuple[float, float], tuple[float, float]]
 
@@ -53,14 +54,15 @@ class PointsChart:
         if self.title:
             text.append(f"{self.title}  ", style="bold")
         if color:
-            text.append("⣿ ", style=FAKE_COLOR).append("G's points  ")
-            text.append("⣿ ", style=REAL_COLOR).append("real points")
+            text.append("⣿ ", style=FAKE_COLOR).append(_("G's points") + "  ")
+            text.append("⣿ ", style=REAL_COLOR).append(_("real points"))
             if self.heat is not None:
-                text.append("  D says ").append("  ", style=Style(bgcolor=_heat_color(1.0)))
-                text.append(" real ").append("  ", style=Style(bgcolor=_heat_color(0.0)))
-                text.append(" fake")
+                real, fake = Style(bgcolor=_heat_color(1.0)), Style(bgcolor=_heat_color(0.0))
+                text.append("  " + _("D says") + " ").append("  ", style=real)
+                text.append(" " + _("real") + " ").append("  ", style=fake)
+                text.append(" " + _("fake"))
         else:
-            text.append("⣿ G's points  ").append(f"{PLAIN_REAL} real points")
+            text.append("⣿ " + _("G's points") + "  ").append(PLAIN_REAL + " " + _("real points"))
         return text
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

@@ -15,10 +15,11 @@ from rich.text import Text
 from toygan_tui.core.problems.base import PointsProblem, Problem, View
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.ui.chart import curves_chart
+from toygan_tui.ui.i18n import N_, _
 from toygan_tui.ui.images import ImageGrid
 from toygan_tui.ui.scatter import PointsChart
 
-CURVES_LABEL = "G's curves (fixed noise)"  # the same noise every frame: the same curves evolve
+CURVES_LABEL = N_("G's curves (fixed noise)")  # the same noise every frame: the same curves evolve
 REAL_SHOWN = 1_000  # real points drawn dim under G's
 
 
@@ -82,7 +83,7 @@ def _curves(
     height: int | None,
 ) -> Picture:
     x = problem.x if x is None else x
-    return curves_chart(x, samples, height, label=CURVES_LABEL, classes=labels)
+    return curves_chart(x, samples, height, label=_(CURVES_LABEL), classes=labels)
 
 
 # One picture per kind of view (core/problems/base.py View): a new kind is one entry here.

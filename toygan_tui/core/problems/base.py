@@ -45,6 +45,9 @@ class Measure:
     meaning: str  # one line for a newcomer
     scale: float = 1.0  # a history chart draws value / scale, on [0, 1] (classes: 10)
     decimals: int = 3  # as the readers write it: 0 for a count (classes, modes)
+    collapsed: float = math.nan  # a measure of how much of the data G covers (modes, coverage,
+    #              classes): at or past this level (the wrong side of good) G's samples crowd
+    #              into a few modes: the diagnosis' "mode collapse" (NaN: not such a measure)
 
     @property
     def arrow(self) -> str:
@@ -59,6 +62,12 @@ class Measure:
         if not math.isfinite(value):
             return False
         return value >= self.good if self.higher_is_better else value <= self.good
+
+    def is_collapsed(self, value: float) -> bool:
+        """Whether `value` says G covers too little of the data (NaN never does)."""
+        if math.isnan(self.collapsed) or not math.isfinite(value):
+            return False
+        return value <= self.collapsed if self.higher_is_better else value >= self.collapsed
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ CLASSES = Measure(
     "digits holding ≥ 1/40 of the images as confident ones (modes)",
     scale=10,
     decimals=0,
+    collapsed=5,  # half the digits or fewer: G draws a few kinds of image
 )
 FD = Measure(
     "fd", False, 5.0, "~0.4", "Fréchet distance of the classifier's features from the real digits"

@@ -56,7 +56,8 @@ class Mixture:
     def __post_init__(self) -> None:
         k = len(self.centres)
         meaning = f"modes (of {k}) holding a quarter of a fair share of good points"
-        modes = Measure("modes", True, k, str(k), meaning, decimals=0)
+        # Half the modes or fewer (one of `two`'s two): G has crowded into a few of them.
+        modes = Measure("modes", True, k, str(k), meaning, decimals=0, collapsed=k // 2)
         object.__setattr__(self, "measures", (modes, HQ, RKL, JS))
 
     @property

@@ -22,6 +22,20 @@ from toygan_tui.core.runfiles.process import process_alive
 _TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[^.]+\.tmp$")
 
 
+def append_whole(path: Path, data: bytes) -> None:
+    """Append `data` in one write; a failed write is cut off again (OSError raised), so no torn
+    record stays for the next one to be glued to. For the append-only logs (metrics, frames)."""
+    with open(path, "ab") as handle:
+        start = handle.tell()
+        try:
+            handle.write(data)
+            handle.flush()
+        except OSError:
+            with contextlib.suppress(OSError):
+                handle.truncate(start)
+            raise
+
+
 def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write via a temp file in the same directory, fsync, then os.replace: never a half file.
 

@@ -7,13 +7,16 @@ waits for its newline; a damaged line is counted and skipped. Pure stdlib + nump
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.errors import InputError
+from toygan_tui.core.runfiles.catalog import RunKind, run_kind
+from toygan_tui.core.runfiles.diagnosis import Recent
 from toygan_tui.core.runfiles.rundir import METRICS_FILE, parse_row
 from toygan_tui.core.runfiles.runinfo import RunInfo, run_info
 from toygan_tui.core.runfiles.snapshot import Snapshot
@@ -70,6 +73,7 @@ class RunFollower:
         self.tail = MetricsTail(self.path / METRICS_FILE)
         self.seen: tuple[Any, ...] | None = None
         self.last_row: dict[str, Any] = {}
+        self.recent = Recent(None)  # the latest rows, for the diagnosis
 
     def poll(self) -> Update:
         rows, reset = self.tail.poll()
@@ -77,6 +81,10 @@ class RunFollower:
             self.last_row = rows[-1]
         status = read_status(self.path / STATUS_FILE)
         info = run_info(self.path, status=status)
+        self.recent.kind = _kind(info)
+        if reset:
+            self.recent.clear()
+        self.recent.extend(rows)
         extra = {"status": info.status}
         note = "; ".join(n for n in (info.note, status.problem, self._damage()) if n)
         if note:
@@ -86,6 +94,8 @@ class RunFollower:
             snap = snapshot_from_status(status.data, extra)
         if snap is None and self.last_row:
             snap = snapshot_from_row(self.last_row, info, extra)
+        if snap is not None:
+            snap = dataclasses.replace(snap, diagnosis=self.recent.diagnosis())
         key = (info.status, info.step, info.updated if snap is not None else None, note)
         changed = key != self.seen or bool(rows) or reset
         self.seen = key
@@ -94,6 +104,13 @@ class RunFollower:
     def _damage(self) -> str:
         n = self.tail.damaged
         return f"{n} damaged line{'s' if n != 1 else ''} in {METRICS_FILE} skipped" if n else ""
+
+
+def _kind(info: RunInfo) -> RunKind | None:
+    try:
+        return run_kind(info.problem, info.loss)
+    except InputError:  # a run of a kind this toygan does not know: no diagnosis
+        return None
 
 
 def snapshot_from_row(row: dict[str, Any], info: RunInfo, extra: dict[str, str]) -> Snapshot:

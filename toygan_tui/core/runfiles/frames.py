@@ -17,7 +17,6 @@ by its checksum, the reader finding the next record by its magic. Stdlib + numpy
 
 from __future__ import annotations
 
-import contextlib
 import json
 import struct
 import zlib
@@ -28,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.atomic import append_whole, atomic_write
 from toygan_tui.core.runfiles.pixels import from_bytes, to_bytes
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.tail import FileTail
@@ -69,15 +68,7 @@ def append_frame(run_dir: Path, step: int, arrays: Mapping[str, np.ndarray]) -> 
     """Append one record (one write); a failed write is cut off again so no torn record stays
     between two good ones. Returns the bytes written; OSError if it could not be."""
     record = encode(step, arrays)
-    with open(Path(run_dir) / FRAMES_FILE, "ab") as handle:
-        start = handle.tell()
-        try:
-            handle.write(record)
-            handle.flush()
-        except OSError:
-            with contextlib.suppress(OSError):
-                handle.truncate(start)
-            raise
+    append_whole(Path(run_dir) / FRAMES_FILE, record)
     return len(record)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from toygan_tui.core.errors import ConfigError
-from toygan_tui.core.runfiles.atomic import atomic_write
+from toygan_tui.core.runfiles.atomic import append_whole, atomic_write
 from toygan_tui.core.runfiles.snapshot import Snapshot
 
 CONFIG_FILE = "config.json"
@@ -96,11 +96,11 @@ def write_config(run: RunDir, config: dict[str, Any], extra: dict[str, Any]) -> 
 
 def append_metrics(path: Path, snap: Snapshot, extra: dict[str, int] | None = None) -> None:
     """Append a report's row to the metrics.jsonl at `path` (`extra` first: a sweep's member
-    number); non-finite numbers are written as null (valid JSON)."""
+    number); non-finite numbers are written as null (valid JSON). A failed write is cut off
+    again (OSError raised), so no torn line stays for the next row to be glued to."""
     values = {**(extra or {}), **snap.metrics_row()}
     row = {k: (v if math.isfinite(v) else None) for k, v in values.items()}
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row) + "\n")
+    append_whole(path, (json.dumps(row) + "\n").encode("utf-8"))
 
 
 def parse_row(line: str | bytes) -> dict[str, Any] | None:

@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from toygan_tui.core.errors import InputError
+from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.diagnosis import WINDOW, diagnose
 from toygan_tui.core.runfiles.process import process_alive
 from toygan_tui.core.runfiles.rundir import CONFIG_FILE, METRICS_FILE, parse_row
+from toygan_tui.core.runfiles.snapshot import Diagnosis
 from toygan_tui.core.runfiles.status import (
     DIVERGED,
     ENDED,
@@ -37,6 +40,7 @@ from toygan_tui.core.runfiles.status import (
     read_status,
     speed_cap,
 )
+from toygan_tui.core.runfiles.sweeps import MEMBER_KEY
 
 T = TypeVar("T")
 STALL_AFTER_S = 60.0  # no update for this long (at least) and a run counts as stalled...
@@ -63,6 +67,7 @@ class RunInfo:
     problem: str = "curves"  # what the run learns, and with which loss (config.json says;
     loss: str = "minimax"  # a run from before problems and losses is curves + minimax)
     pack: int = 1  # --pack (config.json; a run from before packing has none: 1)
+    diagnosis: Diagnosis | None = None  # where judged (with_diagnosis): the latest reports'
 
     @property
     def ended(self) -> bool:
@@ -87,6 +92,7 @@ class RunInfo:
             "host": self.host or None,
             "path": str(self.path),
             "note": self.note or None,
+            "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
         }
 
 
@@ -109,6 +115,19 @@ def run_info(path: Path, now: float | None = None, status: StatusRead | None = N
         loss=str(names.get("loss", "minimax")),
         pack=pack if isinstance(pack, int) and not isinstance(pack, bool) and pack > 0 else 1,
     )
+
+
+def with_diagnosis(info: RunInfo) -> RunInfo:
+    """The run with the diagnosis of its latest reports (none for a sweep, whose rows are its
+    members', nor for a run of a kind this toygan does not know)."""
+    rows = tail_rows(info.path / METRICS_FILE, WINDOW)
+    if not rows or MEMBER_KEY in rows[-1]:
+        return info
+    try:
+        kind = run_kind(info.problem, info.loss)
+    except InputError:
+        return info
+    return replace(info, diagnosis=diagnose(rows, kind))
 
 
 def _from_status(path: Path, data: dict[str, Any], config: dict[str, Any], now: float) -> RunInfo:
@@ -191,15 +210,22 @@ def _stall_after(config: dict[str, Any], steps_per_s: float) -> float:
 
 def last_row(path: Path) -> dict[str, Any]:
     """The newest complete metrics row of a metrics.jsonl ({} if none), reading only its tail."""
+    rows = tail_rows(path, 1)
+    return rows[0] if rows else {}
+
+
+def tail_rows(path: Path, n: int) -> list[dict[str, Any]]:
+    """The newest n complete rows of a metrics.jsonl (fewer if its tail holds fewer), oldest
+    first, reading only its tail."""
     try:
         with open(path, "rb") as handle:
             handle.seek(max(0, handle.seek(0, os.SEEK_END) - TAIL_BYTES))
             lines = handle.read().split(b"\n")
     except OSError:
-        return {}
+        return []
     # A half-written or damaged line (or one cut by the seek) is no row.
-    rows = (parse_row(line) for line in reversed(lines))
-    return next((row for row in rows if row is not None), {})
+    rows = [row for row in map(parse_row, lines) if row is not None]
+    return rows[-n:] if n > 0 else []
 
 
 def list_run_infos(runs_dir: Path, now: float | None = None) -> list[RunInfo]:

@@ -34,6 +34,25 @@ def engine_label(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Diagnosis:
+    """The run's state read off its latest reports (core/runfiles/diagnosis.py says how)."""
+
+    state: str  # the state's name, in English: status.json and the lessons key on it
+    reason: str  # the reason's template, in English (the ui translates it)
+    values: Mapping[str, str] = field(default_factory=dict)  # its fields, written out
+    tone: str = ""  # good | bad | warn | "": how a view colours it
+
+    @property
+    def text(self) -> str:
+        """The reason, in English."""
+        return self.reason.format(**self.values)
+
+    def to_dict(self) -> dict[str, str]:
+        """status.json's and `toygan runs --format json`'s: the state and the reason."""
+        return {"state": self.state, "reason": self.text}
+
+
+@dataclass(frozen=True)
 class Snapshot:
     step: int  # steps done so far
     total: int  # the run's --steps
@@ -56,6 +75,7 @@ class Snapshot:
     ema_quality: dict[str, float] = field(default_factory=dict)  # the EMA of G's measures, by
     #                     the problem's names (empty when the run keeps no EMA: no --ema)
     pack: int = 1  # samples D judges as one input (--pack; 1: none), for the header
+    diagnosis: Diagnosis | None = None  # the run's state at this report, where it was judged
 
     @property
     def eta(self) -> float:

@@ -180,6 +180,7 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
         **_samples(snap.samples),
         "labels": None if snap.labels is None else [int(c) for c in snap.labels],
         "heat": None if snap.heat is None else [[_num(v) for v in r] for r in snap.heat.tolist()],
+        "diagnosis": None if snap.diagnosis is None else snap.diagnosis.to_dict(),
     }
 
 

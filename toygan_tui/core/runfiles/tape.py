@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.diagnosis import WINDOW, diagnose
 from toygan_tui.core.runfiles.follow import MetricsTail
 from toygan_tui.core.runfiles.frames import FRAMES_FILE, Frame, FramesTail, view_fields
 from toygan_tui.core.runfiles.rundir import METRICS_FILE
@@ -82,7 +83,8 @@ class Tape:
         return max(bisect.bisect_right([row["step"] for row in self.rows], step) - 1, 0)
 
     def snapshot(self, i: int, extra: dict[str, str]) -> Snapshot:
-        """Report i as the dashboard showed it: its row, and its frame where one was stored."""
+        """Report i as the dashboard showed it: its row, its frame where one was stored, and
+        the diagnosis of the rows up to it."""
         row = self.rows[i]
         kind = run_kind(self.info.problem, self.info.loss)
         view = view_fields(self.frames.get(row["step"]))
@@ -103,5 +105,6 @@ class Tape:
             device=self.info.device,
             engine=self.info.engine,
             extra=extra,
+            diagnosis=diagnose(self.rows[max(0, i + 1 - WINDOW) : i + 1], kind),
             **view,
         )

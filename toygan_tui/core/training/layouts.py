@@ -4,8 +4,9 @@ between a run and a sweep (training/trainer.py runs the same loop for both).
 - `Layout` (the base): no files; the report handed out is the member's own Snapshot. A run
   trained as a library call (`trainer.train`), or a torchrun job's follower.
 - `RunLayout`: runs/<id>/ (config.json, metrics.jsonl, frames, ckpt.pt, status.json) and
-  runs/last.pt; the report handed out is the run's Snapshot; a run whose numbers stop being
-  finite ends (Diverged).
+  runs/last.pt; the report handed out is the run's Snapshot with its diagnosis (read off the
+  latest rows, a resumed run's before it too); a run whose numbers stop being finite ends
+  (Diverged).
 - `SweepLayout`: runs/sweep-<n>/ (config.json, one metrics.jsonl with a member column,
   status.json with the table) and members/<k>/ (each a run's config.json, frames, ckpt.pt);
   checkpoints committed all at one step (runfiles/saving.py); the report handed out is the
@@ -17,14 +18,18 @@ or full runs directory is bad input, not a crash an hour in.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from toygan_tui.core.errors import Diverged, InputError, SaveFailed
 from toygan_tui.core.runfiles.atomic import atomic_write, check_writable, clean_stale_temps
+from toygan_tui.core.runfiles.catalog import run_kind
+from toygan_tui.core.runfiles.diagnosis import WINDOW, Recent
 from toygan_tui.core.runfiles.frames import trim_frames
 from toygan_tui.core.runfiles.rundir import LAST_CHECKPOINT, RunDir, trim_metrics, write_config
+from toygan_tui.core.runfiles.runinfo import tail_rows
 from toygan_tui.core.runfiles.saving import CheckpointWriter, write_run, write_sweep
 from toygan_tui.core.runfiles.snapshot import Snapshot
 from toygan_tui.core.runfiles.status import StatusWriter
@@ -121,10 +126,12 @@ class RunLayout(Layout):
         super().__init__()
         self.run = run
         self.last_checkpoint = run.path.parent / LAST_CHECKPOINT
-        self.writer = None  # made by prepare(), with the trainer's warnings
+        self.recent = Recent(None)  # the latest rows, for the diagnosis
 
     def prepare(self, trainer: Training, resumed: bool) -> None:
         (member,) = trainer.members
+        cfg = member.state.cfg
+        self.recent = Recent(run_kind(cfg.problem, cfg.loss))
         data = member.checkpoint()
         runs_dir = self.run.path.parent
         try:
@@ -136,6 +143,7 @@ class RunLayout(Layout):
             if resumed:
                 trim_metrics(self.run.metrics, trainer.step)  # no duplicate rows after resuming
                 trim_frames(self.run.path, trainer.step)  # nor frames
+                self.recent.extend(tail_rows(self.run.metrics, WINDOW))
             extra = {"run_id": self.run.run_id, "device": str(trainer.device)}
             write_config(self.run, member.state.cfg.to_dict(), extra)
             atomic_write(self.run.checkpoint, data)
@@ -154,6 +162,13 @@ class RunLayout(Layout):
     def save(self, trainer: Training, members: Sequence[Member]) -> None:
         assert self.writer is not None, "prepare() makes the writer"
         self.writer.submit(trainer.step, [(self.run.path, m.checkpoint()) for m in members])
+
+    def view(self, trainer: Training, snaps: Sequence[Snapshot | None]) -> Any:
+        """The run's Snapshot, with the diagnosis of its latest rows."""
+        (snap,) = snaps
+        if snap is None:
+            return None
+        return dataclasses.replace(snap, diagnosis=self.recent.add(snap.metrics_row()))
 
     def all_frozen(self, trainer: Training, member: Member, what: str) -> Diverged:
         where = f"checkpoint is {self.run.checkpoint}"

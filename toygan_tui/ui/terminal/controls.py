@@ -101,6 +101,15 @@ class Controls:
             return WithKeyBar(frame, key_bar(KEYS))
         return frame
 
+    @property
+    def reading(self) -> bool:
+        """Whether a terminal's keys are read: there is someone to press space."""
+        return self.keys is not None and self.keys.fd is not None
+
+    def pause(self) -> None:
+        """Pause here, as space does (a lesson's moment); space goes on."""
+        self._pause(True)
+
     def _dressed(self, report: Any) -> Any:
         if report is None:
             return None
