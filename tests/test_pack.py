@@ -42,6 +42,11 @@ PACKED = {
 }
 
 
+# 178 steps (50, 1, 63, 64): the CPU engine's 64-step draws crossed at odd places, as the loss
+# pairs of tests/test_engines_losses.py run; a wrong packing shows from the first step.
+PACKED_CHUNKS = CHUNKS[:4]
+
+
 def packed_config(name: str) -> TrainConfig:
     return TrainConfig(device="cpu", hidden=32, **PACKED[name])  # type: ignore[arg-type]
 
@@ -104,13 +109,13 @@ def test_the_heat_grid_shows_a_packed_d_k_copies_of_each_point() -> None:
 @pytest.mark.parametrize("name", PACKED)
 def test_the_cpu_engine_takes_the_reference_packed_steps(name: str) -> None:
     fast, ref = fresh(packed_config(name)), fresh(packed_config(name))
-    run_side_by_side(CpuEngine(fast), fast, ref, CHUNKS)
+    run_side_by_side(CpuEngine(fast), fast, ref, PACKED_CHUNKS)
 
 
 @pytest.mark.parametrize("name", PACKED)
 def test_the_device_engine_takes_the_reference_packed_steps_when_run_eagerly(name: str) -> None:
     fast, ref = fresh(packed_config(name), True), fresh(packed_config(name), True)
-    run_side_by_side(DeviceEngine(fast, graphed=False), fast, ref, CHUNKS)
+    run_side_by_side(DeviceEngine(fast, graphed=False), fast, ref, PACKED_CHUNKS)
 
 
 @pytest.mark.parametrize("loss", ["minimax", "lsgan"])
