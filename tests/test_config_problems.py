@@ -25,14 +25,19 @@ def test_a_problem_brings_its_nets_and_hyperparameters() -> None:
     assert (cfg.beta1, cfg.beta2, cfg.n_eval, cfg.n_show) == (0.5, 0.999, 2_500, 500)
 
 
-def test_grid_brings_its_own_learning_rate_over_rings_nets() -> None:
-    cfg = resolve({"problem": "grid", "loss": "ns"}, ())
-    assert (cfg.lr_g, cfg.lr_d) == (5e-4, 5e-4)  # measured: bench/grid_probe.md
+def test_grid_brings_its_own_recipe_over_rings_nets() -> None:
+    # Measured (issue 24): bench/grid_probe.md, docs/pack.md.
+    cfg = resolve({"problem": "grid"}, ())
+    assert (cfg.loss, cfg.pack, cfg.lr_g, cfg.lr_d, cfg.ema) == ("ns", 2, 1e-3, 1e-3, 0.999)
     assert (cfg.hidden, cfg.depth, cfg.batch_size, cfg.steps) == (128, 2, 256, 20_000)
     assert (cfg.beta1, cfg.beta2) == (0.5, 0.999)
-    assert resolve({"problem": "ring"}, ()).lr_g == 1e-4  # ring keeps its own
-    published = resolve({"problem": "grid", "loss": "wgan-gp"}, ())
+    ring = resolve({"problem": "ring"}, ())  # ring keeps its own
+    assert (ring.loss, ring.pack, ring.lr_g, ring.ema) == ("minimax", 1, 1e-4, 0.0)
+    typed = resolve({"problem": "grid", "loss": "minimax", "pack": 1}, {"loss", "pack"})
+    assert (typed.loss, typed.pack, typed.lr_g) == ("minimax", 1, 1e-3)  # typed options win
+    published = resolve({"problem": "grid", "loss": "wgan-gp"}, {"loss"})
     assert (published.lr_g, published.lr_d, published.beta1) == (1e-4, 1e-4, 0.0)
+    assert published.pack == 2  # the loss says nothing of packing: the grid's
 
 
 def test_a_loss_brings_its_published_settings_over_the_problems() -> None:

@@ -278,6 +278,21 @@ def test_the_graphed_engine_takes_the_reference_steps_for_every_pair(
     run_side_by_side(engine, fast, ref, GRAPH_CHUNKS)
 
 
+@pytest.mark.parametrize("fake_cuda", ["never"], indirect=True)
+@pytest.mark.parametrize("pack", [2, 4])
+def test_the_graphed_engine_takes_the_reference_packed_steps(
+    fake_cuda: FakeCuda, pack: int
+) -> None:
+    # PacGAN's packing (tests/test_pack.py) through capture and replay: grid's two hidden
+    # layers, narrowed, with the minimax mirror (pack 2) and ns's own dL/dlogit (pack 4).
+    loss = "minimax" if pack == 2 else "ns"
+    cfg = pair_config("grid", loss, pack=pack, hidden=32)
+    fast, ref = fresh(cfg, True), fresh(cfg, True)
+    engine = DeviceEngine(fast, graphed=True)
+    assert engine.name == "fast (CUDA graph)"
+    run_side_by_side(engine, fast, ref, CHUNKS)
+
+
 @pytest.mark.parametrize("fake_cuda", ["at its end", "in a step"], indirect=True)
 def test_a_failed_capture_leaves_a_working_eager_engine_that_says_why(
     fake_cuda: FakeCuda,

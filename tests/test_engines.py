@@ -42,7 +42,7 @@ from toygan_tui.core.engines.numpy_cpu.blas import blas_threads, current_blas_th
 from toygan_tui.core.engines.numpy_cpu.cpu import CpuEngine, _make_step
 from toygan_tui.core.engines.numpy_cpu.streams import CpuStreams
 from toygan_tui.core.losses import torch_ops
-from toygan_tui.core.nets.inputs import with_labels
+from toygan_tui.core.nets.inputs import d_input, with_labels
 from toygan_tui.core.training.state import TrainState, new_state, resolve_device
 from toygan_tui.core.training.trainer import train
 
@@ -155,14 +155,15 @@ def test_device_engine_takes_the_reference_steps_when_run_eagerly(name: str) -> 
 
 
 def autograd_gradients(state: TrainState) -> list[torch.Tensor]:
-    """∇G_loss for G's parameters, then ∇D_loss alone for D's, on the state's next batch."""
+    """∇G_loss for G's parameters, then ∇D_loss alone for D's, on the state's next batch
+    (D judging the samples K at a time where the run packs them)."""
     real, labels = state.real_batch_with_labels()
     z, loss, ops = state.noise(state.cfg.batch_size), state.cfg.the_loss, torch_ops()
-    fake = state.G(with_labels(z, labels))
+    fake, k = state.G(with_labels(z, labels)), state.cfg.pack
     g_params, d_params = list(state.G.parameters()), list(state.D.parameters())
-    g_loss = loss.g_loss(state.D(with_labels(fake, labels)), ops)
+    g_loss = loss.g_loss(state.D(d_input(fake, labels, k)), ops)
     d_loss = loss.d_loss(
-        state.D(with_labels(real, labels)), state.D(with_labels(fake.detach(), labels)), ops
+        state.D(d_input(real, labels, k)), state.D(d_input(fake.detach(), labels, k)), ops
     )
     return list(torch.autograd.grad(g_loss, g_params)) + list(torch.autograd.grad(d_loss, d_params))
 
@@ -170,7 +171,7 @@ def autograd_gradients(state: TrainState) -> list[torch.Tensor]:
 def cpu_gradients(state: TrainState, deep: bool = False) -> list[torch.Tensor]:
     flat = FlatBuffers(state)
     flat.load()
-    logits = np.zeros((1, 2 * state.cfg.batch_size), np.float32)
+    logits = np.zeros((1, 2 * state.cfg.batch_size // state.cfg.pack), np.float32)
     _make_step(state, flat, logits, lambda: None, deep)(CpuStreams(state).draw(1)[0])
     return flat.views(flat.grads)
 
@@ -195,6 +196,9 @@ GRADIENT_CONFIGS = {
     "cond-curves, depth 2, ns": TrainConfig(problem="cond-curves", depth=2, hidden=32, loss="ns"),
     "ring, depth 3, hinge": TrainConfig(problem="ring", depth=3, hidden=32, loss="hinge"),
     "grid, depth 2, lsgan": TrainConfig(problem="grid", depth=2, hidden=32, loss="lsgan"),
+    # PacGAN's packing (tests/test_pack.py): D judges 4 samples, or 2 with their labels.
+    "grid, depth 2, ns, pack 4": TrainConfig(problem="grid", depth=2, hidden=32, loss="ns", pack=4),
+    "cond-curves, minimax, pack 2": TrainConfig(problem="cond-curves", hidden=32, pack=2),
 }
 
 

@@ -48,7 +48,7 @@ def pair_config(problem: str, loss: str, **typed: object) -> TrainConfig:
     if PROBLEMS[problem].view == "points":
         typed = {**NARROW, **typed}
     options = {"problem": problem, "loss": loss, "device": "cpu", **typed}
-    return resolve(options, typed=set(typed))
+    return resolve(options, typed={*typed, "loss"})  # --loss L is typed
 
 
 @pytest.mark.parametrize(("problem", "loss"), PAIRS)

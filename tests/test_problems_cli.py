@@ -36,12 +36,17 @@ def test_every_problem_trains_and_its_files_speak_of_it(tmp_path: Path, problem:
     run = train(tmp_path / "runs", problem, "--problem", problem)
     config = json.loads((run / "config.json").read_text())
     spec = PROBLEMS[problem]
-    assert config["problem"] == problem and config["loss"] == "minimax"
+    loss = spec.defaults.loss or "minimax"  # the problem's own (grid's: ns), else the tutorial's
+    assert config["problem"] == problem and config["loss"] == loss
     assert (config["hidden"], config["depth"], config["batch_size"]) == (
         spec.defaults.hidden, spec.defaults.depth, spec.defaults.batch_size,
     )  # fmt: skip
-    kind = run_kind(problem, "minimax")
-    assert [list(r) for r in rows(run)] == [list(kind.metric_keys)] * 2
+    assert (config["pack"], config["ema"]) == (spec.defaults.pack, spec.defaults.ema)
+    kind = run_kind(problem, loss)
+    keys = list(kind.metric_keys)
+    if spec.defaults.ema:  # an EMA of G kept by default (grid's recipe): its measures follow G's
+        keys[-2:-2] = [f"ema_{m.name}" for m in spec.measures]
+    assert [list(r) for r in rows(run)] == [keys] * 2
     status = json.loads((run / "status.json").read_text())
     assert status["problem"] == problem and len(status["curves"][0]) == spec.out_dim
 
@@ -55,7 +60,8 @@ def test_every_problem_trains_and_its_files_speak_of_it(tmp_path: Path, problem:
     assert [len(line.split(",")) for line in csv.out.splitlines()] == [spec.out_dim] * 3
     for fmt in ("chart", "table"):
         shown = toygan("sample", "--ckpt", run / "ckpt.pt", "-n", 4, "--format", fmt)
-        assert shown.code == 0 and "from the generator at step 40" in shown.out, shown.err
+        which = "the EMA of G" if spec.defaults.ema else "the generator"
+        assert shown.code == 0 and f"from {which} at step 40" in shown.out, shown.err
 
     plot = toygan("plot", run)
     assert plot.code == 0, plot.err
@@ -89,15 +95,16 @@ def test_typed_options_win_over_the_problems_and_the_losss_defaults(tmp_path: Pa
 
 
 def test_grids_own_defaults_reach_config_json_and_a_typed_lr_wins(tmp_path: Path) -> None:
-    run = train(tmp_path / "runs", "grid", "--problem", "grid", "--loss", "ns")
+    run = train(tmp_path / "runs", "grid", "--problem", "grid")
     config = json.loads((run / "config.json").read_text())
     assert (config["lr_g"], config["lr_d"], config["beta1"], config["beta2"]) == (
-        5e-4, 5e-4, 0.5, 0.999,
+        1e-3, 1e-3, 0.5, 0.999,
     )  # fmt: skip
+    assert (config["loss"], config["pack"], config["ema"]) == ("ns", 2, 0.999)  # the recipe
     assert (config["hidden"], config["depth"], config["batch_size"]) == (128, 2, 256)
     typed = train(tmp_path / "runs", "typed-lr", "--problem", "grid", "--lr-g", 2e-4)
     config = json.loads((typed / "config.json").read_text())
-    assert (config["lr_g"], config["lr_d"]) == (2e-4, 5e-4)
+    assert (config["lr_g"], config["lr_d"]) == (2e-4, 1e-3)
 
 
 def test_auto_falls_back_to_the_reference_engine_and_fast_says_why(tmp_path: Path) -> None:

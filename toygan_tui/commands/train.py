@@ -77,5 +77,7 @@ def fits(cfg: TrainConfig, world: World | None = None) -> TrainConfig:
     from toygan_tui.core.world import check_job
 
     if world is not None:
-        check_job(world, batch_size=cfg.batch_size, engine=cfg.engine, device=cfg.device)
+        check_job(
+            world, batch_size=cfg.batch_size, engine=cfg.engine, device=cfg.device, pack=cfg.pack
+        )
     return with_data(cfg, note=lambda line: say(f"toygan: {line}"), warn=warn)

@@ -73,6 +73,23 @@ def depth(value: Any, ctx: Context) -> None:
         )
 
 
+def pack(k: Any, ctx: Context) -> None:
+    """1 (none), or K > 1 samples per D input: MLP problems, a batch of whole packs."""
+    if k == 1:
+        return
+    problem, batch = ctx.problem, ctx.values["batch_size"]
+    if problem.nets != "mlp":
+        raise ConfigError(
+            f"--pack: --problem {problem.name}'s {problem.nets} D judges one image; "
+            "packing takes the MLP problems"
+        )
+    if batch % k:
+        raise ConfigError(
+            f"--pack {k}: --batch-size {batch} is not a multiple of {k} "
+            f"(D's packed inputs take {k} samples each)"
+        )
+
+
 def gp_weight(value: Any, ctx: Context) -> None:
     """A finite weight ≥ 0, and > 0 only for a loss with a penalty (wgan-gp)."""
     if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:

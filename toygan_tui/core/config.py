@@ -78,6 +78,12 @@ class TrainConfig:
         1, "Hidden layers of G and of D (a DCGAN's follows its image size).", NETS,
         reads=MATH | SHAPE, tuned=True, positive=True, check=checks.depth,
     )  # fmt: skip
+    pack: int = option(
+        1, "PacGAN's packing: D judges this many samples at once, K real or K fake concatenated "
+        "as one input (the batch's samples packed in turn: --batch-size must be a multiple of "
+        "K; a label packed with its sample); 1: none. MLP problems.", NETS,
+        reads=MATH | EVAL | SHAPE, tuned=True, positive=True, check=checks.pack,
+    )  # fmt: skip
     n_critic: int = option(
         1, "D steps per G step.", NETS, reads=MATH | SHAPE, tuned=True, positive=True
     )

@@ -48,7 +48,7 @@ def world_from_env(environ: Mapping[str, str] | None = None) -> World | None:
     return World(rank, size, local, per_machine) if size > 1 else None
 
 
-def check_job(world: World, *, batch_size: int, engine: str, device: str) -> None:
+def check_job(world: World, *, batch_size: int, engine: str, device: str, pack: int = 1) -> None:
     """Refuse, in one line, a run a torchrun job cannot train as asked."""
     if engine == "fast":
         raise InputError(
@@ -59,6 +59,11 @@ def check_job(world: World, *, batch_size: int, engine: str, device: str) -> Non
         raise InputError(
             f"--batch-size {batch_size} does not split into {world.size} equal shards "
             f"(one per process); use a multiple of {world.size}"
+        )
+    if (batch_size // world.size) % pack:
+        raise InputError(
+            f"--pack {pack}: each process's {batch_size // world.size} samples must be whole "
+            f"packs; use a --batch-size that is a multiple of {pack * world.size}"
         )
     if device not in ("auto", "cpu", "cuda"):
         raise InputError(

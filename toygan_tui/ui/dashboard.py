@@ -205,6 +205,8 @@ def _head(
         title.append(f"  {snap.device}")
         engine = _("engine {name}").format(name=engine_label(snap.engine))
         title.append(f"  {engine}" if snap.engine else "")
+        pack = _("pack {k}").format(k=snap.pack)  # PacGAN's packing
+        title.append(f"  {pack}" if snap.pack > 1 else "")
         progress = _progress(snap, width)
     lines: Lines = []
     for text in (title, progress):

@@ -4,7 +4,8 @@ not a probability.
 - "mlp": `depth` hidden ReLU layers of `hidden` units. A conditional problem's label is one
   more input of both (G sees [z, c], D [x, c]). At depth 1 and the curve problem's sizes these
   are the tutorial's nets, built in the same order, so the same seed gives the same initial
-  weights (tests/test_adversarial.py).
+  weights (tests/test_adversarial.py). With PacGAN's packing (--pack K) D's input is K
+  samples (each with its label) side by side: K times as wide (nets/inputs.py: packed).
 - "dcgan" (dcgan.py): DCGAN for the problem's image size, ngf = ndf = `hidden`; its depth
   follows the image size. A critic with a gradient penalty has no BatchNorm (`penalised`).
 """
@@ -43,13 +44,15 @@ def discriminator_for(
     penalised: bool = False,
     batchnorm: bool = True,
     codes: int = 0,
+    pack: int = 1,
 ) -> nn.Sequential:
     """D: a sample (and its label) → the logit of "this is real" (then the code head's logits,
     DCGAN nets only). A DCGAN's D has BatchNorm unless it is a penalised critic or `batchnorm`
-    is off (an MLP never has any)."""
+    is off (an MLP never has any). An MLP D judges `pack` samples at once (config checks
+    refuse packing for a DCGAN)."""
     if problem.nets == "dcgan":
         return dcgan.discriminator(problem, hidden, batchnorm and not penalised, codes)
-    return mlp(problem.out_dim + problem.cond_dim, hidden, depth, 1)
+    return mlp((problem.out_dim + problem.cond_dim) * pack, hidden, depth, 1)
 
 
 def make_generator(cfg: TrainConfig) -> nn.Sequential:
@@ -64,7 +67,10 @@ def make_discriminator(cfg: TrainConfig) -> nn.Sequential:
     (softplus) and a saturated D never gives log(0). sigmoid(logit) is the tutorial's D(x).
     A loss with a gradient penalty (wgan-gp) gets a critic without BatchNorm, and so does a
     run with --d-norm none. A run with --codes K gets K more outputs (core/nets/codes.py).
+    A run with --pack K judges K samples at once (K times the inputs).
     """
     penalised, batchnorm = bool(cfg.gp_weight), cfg.d_norm == "batch"
     problem = cfg.the_problem
-    return discriminator_for(problem, cfg.hidden, cfg.depth, penalised, batchnorm, cfg.codes)
+    return discriminator_for(
+        problem, cfg.hidden, cfg.depth, penalised, batchnorm, cfg.codes, cfg.pack
+    )

@@ -89,6 +89,8 @@ class Defaults:
     d_norm: str = "batch"  # a DCGAN D's normalisation: "batch" (DCGAN's BatchNorm) or "none"
     codes: int = 0  # DCGAN nets: InfoGAN's categorical code of this many values (0: none)
     threads: int = 1  # torch's CPU threads (0: every core): 1 for MLPs, all for a DCGAN
+    pack: int = 1  # PacGAN's packing: samples D judges as one input (1: none)
+    ema: float = 0.0  # an EMA of G's weights with this decay, measured beside G (0: none)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -125,6 +125,7 @@ def snapshot_from_row(row: dict[str, Any], info: RunInfo, extra: dict[str, str])
         x=kind.problem.x,
         problem=info.problem,
         loss=info.loss,
+        pack=info.pack,
         run_id=info.run_id,
         device=info.device,
         engine=info.engine,

@@ -68,6 +68,7 @@ class RunInfo:
     problem: str = "curves"  # what the run learns, and with which loss (config.json says;
     loss: str = "minimax"  # a run from before problems and losses is curves + minimax)
     best: dict[str, Any] | None = None  # best.json: the step and measures of best.pt
+    pack: int = 1  # --pack (config.json; a run from before packing has none: 1)
     diagnosis: Diagnosis | None = None  # where judged (with_diagnosis): the latest reports'
 
     @property
@@ -115,10 +116,14 @@ def run_info(path: Path, now: float | None = None, status: StatusRead | None = N
     else:
         info = _from_files(path, config, status.problem, now)
     names = config or (status.data or {})
+    pack = names.get("pack", 1)
     return replace(
-        info, problem=str(names.get("problem", "curves")), loss=str(names.get("loss", "minimax")),
+        info,
+        problem=str(names.get("problem", "curves")),
+        loss=str(names.get("loss", "minimax")),
         best=read_best(path),
-    )  # fmt: skip
+        pack=pack if isinstance(pack, int) and not isinstance(pack, bool) and pack > 0 else 1,
+    )
 
 
 def with_diagnosis(info: RunInfo) -> RunInfo:

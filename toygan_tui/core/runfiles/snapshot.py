@@ -77,6 +77,7 @@ class Snapshot:
     manifold: np.ndarray | None = None  # G on a grid of noise (rows × cols × 2), 2-D problems
     arrows: np.ndarray | None = None  # −∇ of G's loss at samples[:k] (k × sample size)
     lr: dict[str, float] = field(default_factory=dict)  # the learning rates in force, by player
+    pack: int = 1  # samples D judges as one input (--pack; 1: none), for the header
     diagnosis: Diagnosis | None = None  # the run's state at this report, where it was judged
 
     @property

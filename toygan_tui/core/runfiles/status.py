@@ -176,6 +176,7 @@ def snapshot_fields(snap: Snapshot) -> dict[str, Any]:
         "metrics": {k: _num(v) for k, v in snap.metrics_row().items()},
         "problem": snap.problem,
         "loss": snap.loss,
+        "pack": snap.pack,
         "x": [_num(v) for v in np.asarray(snap.x, dtype=np.float64).tolist()],
         **_samples(snap.samples),
         "labels": None if snap.labels is None else [int(c) for c in snap.labels],
@@ -253,6 +254,7 @@ def snapshot_from_status(
             manifold=_nested_array(data.get("manifold"), 3),
             arrows=_nested_array(data.get("arrows"), 2),
             lr=_rates(data.get("lr")),
+            pack=_pack(data.get("pack", 1)),
         )
         return at_speed(snap, speed_cap(data))
     except (KeyError, TypeError, ValueError, AttributeError, InputError):
@@ -270,6 +272,13 @@ def _samples_of(data: dict[str, Any], shape: tuple[int, ...]) -> np.ndarray | No
     if len(shape) == 3 and samples.ndim == 4 and samples.shape[1] == shape[0]:
         return samples  # images of the problem's channels at the run's size (--image-size)
     return samples if samples.shape[1:] == shape else None
+
+
+def _pack(value: Any) -> int:
+    """--pack as a status or config holds it (absent before packing: 1)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"not a pack: {value!r}")
+    return value
 
 
 def _array(value: Any, dtype: type) -> np.ndarray | None:

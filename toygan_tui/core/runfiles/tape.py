@@ -55,7 +55,7 @@ class Tape:
             return info
         own = run_info(self.own)
         run_id = member_run_id(info.run_id, self.member)
-        return replace(info, run_id=run_id, problem=own.problem, loss=own.loss)
+        return replace(info, run_id=run_id, problem=own.problem, loss=own.loss, pack=own.pack)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -114,6 +114,7 @@ class Tape:
             kind.names,
             problem=kind.problem.name,
             loss=kind.loss.name,
+            pack=self.info.pack,
             total=self.info.total,
             run_id=self.info.run_id,
             device=self.info.device,

@@ -1,8 +1,9 @@
 """What a report shows of G and D, off the training stream: G's samples on a fixed noise batch
 (and fixed labels) with the problem's measures, and, for a 2-D problem, D's say on a grid over
-its box and G's manifold (G on a fixed grid of noise, GAN Lab's 20 × 20). For the problems drawn
-as curves or points, the arrows: where G's loss pushes a few of the shown samples (−∇ of G's
-loss with respect to each sample, D as it stands; a small autograd call on the report's copies).
+its box (a packed D's on K copies of each point) and G's manifold (G on a fixed grid of noise,
+GAN Lab's 20 × 20). For the problems drawn as curves or points, the arrows: where G's loss
+pushes a few of the shown samples (−∇ of G's loss with respect to each sample, D as it stands,
+a packed D's on K copies of it; D's input gradient written out in numpy).
 One host sync per report (a GPU's results are copied once).
 
 The manifold's grid: G's noise is N(0, I), so the grid's lines sit at the normal quantiles
@@ -97,7 +98,9 @@ class Evaluator:
         self.z = z.to(device)
         self.n_eval, self.n_show = cfg.n_eval, cfg.n_show
         points = cast(PointsProblem, problem) if problem.view == "points" else None
-        self.grid = None if points is None else _grid(points.box).to(device)
+        # D's say on a point: a packed D (--pack K) judges K copies of it side by side.
+        self.pack = cfg.pack
+        self.grid = None if points is None else _grid(points.box).repeat(1, cfg.pack).to(device)
         flat = points is not None and not problem.cond_dim  # G maps the noise into the plane
         self.noise_grid = noise_grid(problem.noise_dim).to(device) if flat else None
         mlp = problem.nets == "mlp"  # D's input gradient is written out for an MLP
@@ -146,14 +149,16 @@ class Evaluator:
     def _arrows(self, seen: Players, samples: np.ndarray) -> np.ndarray | None:
         """−∇ of G's loss at each of the first n_arrows samples, with respect to the sample:
         where D's gradient pushes it. Per sample (the derivative of its own term of the loss),
-        so the length does not depend on how many get an arrow."""
+        so the length does not depend on how many get an arrow. A packed D judges the sample
+        as K copies of it, as the heatmap does: the arrow is the sum of the K copies' gradients."""
         if not self.n_arrows or seen.D is None:
             return None
         k, width = self.n_arrows, samples.shape[1]
         x = samples[:k] if self.labels is None else np.column_stack([samples[:k], self.labels[:k]])
         layers = [(m.weight.detach().cpu().numpy(), m.bias.detach().cpu().numpy())
                   for m in seen.d_layers]  # fmt: skip
-        return -input_gradient(layers, x, self._dl)[:, :width]
+        grad = input_gradient(layers, np.tile(x, (1, self.pack)), self._dl)
+        return -grad.reshape(k, self.pack, -1).sum(axis=1)[:, :width]
 
     def _dl(self, logits: np.ndarray) -> np.ndarray:
         """G's loss differentiated by each sample's logit: the loss's own dL/dlogit where it

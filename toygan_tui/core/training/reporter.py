@@ -149,4 +149,5 @@ def report(state: TrainState, evaluator: Evaluator, at: ReportAt, seen: Players)
         manifold=evaluation.manifold,
         arrows=evaluation.arrows,
         lr=at.lr,
+        pack=state.cfg.pack,
     )

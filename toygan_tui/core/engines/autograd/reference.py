@@ -39,7 +39,9 @@ class ReferenceEngine:
         self.loss = state.loss
         self.ops = _TORCH_OPS
         # torch's own Adam, on the state's optimizer containers: a checkpoint sees its steps.
-        self.players = Players(state.G, state.D, torch_adam(state.opt_G), torch_adam(state.opt_D))
+        self.players = Players(
+            state.G, state.D, torch_adam(state.opt_G), torch_adam(state.opt_D), state.cfg.pack
+        )
         self.ema = ema_pairs(state)
 
     def run(self, n: int) -> torch.Tensor:
@@ -65,11 +67,14 @@ class ReferenceEngine:
 
 def draw_batch(state: RunState) -> Batch:
     """One update's draws, in the tutorial's order: real samples, then noise (then ε, then the
-    shifts of an augmenting run, from the noise stream too)."""
-    n = state.cfg.batch_size
+    shifts of an augmenting run, from the noise stream too). A packed run's ε is one per packed
+    input, the same for its K samples."""
+    n, k = state.cfg.batch_size, state.cfg.pack
     real, labels = state.real_batch_with_labels()
     z = state.noise(n)
-    eps = state.uniform(n) if state.cfg.gp_weight else None
+    eps = None
+    if state.cfg.gp_weight:
+        eps = state.uniform(n) if k == 1 else state.uniform(n // k).repeat_interleave(k, dim=0)
     most = state.cfg.augment
     shifts = Shifts.draw(state.noise_gen, n, most, state.device) if most else None
     return Batch(real, labels, z, eps, shifts)

@@ -50,7 +50,9 @@ def single_update(state: RunState, player: str) -> torch.Tensor:
     """One update of `player` ("G" or "D") alone; returns the loss's stats of both players as
     they stand after it, on the batch it took (not synced)."""
     cfg, loss, ops = state.cfg, state.loss, torch_ops()
-    players = Players(state.G, state.D, FusedAdam(state.opt_G), FusedAdam(state.opt_D))
+    players = Players(
+        state.G, state.D, FusedAdam(state.opt_G), FusedAdam(state.opt_D), state.cfg.pack
+    )
     batch = draw_batch(state)
     if player == "D":
         critic_step(players, batch, loss, cfg.gp_weight, ops)

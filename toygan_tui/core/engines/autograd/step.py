@@ -11,6 +11,8 @@ steps on fresh batches, so D is updated n_critic times per G update and n_critic
 tutorial exactly. A run with --augment shows D its images shifted (augment.py): the reals in
 D's update, the fakes in both players' (Batch.seen_real, Batch.seen_fake).
 A run with --codes adds InfoGAN's code term to both players' losses (core/nets/codes.py).
+A run with --pack K shows D its samples K at a time (PacGAN; nets/inputs.py: d_input): the
+batch's B samples as B/K packed inputs, B/K logits a side, the losses their means.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from toygan_tui.core.engines.autograd.augment import Shifts, translate
 from toygan_tui.core.engines.autograd.penalty import gradient_penalty, interpolate
 from toygan_tui.core.losses import Loss, Ops
 from toygan_tui.core.nets import codes
-from toygan_tui.core.nets.inputs import with_labels
+from toygan_tui.core.nets.inputs import d_input, with_labels
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Batch:
     labels: torch.Tensor | None  # (B × 1) float labels of a conditional problem, else None
     z: torch.Tensor  # (B × noise_dim)
     eps: torch.Tensor | None  # (B × 1) ~ U(0, 1), the penalty's mix; None without a penalty
+    #                           (packed: one per packed input, repeated for its K samples)
     shifts: Shifts | None = (
         None  # what D sees is shifted by these (core/engines/autograd/augment.py)
     )
@@ -76,6 +79,7 @@ class Players:
     D: nn.Module
     opt_G: Optimizer
     opt_D: Optimizer
+    pack: int = 1  # samples D judges as one input (PacGAN's packing; 1: none)
 
 
 def joint_step(p: Players, batch: Batch, loss: Loss, gp_weight: float, ops: Ops) -> torch.Tensor:
@@ -92,7 +96,7 @@ def generator_update(
     """(1) G's update against the current D: G's gradient only, D's parameters untouched.
     Returns the fakes made before it (as D saw them) and G's loss."""
     fake = batch.seen_fake(p.G(with_labels(batch.z, batch.labels)))
-    out = p.D(with_labels(fake, batch.labels))
+    out = p.D(d_input(fake, batch.labels, p.pack))
     g_loss = loss.g_loss(codes.logit(out), ops) + codes.code_loss(out, batch.z)
     p.opt_G.zero_grad(set_to_none=True)
     g_loss.backward(inputs=list(p.G.parameters()))
@@ -137,12 +141,12 @@ def _critic_loss(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """D's loss on the real batch and `fake`, its logits on both, and its output on `fake`."""
     real = batch.seen_real()
-    logit_real = codes.logit(p.D(with_labels(real, batch.labels)))
-    out_fake = p.D(with_labels(fake, batch.labels))
+    logit_real = codes.logit(p.D(d_input(real, batch.labels, p.pack)))
+    out_fake = p.D(d_input(fake, batch.labels, p.pack))
     logit_fake = codes.logit(out_fake)
     d_loss = loss.d_loss(logit_real, logit_fake, ops) + codes.code_loss(out_fake, batch.z)
     if gp_weight:
         assert batch.eps is not None, "a penalised loss needs the batch's ε"
         x_hat = interpolate(real, fake, batch.eps)
-        d_loss = d_loss + gp_weight * gradient_penalty(p.D, x_hat, batch.labels)
+        d_loss = d_loss + gp_weight * gradient_penalty(p.D, x_hat, batch.labels, p.pack)
     return d_loss, logit_real, logit_fake, out_fake

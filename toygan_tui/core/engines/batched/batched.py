@@ -8,8 +8,9 @@ CPU engine draws them: core/engines/numpy_cpu/streams.py), the reference's math 
 (tests/test_batched.py), its own Adam settings. run() copies the members' state in at its start
 and back at its end, so each member can be checkpointed and evaluated as a single run.
 
-Supported: every problem without labels, any depth, the losses with a single backward (all but
-wgan-gp), on a CPU; on another device the same code runs with per-member draws (untested here).
+Supported: every problem without labels, any depth, packing (--pack K: each member's D judges
+its samples K at a time, as the reference packs them), the losses with a single backward (all
+but wgan-gp), on a CPU; on another device the same code runs with per-member draws (untested here).
 D's and G's dL/dlogit: the loss's own (numpy, on a CPU; autograd on its formulas elsewhere).
 """
 
@@ -62,18 +63,20 @@ class Block:
         first = states[0]
         cfg, problem, device = first.cfg, first.problem, first.device
         self.states, self.loss = states, first.loss
-        K, B = len(states), cfg.batch_size
+        K, B, k = len(states), cfg.batch_size, cfg.pack
+        self.pack, n = k, B // k  # n: D's inputs a side (B/K packed ones)
         self.G = StackedMLP([s.G for s in states], B, device)
-        self.D = StackedMLP([s.D for s in states], 2 * B, device)
+        self.D = StackedMLP([s.D for s in states], 2 * n, device)
         self.players = [
             MemberPlayers(self.G, [s.opt_G for s in states]),
             MemberPlayers(self.D, [s.opt_D for s in states]),
         ]
         keeps_ema = any(s.g_ema is not None for s in states)
         self.ema = MemberEma(self.G, states) if keeps_ema else None
-        self.XT = torch.zeros(K, problem.out_dim, 2 * B, device=device)  # D's input: real | fake
+        # D's input, batch last: real | fake (packed: K samples' values a column)
+        self.XT = torch.zeros(K, k * problem.out_dim, 2 * n, device=device)
         self.draws = Draws(states)
-        self.logit_grads = BlockLogitGrads(self.loss, K, B, device)
+        self.logit_grads = BlockLogitGrads(self.loss, K, n, device)
         self.mirror = g_mirrors_d(self.loss)  # G's dL/dlogit is minus D's: reuse D's backward
         self.adam_steps = 0
 
@@ -108,17 +111,23 @@ class Block:
     def _step(self, z: torch.Tensor, real: torch.Tensor) -> None:
         """One step of every member: G against the old D, D on the fakes made before G's step
         (the reference's order, core/engines/autograd/step.py), then both players' Adam. Inputs are
-        laid batch last: zᵀ (K × noise × batch), D's [real | fake] (K × out × 2·batch)."""
-        B, XT, zT = real.shape[1], self.XT, z.transpose(1, 2)
-        XT[:, :, :B].copy_(real.transpose(1, 2))
-        XT[:, :, B:].copy_(self.G.forward(zT))
+        laid batch last: zᵀ (K × noise × batch), D's [real | fake] (K × out × 2·batch); packed,
+        K × k·out × 2·batch/k, member by member as the reference's reshape packs them."""
+        XT, zT, k = self.XT, z.transpose(1, 2), self.pack
+        n = real.shape[1] // k
+        XT[:, :, :n].copy_(_packed(real, k).transpose(1, 2))
+        fakes = self.G.forward(zT)  # K × out × batch
+        XT[:, :, n:].copy_(fakes if k == 1 else _packed(fakes.transpose(1, 2), k).transpose(1, 2))
         logits = self.D.forward(XT)[:, 0]
         dl, gl = self.logit_grads(logits)
         delta = self.D.backward(XT, dl[:, None])
         if self.mirror:
-            d_fake = self.D.input_grad(0, delta.columns(slice(B, 2 * B))).neg_()
+            d_fake = self.D.input_grad(0, delta.columns(slice(n, 2 * n))).neg_()
         else:
-            d_fake = self.D.backprop_to_input(gl[:, None], slice(B, 2 * B))
+            d_fake = self.D.backprop_to_input(gl[:, None], slice(n, 2 * n))
+        if k > 1:  # K × k·out × n → each sample's own column: K × out × batch
+            d_fake = d_fake.transpose(1, 2).reshape(len(d_fake), -1, fakes.shape[1])
+            d_fake = d_fake.transpose(1, 2)
         self.G.backward(zT, d_fake)
         self.adam_steps += 1
         for player in self.players:
@@ -139,6 +148,11 @@ class Block:
                 values = self.loss.report(*losses, real, fake, NUMPY_OPS)
                 out.append(torch.tensor([float(v) for v in values], dtype=torch.float32))
         return out
+
+
+def _packed(x: torch.Tensor, k: int) -> torch.Tensor:
+    """Each member's samples (K × batch × out) packed k at a time: K × batch/k × k·out."""
+    return x if k == 1 else x.reshape(x.shape[0], x.shape[1] // k, k * x.shape[2])
 
 
 def check_batchable(states: list[RunState]) -> None:

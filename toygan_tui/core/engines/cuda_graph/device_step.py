@@ -4,6 +4,9 @@ hand-written dL/dlogit. Graph-capturable: no host reads, no allocation that outl
 
 A conditional problem's label is one more input column, as the reference feeds it: G reads
 [z, c], D reads [x, c] for the real samples and [G(z, c), c] for the fakes, the same c.
+A packed run (--pack K) keeps X, one sample (and its label) a row, and shows D the view of it
+with K rows side by side (2·B/K × K·W), as the reference's reshape packs them; dL/d(fake) is
+read back through the same view.
 The gradients are written with the ops autograd itself runs for a Linear → ReLU net (mm,
 sum over the batch, threshold_backward), so they round as the reference's do.
 """
@@ -25,15 +28,18 @@ class DeviceStep:
 
     def __init__(self, state: RunState, flat: FlatBuffers) -> None:
         cfg, dev, problem = state.cfg, state.device, state.problem
-        B, C = cfg.batch_size, problem.cond_dim
+        B, C, k = cfg.batch_size, problem.cond_dim, cfg.pack
         self.state, self.flat, self.loss, self.ops = state, flat, state.loss, torch_ops()
-        self.P, self.Z = problem.out_dim, problem.noise_dim
-        self.X = torch.zeros(2 * B, self.P + C, device=dev)  # D's input: [real; fake], labels
+        self.P, self.Z, self.k, self.n = problem.out_dim, problem.noise_dim, k, B // k
+        self.X = torch.zeros(2 * B, self.P + C, device=dev)  # [real; fake] samples, labels
+        self.d_input = self.X.view(2 * self.n, k * (self.P + C))  # D's (packed) inputs
         self.g_input = torch.zeros(B, self.Z + C, device=dev)  # G's input: [z, c]
-        self.logits = torch.zeros(2 * B, 1, device=dev)
-        # minimax: dL/dlogit = σ(l)/B − label/B, with −label/B for [real; fake] made once.
+        self.logits = torch.zeros(2 * self.n, 1, device=dev)
+        # minimax: dL/dlogit = σ(l)/n − label/n, with −label/n for [real; fake] made once (n:
+        # D's inputs a side, B/K when packed).
         self.mirror = g_mirrors_d(self.loss)  # then G's dL/dlogit is minus D's
-        self.minus_labels_over_b = torch.cat([-torch.ones(B, 1) / B, torch.zeros(B, 1)]).to(dev)
+        n = self.n
+        self.minus_labels_over_b = torch.cat([-torch.ones(n, 1) / n, torch.zeros(n, 1)]).to(dev)
         # Adam's step counts live on the device (flat.counters) so the fused kernel can read
         # them in a graph.
         self.G, self.D = _players(flat, flat.views(flat.params))
@@ -42,7 +48,7 @@ class DeviceStep:
         self.ema = flat.ema_pair()
 
     def __call__(self) -> None:
-        s, B, P, X = self.state, self.state.cfg.batch_size, self.P, self.X
+        s, B, P, X, n = self.state, self.state.cfg.batch_size, self.P, self.X, self.n
         # The same draws, in the same order, as ReferenceEngine.step.
         real, labels = s.real_batch_with_labels()
         X[:B, :P].copy_(real)
@@ -55,15 +61,15 @@ class DeviceStep:
             z = self.g_input
         # Forward: G's fakes into X's second half; D scores [real; fake] at once.
         g_inputs = _forward(self.G, z, X[B:, :P])
-        d_inputs = _forward(self.D, X, self.logits)
+        d_inputs = _forward(self.D, self.d_input, self.logits)
         dl, gl = self._logit_grads()
         # (2) D's gradient of D_loss.
-        d_first = _backward(self.D, self.gD, d_inputs, dl, halves=B)
+        d_first = _backward(self.D, self.gD, d_inputs, dl, halves=n)
         # (1) G's gradient of G_loss through the fakes (for minimax: minus D_loss's).
         if self.mirror:
-            d_fake = torch.mm(d_first[B:], self.D[0][0][:, :P]).neg_()
+            d_fake = self._unpacked(d_first[n:]).neg_()
         else:
-            d_fake = self._fake_gradient(gl, [x[B:] for x in d_inputs])
+            d_fake = self._fake_gradient(gl, [x[n:] for x in d_inputs])
         _backward(self.G, self.gG, g_inputs, d_fake)
         for counter in self.flat.counters:
             counter.add_(1)
@@ -75,12 +81,12 @@ class DeviceStep:
     def _logit_grads(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """dD_loss/dlogit for [real; fake] and (unless G mirrors D) dG_loss/dlogit for the
         fakes, both (n × 1)."""
-        B, logits = self.state.cfg.batch_size, self.logits
+        n, logits = self.n, self.logits
         if self.mirror:
-            return torch.add(self.minus_labels_over_b, torch.sigmoid(logits), alpha=1 / B), None
+            return torch.add(self.minus_labels_over_b, torch.sigmoid(logits), alpha=1 / n), None
         assert self.loss.logit_grads is not None
-        d_real, d_fake, g_fake = self.loss.logit_grads(logits[:B], logits[B:], self.ops)
-        return torch.cat([d_real, d_fake]).div_(B), g_fake / B
+        d_real, d_fake, g_fake = self.loss.logit_grads(logits[:n], logits[n:], self.ops)
+        return torch.cat([d_real, d_fake]).div_(n), g_fake / n
 
     def _fake_gradient(
         self, gl: torch.Tensor | None, fake_inputs: list[torch.Tensor]
@@ -91,12 +97,21 @@ class DeviceStep:
         for layer in range(len(self.D) - 1, 0, -1):
             W = self.D[layer][0]
             delta = torch.ops.aten.threshold_backward(delta @ W, fake_inputs[layer], 0)
-        return torch.mm(delta, self.D[0][0][:, : self.P])
+        return self._unpacked(delta)
+
+    def _unpacked(self, delta: torch.Tensor) -> torch.Tensor:
+        """dL/d(fake) (B × P) from dL/d(pre-activation) of D's first hidden layer on the fake
+        inputs: through the first layer's weights on the samples (not the labels); a packed
+        D's input gradient read back one sample a row."""
+        W0 = self.D[0][0]
+        if self.k == 1:
+            return torch.mm(delta, W0[:, : self.P])
+        return torch.mm(delta, W0).view(self.k * self.n, -1)[:, : self.P]
 
     def stats(self) -> torch.Tensor:
         """The last step's losses and mean D outputs, from its logits (stay on the device)."""
-        B, loss, ops = self.state.cfg.batch_size, self.loss, self.ops
-        logit_real, logit_fake = self.logits[:B, 0], self.logits[B:, 0]
+        n, loss, ops = self.n, self.loss, self.ops
+        logit_real, logit_fake = self.logits[:n, 0], self.logits[n:, 0]
         losses = loss.d_loss(logit_real, logit_fake, ops), loss.g_loss(logit_fake, ops)
         return torch.stack(loss.report(*losses, logit_real, logit_fake, ops))
 

@@ -58,6 +58,7 @@ class DataParallelEngine(ReferenceEngine):
             D,
             MeanGradients(opt_G, list(G.parameters())),
             MeanGradients(opt_D, list(D.parameters())),
+            self.players.pack,
         )
         self.name = f"reference ×{size} {dist.get_backend()}"
 

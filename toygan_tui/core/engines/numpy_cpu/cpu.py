@@ -10,6 +10,8 @@ in tests/test_engines.py.
 Any depth, any problem: the nets' blocks come from FlatBuffers, a conditional problem's label
 is one more input row (streams.py lays it out), and nets deeper than the tutorial's take the
 layer loop of cpu_deep.py; the tutorial's one hidden layer keeps the hand-tuned step below.
+A packed run (--pack K: D judges K samples at once, packing.py) takes the layer loop at any
+depth, D's batch being 2·B/K packed inputs and the losses their means.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from toygan_tui.core.engines.ema import ema_step
 from toygan_tui.core.engines.flat import FlatBuffers
 from toygan_tui.core.engines.numpy_cpu.blas import blas_threads
 from toygan_tui.core.engines.numpy_cpu.cpu_deep import FillLogitGrads, Mlp, make_deep_step
+from toygan_tui.core.engines.numpy_cpu.packing import Packing
 from toygan_tui.core.engines.numpy_cpu.streams import Batch, CpuStreams
 from toygan_tui.core.losses import NUMPY_OPS, Loss, g_mirrors_d
 
@@ -37,7 +40,7 @@ class CpuEngine:
         self.state = state
         self.flat = FlatBuffers(state)
         self.streams = CpuStreams(state)
-        self.logits = np.zeros((1, 2 * state.cfg.batch_size), dtype=np.float32)
+        self.logits = np.zeros((1, 2 * d_inputs(state)), dtype=np.float32)
         self.adam_parts = self.flat.adam_parts()
         self.ema = self.flat.ema_pair()
         self.step = _make_step(state, self.flat, self.logits, self._adam)
@@ -70,7 +73,7 @@ class CpuEngine:
     def stats(self) -> torch.Tensor:
         """The last step's stats, from its logits: the loss's formulas in numpy (a dozen torch
         ops on 128 numbers would cost more than a training step)."""
-        batch, loss = self.state.cfg.batch_size, self.state.loss
+        batch, loss = d_inputs(self.state), self.state.loss
         real, fake = self.logits[0, :batch], self.logits[0, batch:]
         with np.errstate(all="ignore"):
             losses = loss.d_loss(real, fake, NUMPY_OPS), loss.g_loss(fake, NUMPY_OPS)
@@ -87,16 +90,24 @@ def _make_step(
 ) -> Callable[[Batch], None]:
     """One training step with every buffer bound once, so the hot loop only calls numpy.
 
-    deep=True takes the any-depth loop even for one hidden layer (tests check both)."""
-    loss, B = state.loss, state.cfg.batch_size
+    deep=True takes the any-depth loop even for one hidden layer (tests check both); so does a
+    packed run."""
+    loss, B, n = state.loss, state.cfg.batch_size, d_inputs(state)
     mirror = g_mirrors_d(loss)  # G's dL/dlogit is minus D's: no gradient of its own to take
-    logit_grads = _minimax_grads(B) if mirror else _loss_grads(loss, B)
+    logit_grads = _minimax_grads(n) if mirror else _loss_grads(loss, n)
     g_blocks, d_blocks = (_numpy(b) for b in flat.blocks(flat.params))
     g_grads, d_grads = (_numpy(b) for b in flat.blocks(flat.grads))
-    G, D = Mlp(g_blocks, g_grads, B), Mlp(d_blocks, d_grads, 2 * B)
-    if len(g_blocks) == len(d_blocks) == 2 and not deep:
+    G, D = Mlp(g_blocks, g_grads, B), Mlp(d_blocks, d_grads, 2 * n)
+    problem, k = state.problem, state.cfg.pack
+    if len(g_blocks) == len(d_blocks) == 2 and not deep and k == 1:
         return _one_hidden_layer_step(G, D, logits, adam, logit_grads, mirror)
-    return make_deep_step(G, D, logits, logit_grads, mirror, state.problem.out_dim, adam)
+    packing = Packing(k, problem.out_dim, problem.out_dim + problem.cond_dim, B) if k > 1 else None
+    return make_deep_step(G, D, logits, logit_grads, mirror, problem.out_dim, adam, packing)
+
+
+def d_inputs(state: RunState) -> int:
+    """D's inputs a side per step: the batch, or its packs (--pack K: batch/K)."""
+    return state.cfg.batch_size // state.cfg.pack
 
 
 def _numpy(blocks: list[torch.Tensor]) -> list[np.ndarray]:

@@ -4,6 +4,7 @@ first layers' gradients against the batch-first inputs).
 
 The one-hidden-layer step keeps its own hand-tuned code (the tutorial's run is the one whose
 speed is measured); this one trades a few of its tricks for a plain loop over the layers.
+It also takes packed runs (packing.py): D's batch is then the 2·B/K packed inputs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from toygan_tui.core.engines.numpy_cpu.packing import Packing
 from toygan_tui.core.engines.numpy_cpu.streams import Batch
 
 # fill(logits, dl, gl): D's dL/dlogit for [real; fake] into dl, G's for the fakes into gl.
@@ -78,6 +80,8 @@ class Critic:
     blown up to a whole Adam step by Adam's division by √v)."""
 
     def __init__(self, D: Mlp, P: int) -> None:
+        """P: the first block's input columns dL/d(fake) is read from (a sample's; a packed
+        D's whole input, packing.py picks the samples' out of it)."""
         self.D, self.top = D, len(D.blocks) - 2  # the top hidden layer's block
         last = D.blocks[-1]
         self.v = last[:, : last.shape[1] - 1].T  # (width × 1): a view, follows the weights
@@ -120,30 +124,41 @@ class Critic:
 
 def make_deep_step(
     G: Mlp, D: Mlp, logits: np.ndarray, logit_grads: FillLogitGrads, mirror: bool,
-    P: int, adam: Callable[[], None],
+    P: int, adam: Callable[[], None], packing: Packing | None = None,
 ) -> Callable[[Batch], None]:  # fmt: skip
-    """One training step (the reference's) with nets of any depth; P: a sample's size."""
-    B = G.acts[0].shape[1]
-    critic = Critic(D, P)
-    dl, gl = np.zeros_like(logits), np.zeros((1, B), np.float32)
-    d_fake, d_fake_bf = np.zeros((P, B), np.float32), np.zeros((B, P), np.float32)
-    work = [np.zeros((d.shape[0], B), np.float32) for d in D.deltas]
+    """One training step (the reference's) with nets of any depth; P: a sample's size;
+    `packing`: a packed D's layout (None: D judges one sample at a time)."""
+    B = G.acts[0].shape[1]  # samples a side
+    n = D.acts[0].shape[1] // 2  # D's inputs a side: B, or B/K packed
+    critic = Critic(D, P if packing is None else packing.grad.shape[0])
+    dl, gl = np.zeros_like(logits), np.zeros((1, n), np.float32)
+    d_fake = np.zeros((P, B), np.float32) if packing is None else packing.grad
+    d_fake_bf = np.zeros((B, P), np.float32)
+    work = [np.zeros((d.shape[0], n), np.float32) for d in D.deltas]
     u_fake = work[-1]
 
     def step(batch: Batch) -> None:
         z, zT, X, XT = batch
-        G.forward(zT, XT[:P, B:])  # G's fakes into the second half of D's input
-        np.copyto(X[B:, :P], XT[:P, B:].T)
+        if packing is None:
+            G.forward(zT, XT[:P, n:])  # G's fakes into the second half of D's input
+            np.copyto(X[n:, :P], XT[:P, n:].T)
+        else:
+            G.forward(zT, packing.fakes)
+            packing.fakes_in(X, XT)
         D.forward(XT, logits)
         logit_grads(logits, dl, gl)
         first = critic.backward(dl, X)
         if mirror:  # minimax: G's dL/dlogit is minus D's, and so is every delta after it
-            critic.first_to_fakes(first[:, B:], d_fake)
-            np.negative(d_fake, out=d_fake)
+            critic.first_to_fakes(first[:, n:], d_fake)
         else:
-            np.multiply(D.on[-1][:, B:], gl, out=u_fake)
+            np.multiply(D.on[-1][:, n:], gl, out=u_fake)
             critic.to_fakes(u_fake, d_fake, work)
-        np.copyto(d_fake_bf, d_fake.T)
+        if packing is None:
+            if mirror:
+                np.negative(d_fake, out=d_fake)
+            np.copyto(d_fake_bf, d_fake.T)
+        else:  # dL/d(D's input) on the fake packs → per sample
+            packing.fake_grads(d_fake_bf, negate=mirror)
         G.backward(d_fake_bf.T, z)
         adam()
 

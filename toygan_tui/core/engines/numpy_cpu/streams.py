@@ -17,12 +17,15 @@ import numpy as np
 import torch
 
 from toygan_tui.core.engines.contract import RunState
+from toygan_tui.core.engines.numpy_cpu.packing import slots
 
 CHUNK = 64  # steps of random draws made at once (only where that draws the same numbers)
 
 # One step's inputs, each with a ones row/column for the biases: G's input batch-first
 # (batch × noise_dim+cond_dim+1) and batch-last, D's input batch-first
 # (2·batch × out_dim+cond_dim+1) and batch-last; reals fill the first half, fakes the second.
+# Packed (--pack K): D's inputs are 2·batch/K rows of K samples (with their labels) side by
+# side (packing.py), (2·batch/K × K·(out_dim+cond_dim)+1) and its transpose.
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -70,29 +73,35 @@ class CpuStreams(StreamDraws):
     def __init__(self, state: RunState) -> None:
         super().__init__(state)
         cfg, k, C = state.cfg, self.chunk, state.problem.cond_dim
-        B, Z, P = cfg.batch_size, state.problem.noise_dim, state.problem.out_dim
+        B, Z, P, K = cfg.batch_size, state.problem.noise_dim, state.problem.out_dim, cfg.pack
+        W, n = P + C, 2 * B // K  # a sample with its label; D's inputs per step
         self.z = np.ones((k, B, Z + C + 1), np.float32)
         self.zT = np.ones((k, Z + C + 1, B), np.float32)
-        self.X = np.ones((k, 2 * B, P + C + 1), np.float32)
-        self.XT = np.ones((k, P + C + 1, 2 * B), np.float32)
+        self.X = np.ones((k, n, K * W + 1), np.float32)
+        self.XT = np.ones((k, K * W + 1, n), np.float32)
+        # D's inputs slot by slot: (k × inputs × K × W) and (k × K × W × inputs), views.
+        self.slots = slots(self.X[:, :, : K * W], K, axis=2)
+        self.slots_t = slots(self.XT[:, : K * W], K, axis=1)
         # Each step's views into the chunk buffers, made once (a view costs a microsecond).
         self.batches = [(self.z[i], self.zT[i], self.X[i], self.XT[i]) for i in range(k)]
 
     def draw(self, k: int) -> list[Batch]:
         """The next k steps' inputs (k ≤ self.chunk); the fakes are the step's to write."""
-        problem, B = self.state.problem, self.state.cfg.batch_size
+        problem, B, K = self.state.problem, self.state.cfg.batch_size, self.state.cfg.pack
         Z, P, C = problem.noise_dim, problem.out_dim, problem.cond_dim
+        n = B // K  # D's real inputs (and fake ones) per step
+        X, XT = self.slots[:k], self.slots_t[:k]  # (k × 2n × K × W), (k × K × W × 2n)
         reals, labels = self.reals(k)
         self.z[:k, :, :Z] = self.noise(k).numpy().reshape(k, B, Z)
-        self.X[:k, :B, :P] = reals.reshape(k, B, P)
+        X[:, :n, :, :P] = reals.reshape(k, n, K, P)
         if labels is not None:
             c = labels.reshape(k, B, C)  # 0/1 → float32, exactly as the reference's .float()
             self.z[:k, :, Z : Z + C] = c
-            self.X[:k, :B, P : P + C] = c
-            self.X[:k, B:, P : P + C] = c
+            X[:, :n, :, P:] = c.reshape(k, n, K, C)
+            X[:, n:, :, P:] = c.reshape(k, n, K, C)  # a fake has its real twin's label
         self.zT[:k, : Z + C] = self.z[:k, :, : Z + C].transpose(0, 2, 1)
-        self.XT[:k, P : P + C] = self.X[:k, :, P : P + C].transpose(0, 2, 1)
-        self.XT[:k, :P, :B] = self.X[:k, :B, :P].transpose(0, 2, 1)
+        XT[:, :, P:] = X[:, :, :, P:].transpose(0, 2, 3, 1)
+        XT[:, :, :P, :n] = X[:, :n, :, :P].transpose(0, 2, 3, 1)
         return self.batches[:k]
 
 
