@@ -22,7 +22,7 @@ from toygan_tui.core.runfiles.best import read_best
 from toygan_tui.core.runfiles.frames import read_frames
 from toygan_tui.core.runfiles.rundir import read_metrics
 from toygan_tui.core.runfiles.snapshot import Snapshot
-from toygan_tui.core.training import layouts
+from toygan_tui.core.training import keeper, layouts
 from toygan_tui.core.training.checkpoint import load_generator
 from toygan_tui.core.training.evaluator import Players
 from toygan_tui.core.training.keeper import BestWriter, MemberBest
@@ -103,6 +103,30 @@ def test_a_run_that_collapses_late_keeps_its_best_g(tmp_path: Path) -> None:
     writer.wait()
     assert read_best(tmp_path) == {"step": 350, "generator": "ema",
                                    "quality": snap(350, 0.3, ema=0.95).ema_quality}  # fmt: skip
+
+
+def test_better_reports_within_a_second_replace_the_waiting_one_and_the_end_writes_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most one write per BEST_EVERY_S: the first better report is written at once, the
+    ones after it wait and replace each other, and wait() (the run's end) writes the newest
+    at once instead of sleeping out the pause."""
+    monkeypatch.setattr(keeper, "BEST_EVERY_S", 600.0)
+    written: list[int] = []
+    write = keeper._write
+    monkeypatch.setattr(keeper, "_write", lambda d, c: (written.append(c.step), write(d, c)))
+    writer = BestWriter(lambda *failure: None)
+    keep = MemberBest(tmp_path, TrainConfig(), "r", writer, resumed=False)
+    keep(snap(50, 0.5), players(50))
+    deadline = time.monotonic() + 10
+    while not written and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for step, in_bounds in ((100, 0.6), (150, 0.7), (200, 0.8)):
+        keep(snap(step, in_bounds), players(step))
+    started = time.monotonic()
+    writer.wait()
+    assert time.monotonic() - started < 60  # not the 600 s pause
+    assert written == [50, 200] and read_best(tmp_path)["step"] == 200  # type: ignore[index]
 
 
 def test_a_best_pt_that_cannot_be_written_is_told_not_fatal(tmp_path: Path) -> None:

@@ -10,15 +10,19 @@ rank; the EMA's measures where the run keeps an EMA of G, since `sample` draws f
   from (ckpt.pt is), and `train --resume` says so.
 - Written behind the training by one thread, atomically (runfiles/best.py: best.pt, then
   best.json naming its step and measures); a better report arriving while one is written
-  replaces the one waiting, so only the newest best is ever written next. The run's end waits
-  for the last. A failed write is told and training goes on; a non-finite G is never written.
+  replaces the one waiting, so only the newest best is ever written next, and at most one is
+  written a second (BEST_EVERY_S: early reports beat the last one almost every time, and a write
+  is a pickle and four fsyncs that contend with the training). The run's end waits for the last,
+  at once. A failed write is told and training goes on; a non-finite G is never written.
 - A resumed run goes on from its best.json: a later report must beat it.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +40,7 @@ from toygan_tui.core.training.checkpoint import FORMAT, FORMAT_VERSION
 from toygan_tui.core.training.evaluator import Players
 
 BEST_KIND = "best"  # the checkpoint's "kind": G at the best report, not a state to resume
+BEST_EVERY_S = 1.0  # the least time between two writes of a run's best.pt
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class BestWriter:
         self._waiting: dict[Path, Candidate] = {}
         self._thread: threading.Thread | None = None
         self._failures: list[tuple[Path, int, OSError]] = []
+        self._written_at = -math.inf  # time.monotonic() of the last write
+        self._flushing = False  # wait() is waiting: write what waits now
 
     def put(self, directory: Path, candidate: Candidate) -> None:
         with self._cond:
@@ -66,6 +73,8 @@ class BestWriter:
     def _run(self) -> None:
         while True:
             with self._cond:
+                pause = self._written_at + BEST_EVERY_S - time.monotonic()
+                self._cond.wait_for(lambda: self._flushing, timeout=max(0.0, pause))
                 if not self._waiting:
                     self._thread = None
                     self._cond.notify_all()
@@ -77,6 +86,7 @@ class BestWriter:
             except OSError as exc:
                 with self._cond:
                     self._failures.append((directory, candidate.step, exc))
+            self._written_at = time.monotonic()
 
     def tell(self) -> None:
         """Report the writes that failed so far (on the caller's thread)."""
@@ -88,8 +98,11 @@ class BestWriter:
     def wait(self) -> None:
         """Until every waiting candidate is on the disk; then tell what failed."""
         with self._cond:
+            self._flushing = True
+            self._cond.notify_all()
             while self._thread is not None:
                 self._cond.wait()
+            self._flushing = False
         self.tell()
 
 
