@@ -13,7 +13,6 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-import tomllib
 from clikit import ROOT, toygan
 from rich.cells import cell_len
 from snapshots import draw, make_snapshot, visible
