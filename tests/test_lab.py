@@ -57,9 +57,12 @@ def adam_steps(state: TrainState) -> tuple[int, int]:
     )
 
 
+@pytest.mark.parametrize("pack", [1, 2])
 @pytest.mark.parametrize("player", ["D", "G"])
-def test_one_update_moves_its_player_alone_and_draws_what_a_step_draws(player: str) -> None:
-    cfg = config(ema=0.99)
+def test_one_update_moves_its_player_alone_and_draws_what_a_step_draws(
+    player: str, pack: int
+) -> None:
+    cfg = config(ema=0.99, pack=pack)  # packed: D's update takes packed inputs as a step does
     state, twin = new_state(cfg, CPU), new_state(cfg, CPU)
     make_engine(state).run(3)
     make_engine(twin).run(3)

@@ -22,8 +22,8 @@ from toygan_tui.core.training.state import new_state
 CPU = torch.device("cpu")
 
 
-def evaluated(problem: str, loss: str = "minimax"):  # type: ignore[no-untyped-def]
-    cfg = TrainConfig(device="cpu", problem=problem, loss=loss, n_eval=200, n_show=64)
+def evaluated(problem: str, loss: str = "minimax", pack: int = 1):  # type: ignore[no-untyped-def]
+    cfg = TrainConfig(device="cpu", problem=problem, loss=loss, n_eval=200, n_show=64, pack=pack)
     state = new_state(cfg, CPU)
     evaluator = Evaluator(cfg, CPU)
     return state, evaluator, evaluator.evaluate(evaluator.players(state))
@@ -57,11 +57,12 @@ KINDS = [
     ("cond-curves", "lsgan"),
     ("two", "wgan-gp"),
 ]
+PACKED = [("ring", "ns", 2), ("curves", "minimax", 4)]  # D judges a sample as K copies of it
 
 
-@pytest.mark.parametrize(("problem", "loss"), KINDS)
-def test_an_arrow_points_where_g_s_loss_falls(problem: str, loss: str) -> None:
-    state, evaluator, evaluation = evaluated(problem, loss)
+@pytest.mark.parametrize(("problem", "loss", "pack"), [(*kind, 1) for kind in KINDS] + PACKED)
+def test_an_arrow_points_where_g_s_loss_falls(problem: str, loss: str, pack: int) -> None:
+    state, evaluator, evaluation = evaluated(problem, loss, pack)
     arrows, shown = evaluation.arrows, evaluation.shown
     k = ARROWS[state.problem.view]
     assert arrows is not None and arrows.shape == (k, *shown.shape[1:])
@@ -70,6 +71,7 @@ def test_an_arrow_points_where_g_s_loss_falls(problem: str, loss: str) -> None:
     def g_loss(samples: np.ndarray) -> float:  # G's loss summed over the k samples
         x = torch.from_numpy(samples).float()
         inputs = x if labels is None else torch.cat([x, labels], dim=1)
+        inputs = inputs.repeat(1, pack)  # a packed D's input: K copies side by side
         with torch.no_grad():
             return float(state.loss.g_loss(state.D(inputs)[:, 0], torch_ops()) * k)
 
