@@ -1,8 +1,10 @@
 """Helpers shared by the bench/ scripts: the project's interpreter, timed child processes
-(with their peak memory), `toygan train` with or without a pseudo-terminal, and medians."""
+(with their peak memory), `toygan train` with or without a pseudo-terminal, another commit's
+tree to run beside this one, and medians."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,3 +171,31 @@ def make_folder(root: Path, count: int) -> None:
         folder = root / f"part{i % 4}" / f"sub{i % 3}"
         folder.mkdir(parents=True, exist_ok=True)
         image.save(folder / f"{i:05d}.{'jpg' if i % 3 else 'png'}")
+
+
+@contextlib.contextmanager
+def worktree(ref: str) -> Iterator[Path]:
+    """`ref` checked out in a temporary git worktree, removed after. Run toygan there with
+    PYTHONPATH set to it and this same interpreter: only the code differs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "base"
+        git("worktree", "add", "--detach", str(tree), ref)
+        try:
+            yield tree
+        finally:
+            git("worktree", "remove", "--force", str(tree))
+
+
+def default_base() -> str:
+    """The commit to compare this tree with when none is given: origin's main, else main."""
+    for ref in ("origin/main", "main"):
+        if git("rev-parse", "--verify", "--quiet", ref, check=False):
+            return ref
+    raise SystemExit("no base commit: give --base REF")
+
+
+def git(*args: str, check: bool = True) -> str:
+    done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise SystemExit(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout.strip() if done.returncode == 0 else ""

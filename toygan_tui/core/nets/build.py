@@ -8,15 +8,25 @@ not a probability.
   samples (each with its label) side by side: K times as wide (nets/inputs.py: packed).
 - "dcgan" (dcgan.py): DCGAN for the problem's image size, ngf = ndf = `hidden`; its depth
   follows the image size. A critic with a gradient penalty has no BatchNorm (`penalised`).
+
+`placed()` puts a net on its device in the memory layout its convolutions run fastest in
+there: channels-last on a CPU (oneDNN's convolutions take NHWC without reordering; measured
+in docs/images.md "Speed"), torch's default elsewhere (not measured on a GPU).
 """
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+import torch
 from torch import nn
 
 from toygan_tui.core.config import TrainConfig
 from toygan_tui.core.nets import dcgan
 from toygan_tui.core.problems.base import Problem
+
+Net = TypeVar("Net", bound=nn.Module)
+CONVOLUTIONS = (nn.Conv2d, nn.ConvTranspose2d)  # what channels-last speeds up (a DCGAN's)
 
 
 def mlp(n_in: int, hidden: int, depth: int, n_out: int) -> nn.Sequential:
@@ -74,3 +84,22 @@ def make_discriminator(cfg: TrainConfig) -> nn.Sequential:
     return discriminator_for(
         problem, cfg.hidden, cfg.depth, penalised, batchnorm, cfg.codes, cfg.pack
     )
+
+
+def placed(net: Net, device: torch.device) -> Net:
+    """`net` on `device`; a convolutional net on a CPU in channels-last memory (its 4-D
+    weights NHWC; the images it makes follow them). Parameters stay the same objects."""
+    net = net.to(device)
+    if device.type == "cpu" and any(isinstance(m, CONVOLUTIONS) for m in net.modules()):
+        # Module.to takes memory_format (its 4-D tensors only); torch's stubs do not say so.
+        net = net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    return net
+
+
+def lay_out_moments(opt_state: dict[torch.Tensor, dict[str, torch.Tensor]]) -> None:
+    """Adam's moments in their parameters' memory layout: a checkpoint written in another one
+    (by a toygan before channels-last, or on a GPU) would otherwise leave them mismatched."""
+    for param, state in opt_state.items():
+        for name, value in state.items():
+            if name != "step" and value.shape == param.shape and value.stride() != param.stride():
+                state[name] = torch.empty_like(param).copy_(value)

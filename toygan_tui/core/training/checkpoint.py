@@ -22,7 +22,7 @@ from toygan_tui import __version__
 from toygan_tui.core.config import ConfigError, TrainConfig, upgrade_v1
 from toygan_tui.core.engines.adam import AdamState
 from toygan_tui.core.errors import InputError
-from toygan_tui.core.nets.build import make_generator
+from toygan_tui.core.nets.build import lay_out_moments, make_generator, placed
 from toygan_tui.core.training.state import TrainState, new_state
 
 FORMAT = "toygan-checkpoint"
@@ -176,7 +176,7 @@ def load_generator(
     data = read_checkpoint(path) if data is None else data
     cfg = config_of(path, data)
     net = "G" if raw or data["G_ema"] is None else "G_ema"
-    G = make_generator(cfg)
+    G = placed(make_generator(cfg), torch.device("cpu"))  # as the run's reports drew
     try:
         G.load_state_dict(data[net])
     except (RuntimeError, KeyError, TypeError) as exc:
@@ -203,6 +203,8 @@ def restore_state(
         state.opt_D.load_state_dict(data["opt_D"])
         _check_moments(state.opt_G)
         _check_moments(state.opt_D)
+        lay_out_moments(state.opt_G.state)
+        lay_out_moments(state.opt_D.state)
         _restore_rng(state, data["rng"])
     except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as exc:
         raise CheckpointError(f"{path}: cannot restore ({_first_line(exc)})") from None

@@ -14,7 +14,7 @@ from toygan_tui.core.engines.adam import AdamState
 from toygan_tui.core.engines.ema import new_ema
 from toygan_tui.core.errors import DeviceError
 from toygan_tui.core.losses import Loss
-from toygan_tui.core.nets.build import make_discriminator, make_generator
+from toygan_tui.core.nets.build import make_discriminator, make_generator, placed
 from toygan_tui.core.problems import Problem
 from toygan_tui.core.world import World
 
@@ -130,7 +130,7 @@ def new_state(cfg: TrainConfig, device: torch.device) -> TrainState:
         torch.manual_seed(cfg.seed)
         G, D = make_generator(cfg), make_discriminator(cfg)
         cpu_stream = torch.get_rng_state()
-    G, D = G.to(device), D.to(device)
+    G, D = placed(G, device), placed(D, device)
     noise_gen = torch.Generator(device=device)
     data_rng, data_gen = None, None
     if device.type == "cpu":
