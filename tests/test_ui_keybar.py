@@ -89,3 +89,20 @@ def test_the_bar_goes_before_any_line_of_numbers(width: int, height: int, bar: b
     assert any("space pause" in line for line in barred) == bar
     if height >= 12 or (width == 60 and height >= 7):  # room for every row of numbers
         assert measures(barred) == list(MEASURES)
+
+
+def test_where_one_space_apart_is_too_wide_the_spare_keys_go_and_quit_stays() -> None:
+    """replay's bar with the lab's drawings is 88 cells one space apart: at 80 columns
+    Home/End is left out (not `q quit` cut off); where there is room every key is there."""
+    from toygan_tui.commands.replay import KEYS, SPARE_KEYS
+    from toygan_tui.ui.terminal.viewkeys import bar_entries, drawings_of
+
+    keys = (*KEYS[:-1], *bar_entries(drawings_of("ring")), KEYS[-1])
+    bar = key_bar(keys, spare=SPARE_KEYS)
+    wide, usual = bar.text(200).plain, bar.text(80).plain
+    assert all(key in wide for key, _ in keys) and "  " in wide
+    assert usual.endswith("q quit") and len(usual) <= 80 and "…" not in usual
+    assert "Home/End" not in usual and "PgUp/PgDn tenth" in usual  # the first spare only
+    assert key_bar(keys).text(80).cell_len > 80  # without spares: cut when drawn, quit lost
+    narrow = bar.text(60).plain
+    assert "PgUp/PgDn" not in narrow and narrow.startswith("←/→ report")

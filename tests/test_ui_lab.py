@@ -164,7 +164,7 @@ def test_a_sweep_s_keys_take_no_update_and_no_rate() -> None:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_lab_s_frame_fits_80_by_24_with_every_key_in_its_bar(lang: str) -> None:
     """The ring paused with both drawings on: the header keeps the rates beside the diagnosis'
-    line, the legend names the manifold, and the bar lists every key (one space apart)."""
+    line, the legend names both drawings, and the bar lists every key (one space apart)."""
     use(lang)
     c = lab({0.0: "ma"})
     ring = make_snapshot(
@@ -177,8 +177,34 @@ def test_the_lab_s_frame_fits_80_by_24_with_every_key_in_its_bar(lang: str) -> N
     lines = drawn[:24]
     assert len(lines) == 24 and all(cell_len(line) <= 80 for line in lines)
     assert f"{_('lr')} D 2e-4 G 1e-4" in lines[0] and lines[2].startswith(_("learning"))
-    assert _("G's manifold") in lines[3]  # the arrows' key follows, cut short at 80
+    legend = lines[3].rstrip()  # in short words at 80: both drawings named, none cut
+    assert f"⠉⠒ {_('manifold')}" in legend and legend.endswith("↗ " + _("−∇ G's loss"))
     bar = lines[-1]
     assert "…" not in bar
     for key, what in (*KEYS, *LAB_KEYS, *BAR.values()):
         assert f"{key} {_(what)}" in bar
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_at_80_columns_the_legends_name_the_drawings_in_short_words(lang: str) -> None:
+    """A dashboard's picture is ~46 cells wide at 80 columns: with the manifold and the arrows
+    on, the legends take their short words and still say what the arrows are; where there is
+    room, the full words."""
+    from toygan_tui.ui.i18n import _ as say
+    from toygan_tui.ui.i18n import use
+
+    use(lang)
+    try:
+        ring = chart(manifold=True, arrows=True)
+        narrow, wide = (visible(draw(ring.legend(True, w), w, 1))[0] for w in (46, 200))
+        assert say("−∇ G's loss") in narrow and say("manifold") in narrow
+        assert say("G's manifold") not in narrow and say("real points") not in narrow
+        assert say("G's manifold") in wide and say("real points") in wide
+        longest = say("−∇ G's loss (longest {value})").split("{")[0]  # its remark in brackets
+        assert longest in wide and longest not in narrow
+        curves = make_snapshot(arrows=np.tile(np.r_[np.ones(7), -np.ones(8)], (3, 1)))
+        frame = render(curves, History(), layers=Layers(arrows=True))
+        legend = next(line for line in visible(draw(frame, 80, 24)) if "↕" in line)
+        assert legend.rstrip().endswith("↕ " + say("−∇ G's loss"))
+    finally:
+        use("en")

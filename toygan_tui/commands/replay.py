@@ -42,6 +42,7 @@ KEYS = (
     ("←/→", "report"), ("PgUp/PgDn", "tenth"), ("Home/End", "ends"),
     ("space", "play"), ("+/-", "speed"), ("q", "quit"),
 )  # fmt: skip
+SPARE_KEYS = ("Home/End", "PgUp/PgDn")  # left off the key bar first where it is too narrow
 FORMATS = (".cast", ".svg", ".gif")
 SIZES = {"--width": (20, 1000), "--height": (6, 500)}
 # A history chart is a few hundred braille dots wide: a long run's history is drawn from at
@@ -158,7 +159,7 @@ def _replay_live(tape: Tape, console: Console, player: Player, layers: Layers) -
     is toggled or the terminal is resized; `q` or Ctrl-C leaves."""
     shown: tuple[object, ...] | None = None
     offered = drawings_of(tape.info.problem)
-    bar = key_bar((*KEYS[:-1], *bar_entries(offered), KEYS[-1]))
+    bar = key_bar((*KEYS[:-1], *bar_entries(offered), KEYS[-1]), spare=SPARE_KEYS)
     polled = time.monotonic()
     with Keys() as keys, Live(console=console, auto_refresh=False, transient=False) as live:
         while True:

@@ -25,6 +25,7 @@ from toygan_tui.core.problems.curve_data import lower_bound, upper_bound
 from toygan_tui.ui.braille import CELL_CHARS, Series, rasterize, segment_rows, series
 from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.i18n import _
+from toygan_tui.ui.legend import Entry, legend_line
 from toygan_tui.ui.overlays import ARROW_STYLE, CurveArrows, Overlay
 
 CURVES_YLIM = (-0.5, 3.5)  # fixed, so frames stay comparable while the curves evolve
@@ -55,20 +56,14 @@ class Chart:
     title: str = ""
     arrows: CurveArrows | None = None  # drawn over the lines (the curves view's `a`)
 
-    def legend(self, color: bool = True) -> Text:
+    def legend(self, color: bool = True, width: int | None = None) -> Text:
         """The title, then the labelled series in their colours: one line to go above the chart
-        (plotext's own legend sits inside the plot and would hide most of a small one)."""
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if self.title:
-            text.append(f"{self.title}  ", style="bold")
-        for s in self.lines:
-            if s.label:
-                mark = MARKS[s.pattern(color)]
-                text.append(mark, style=s.color).append(f"{s.label}  ")
+        (plotext's own legend sits inside the plot and would hide most of a small one), in
+        short words where the full ones are wider than `width` (ui/legend.py)."""
+        entries = [Entry(MARKS[s.pattern(color)], s.color, s.label) for s in self.lines if s.label]
         if self.arrows is not None:
-            text.append("↕ ", style=ARROW_STYLE if color else None).append(self.arrows.label)
-        text.rstrip()
-        return text
+            entries.append(Entry("↕ ", ARROW_STYLE if color else None, self.arrows.label))
+        return legend_line(entries, width, self.title)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(min(MIN_WIDTH, options.max_width), options.max_width)

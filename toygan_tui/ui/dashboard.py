@@ -236,7 +236,7 @@ def _progress(snap: Snapshot, width: int) -> Text:
 
 def _titled(console: Console, chart: Picture, width: int, height: int) -> Lines:
     """The chart's legend on one line over the chart, which takes the remaining rows."""
-    legend = _block(console, chart.legend(wants_color(console)), width, 1)
+    legend = _block(console, chart.legend(wants_color(console), width), width, 1)
     return _fit(legend + chart.render_lines(width, height - 1, wants_color(console)), width, height)
 
 

@@ -46,7 +46,8 @@ class ImageGrid:
     title: str = N_("G's images (fixed noise)")
     names: tuple[str, ...] = ()
 
-    def legend(self, color: bool = True) -> Text:
+    def legend(self, color: bool = True, width: int | None = None) -> Text:
+        """The title, then the classes asked for (cut at the right where wider than `width`)."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(_(self.title), style="bold" if color else "")
         if self.labels is not None and len(self.labels):

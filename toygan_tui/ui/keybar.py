@@ -3,8 +3,9 @@ do what.
 
 It is the first thing to go when space runs out: it takes the frame's last line only where
 that line costs the frame nothing (no line of numbers, no chart). Where its keys do not fit
-two spaces apart it sets them one apart (a run's lab keys at 80 columns), and it is cut short
-(never wrapped) when narrower still.
+two spaces apart it sets them one apart (a run's lab keys at 80 columns); where they do not
+fit one apart it leaves out its spare keys, in their order (replay's Home/End at 80 columns,
+so that `q quit` stays in sight), and it is cut short (never wrapped) when narrower still.
 """
 
 from __future__ import annotations
@@ -26,12 +27,19 @@ class KeyBar:
     language in use), drawn as wide as the width it is given allows."""
 
     keys: tuple[tuple[str, str], ...]
+    spare: tuple[str, ...] = ()  # keys left out, in this order, where the bar would not fit
 
     def text(self, width: int | None = None) -> Text:
-        """The bar, its keys two spaces apart, or one where two would not fit `width`."""
-        for gap in ("  ", " "):
+        """The bar, its keys two spaces apart; where that is wider than `width`, one apart;
+        then without its spare keys, one more at a time."""
+        shapes = [(self.keys, "  "), (self.keys, " ")]
+        keys = self.keys
+        for spare in self.spare:
+            keys = tuple(entry for entry in keys if entry[0] != spare)
+            shapes.append((keys, " "))
+        for keys, gap in shapes:
             text = Text(no_wrap=True, overflow="ellipsis")
-            for i, (key, what) in enumerate(self.keys):
+            for i, (key, what) in enumerate(keys):
                 text.append(gap if i else "").append(key, style="bold")
                 text.append(f" {_(what)}", style="dim")
             if width is None or text.cell_len <= width:
@@ -42,8 +50,8 @@ class KeyBar:
         yield self.text(options.max_width)
 
 
-def key_bar(keys: Sequence[tuple[str, str]]) -> KeyBar:
-    return KeyBar(tuple(keys))
+def key_bar(keys: Sequence[tuple[str, str]], spare: Sequence[str] = ()) -> KeyBar:
+    return KeyBar(tuple(keys), tuple(spare))
 
 
 class WithKeyBar:

@@ -24,6 +24,7 @@ from toygan_tui.ui.braille import CELL_CHARS, DOT_BITS
 from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.chart import Axes, canvas_shape, draw_in_axes, nice_ticks, wants_color
 from toygan_tui.ui.i18n import _
+from toygan_tui.ui.legend import Entry, legend_line
 from toygan_tui.ui.overlays import (
     ARROW_STYLE,
     MANIFOLD_SHADES,
@@ -62,31 +63,32 @@ class PointsChart:
     arrows: np.ndarray | None = None  # −∇ of G's loss at fake[:k] (k × 2)
     layers: Layers = NO_LAYERS  # which of the two are drawn
 
-    def legend(self, color: bool = True) -> Text:
-        """'G's points · real points · [the drawings shown] · D says: real ▆ … ▆ fake' (cut
-        from the right: the heat's key goes first)."""
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if self.title:
-            text.append(f"{self.title}  ", style="bold")
-        text.append("⣿ ", style=FAKE_COLOR if color else None).append(_("G's points") + "  ")
+    def legend(self, color: bool = True, width: int | None = None) -> Text:
+        """'G's points · real points · [the drawings shown] · D says: real ▆ … ▆ fake', in short
+        words where the full ones are wider than `width` (ui/legend.py), and cut from the
+        right: the heat's key goes first."""
+        fake_style = FAKE_COLOR if color else None
+        entries = [Entry("⣿ ", fake_style, _("G's points"), "G")]
         if color:
-            text.append("⣿ ", style=REAL_COLOR).append(_("real points"))
+            entries.append(Entry("⣿ ", REAL_COLOR, _("real points"), _("real")))
         else:
-            text.append(PLAIN_REAL + " " + _("real points"))
+            entries.append(Entry(PLAIN_REAL + " ", None, _("real points"), _("real")))
         if self._manifold() is not None:
-            text.append("  ").append("⠉⠒ ", style=_hex(MANIFOLD_SHADES[-1]) if color else None)
-            text.append(_("G's manifold"))
+            shade = _hex(MANIFOLD_SHADES[-1]) if color else None
+            entries.append(Entry("⠉⠒ ", shade, _("G's manifold"), _("manifold")))
         if self._arrows() is not None:
             assert self.arrows is not None
             magnitude = np.linalg.norm(self.arrows, axis=1)
-            text.append("  ").append("↗ ", style=ARROW_STYLE if color else None)
-            text.append(arrows_label(magnitude))
-        if color and self.heat is not None:
-            real, fake = Style(bgcolor=_heat_color(1.0)), Style(bgcolor=_heat_color(0.0))
-            text.append("  " + _("D says") + " ").append("  ", style=real)
-            text.append(" " + _("real") + " ").append("  ", style=fake)
-            text.append(" " + _("fake"))
-        return text
+            entries.append(Entry("↗ ", ARROW_STYLE if color else None, arrows_label(magnitude)))
+        return legend_line(entries, width, self.title, self._heat_key(color))
+
+    def _heat_key(self, color: bool) -> Text | None:
+        """'  D says ▆ real ▆ fake' (colour only: the heat is drawn in background colours)."""
+        if not color or self.heat is None:
+            return None
+        real, fake = Style(bgcolor=_heat_color(1.0)), Style(bgcolor=_heat_color(0.0))
+        text = Text("  " + _("D says") + " ").append("  ", style=real)
+        return text.append(" " + _("real") + " ").append("  ", style=fake).append(" " + _("fake"))
 
     def _manifold(self) -> np.ndarray | None:
         shown = self.layers.manifold and self.manifold is not None and self.manifold.size
