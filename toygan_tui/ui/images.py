@@ -47,7 +47,8 @@ class ImageGrid:
     names: tuple[str, ...] = ()
 
     def legend(self, color: bool = True, width: int | None = None) -> Text:
-        """The title, then the classes asked for (cut at the right where wider than `width`)."""
+        """The title, then the classes asked for. It has no short words: where it is wider
+        than `width` (Picture's parameter) the dashboard cuts it at the right."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(_(self.title), style="bold" if color else "")
         if self.labels is not None and len(self.labels):

@@ -43,6 +43,7 @@ def legend_line(
             text.append(entry.shortened() if short else entry.words)
         if width is None or text.cell_len <= width:
             break
+    text.rstrip()  # a title with no entries after it
     if tail is not None:
         text.append_text(tail)
     return text
