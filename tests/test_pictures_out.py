@@ -86,3 +86,26 @@ def test_replay_animates_every_problems_samples(runs: Path, tmp_path: Path) -> N
     assert red.sum() > 300  # the bounds x² and 2x² + 1, drawn in red
     bad = toygan("replay", "cv", "--runs-dir", runs, "--out", tmp_path / "x.gif", "--every", 0)
     assert bad.code == 2 and "--every must be a whole number of reports ≥ 1, got 0" in bad.err
+
+
+def test_an_out_file_s_ending_picks_the_format_and_a_contradiction_is_one_line(
+    runs: Path, tmp_path: Path
+) -> None:
+    """`sample --out grid.png` alone writes a PNG (it wrote the terminal's chart as text into a
+    file called grid.png); .npy, .json and .csv name theirs; a --format the ending contradicts
+    is refused."""
+    img, cv = runs / "img" / "ckpt.pt", runs / "cv" / "ckpt.pt"
+    for ckpt, name in ((img, "grid.png"), (img, "px.npy"), (img, "px.json"), (cv, "c.csv")):
+        done = toygan("sample", "--ckpt", ckpt, "-n", 4, "--out", tmp_path / name)
+        assert done.code == 0, done.err
+    with Image.open(tmp_path / "grid.png") as grid:
+        assert grid.format == "PNG"
+    assert np.load(tmp_path / "px.npy").shape == (4, 3, 8, 8)
+    assert (tmp_path / "px.json").read_text().lstrip().startswith("{")
+    assert (tmp_path / "c.csv").read_text().count("\n") == 4  # one curve per row
+    chart = toygan("sample", "--ckpt", cv, "--out", tmp_path / "c.txt")  # no ending of a format
+    assert chart.code == 0 and "━" in (tmp_path / "c.txt").read_text()
+    bad = toygan("sample", "--ckpt", img, "--format", "chart", "--out", tmp_path / "x.png")
+    message = f"--out {tmp_path / 'x.png'} is a .png file but --format is chart: drop one of them"
+    assert bad.code == 2 and bad.err == f"toygan: error: {message}\n"
+    assert not (tmp_path / "x.png").exists()

@@ -99,13 +99,15 @@ def sample(
     num: Annotated[int, typer.Option("--num", "-n", help="How many samples.")] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the noise: same seed, same curves.")] = 0,
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
             help="chart | table | csv | json | npy; images: chart (the terminal grid) | png "
-            "(--out FILE.png: one grid; --out DIR: one PNG each) | json | npy (pixels in [0, 1]).",
+            "(--out FILE.png: one grid; --out DIR: one PNG each) | json | npy (pixels in [0, 1]). "
+            "Default: what --out's ending names (.png .npy .json .csv), else chart.",
+            show_default=False,
         ),
-    ] = "chart",
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Write to this file (or folder: png, --interpolate).")
     ] = None,

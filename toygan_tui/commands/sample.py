@@ -23,6 +23,9 @@ FORMATS = ("chart", "table", "csv", "json", "npy", "png")
 BINARY = ("npy", "png")  # written to --out only
 VECTOR_ONLY = ("table", "csv")  # rows of numbers: not for images
 IMAGES_ONLY = ("png",)
+# An --out file's ending names its format: `--out grid.png` alone writes a PNG, not the
+# terminal's chart in a file called grid.png.
+BY_SUFFIX = {".png": "png", ".npy": "npy", ".json": "json", ".csv": "csv"}
 
 
 def run_sample(
@@ -30,7 +33,7 @@ def run_sample(
     ckpt: Path,
     num: int,
     seed: int,
-    fmt: str,
+    fmt: str | None,
     out: Path | None,
     label: str | None = None,
     code: int | None = None,
@@ -39,8 +42,7 @@ def run_sample(
     best: bool = False,
     interpolate: int | None = None,
 ) -> None:
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    fmt = chosen_format(fmt, out)
     if interpolate is not None and out is None:
         raise UsageError("--interpolate writes pictures: give --out FILE.gif or --out DIR")
     if fmt in BINARY and out is None:
@@ -120,6 +122,19 @@ def _check_format(fmt: str, samples: Samples) -> None:
         raise UsageError(f"--format {fmt}: {view} are no images; use chart, csv, json or npy")
     if fmt == "png" and importlib.util.find_spec("PIL") is None:
         raise UsageError('--format png needs Pillow: pip install "toygan[images]"')
+
+
+def chosen_format(fmt: str | None, out: Path | None) -> str:
+    """--format; without it, what --out's ending names, else chart. A --format that an --out
+    file's ending contradicts (`--format chart --out grid.png`) is refused."""
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    named = BY_SUFFIX.get(out.suffix.lower()) if out is not None else None
+    if fmt is None:
+        return named or "chart"
+    if named is not None and named != fmt:
+        raise UsageError(f"--out {out} is a .{named} file but --format is {fmt}: drop one of them")
+    return fmt
 
 
 def _emit(text: str, out: Path | None) -> None:
