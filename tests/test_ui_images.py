@@ -118,6 +118,13 @@ def test_a_conditional_grid_names_the_digits_asked_for() -> None:
     assert "asked for 0 1 2 3 4 5 6 7 8 9" in grid.legend().plain
 
 
+def test_where_the_legend_is_narrow_the_title_drops_its_remark_not_the_classes() -> None:
+    grid = ImageGrid(DIGITS[:12], labels=np.arange(12) % 10)
+    full = "G's images (fixed noise)  asked for 0 1 2 3 4 5 6 7 8 9 in turn"
+    assert grid.legend(True, 200).plain == full
+    assert grid.legend(True, 46).plain == "G's images  asked for 0 1 2 3 4 5 6 7 8 9 in turn"
+
+
 def test_a_conditional_grid_gives_each_class_a_row_where_they_all_fit() -> None:
     colours = np.stack([np.full((3, 8, 8), v) for v in (-0.6, 0.0, 1.0)])  # ░, ▒, █
     labels = np.arange(12) % 3  # asked in turn, as the reports' fixed noise asks

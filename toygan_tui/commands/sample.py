@@ -25,7 +25,7 @@ VECTOR_ONLY = ("table", "csv")  # rows of numbers: not for images
 IMAGES_ONLY = ("png",)
 # An --out file's ending names its format: `--out grid.png` alone writes a PNG, not the
 # terminal's chart in a file called grid.png.
-BY_SUFFIX = {".png": "png", ".npy": "npy", ".json": "json", ".csv": "csv"}
+BY_SUFFIX = {f".{fmt}": fmt for fmt in ("png", "npy", "json", "csv")}
 
 
 def run_sample(

@@ -25,6 +25,7 @@ from rich.text import Text
 from toygan_tui.ui.cells import merge_cells
 from toygan_tui.ui.chart import wants_color
 from toygan_tui.ui.i18n import N_, _
+from toygan_tui.ui.legend import Entry, legend_line
 
 UPPER_HALF = "▀"
 RAMP = " ░▒▓█"  # grey levels without colour: black … white
@@ -47,16 +48,15 @@ class ImageGrid:
     names: tuple[str, ...] = ()
 
     def legend(self, color: bool = True, width: int | None = None) -> Text:
-        """The title, then the classes asked for. It has no short words: where it is wider
-        than `width` (Picture's parameter) the dashboard cuts it at the right."""
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(_(self.title), style="bold" if color else "")
+        """The title, then the classes asked for; the title without "(fixed noise)" where the
+        line is wider than `width` (ui/legend.py)."""
+        asked = []
         if self.labels is not None and len(self.labels):
             classes = list(dict.fromkeys(int(c) for c in self.labels))
             named = [self.names[c] if c < len(self.names) else str(c) for c in classes[:10]]
             shown = " ".join(named) + (" …" if len(classes) > 10 else "")
-            text.append("  " + _("asked for {labels} in turn").format(labels=shown))
-        return text
+            asked.append(Entry("", None, _("asked for {labels} in turn").format(labels=shown)))
+        return legend_line(asked, width, _(self.title), title_style="bold" if color else "")
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """Printed on its own (`toygan sample`): the legend, then the grid."""

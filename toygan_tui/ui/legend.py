@@ -30,14 +30,19 @@ class Entry:
 
 
 def legend_line(
-    entries: list[Entry], width: int | None = None, title: str = "", tail: Text | None = None
+    entries: list[Entry],
+    width: int | None = None,
+    title: str = "",
+    tail: Text | None = None,
+    title_style: str = "bold",
 ) -> Text:
-    """The title (bold), the entries two spaces apart, then `tail`: with the entries' short
-    words where the full ones (the tail left aside) are wider than `width`."""
+    """The title (in `title_style`), the entries two spaces apart, then `tail`: with short
+    words (the title's without its bracketed remark) where the full ones, the tail left aside,
+    are wider than `width`."""
     for short in (False, True):
         text = Text(no_wrap=True, overflow="ellipsis")
         if title:
-            text.append(f"{title}  ", style="bold")
+            text.append(f"{BRACKETED.sub('', title) if short else title}  ", style=title_style)
         for i, entry in enumerate(entries):
             text.append("  " if i else "").append(entry.mark, style=entry.style)
             text.append(entry.shortened() if short else entry.words)
